@@ -1,0 +1,552 @@
+//! CPIs and KPIs: fields, measures (source and derived), dependencies
+//! between derived metrics.
+
+use std::collections::HashMap;
+
+use super::exprs::{scale, ExprChecker, Place, Scope};
+use super::fields::{keyword, Fields};
+use super::{graph, targets, Checker, SourceInfo};
+use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::model::{
+    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, Review, TExpr, Tier, Type,
+};
+use crate::source::Span;
+use crate::syntax::ast::{Expr, ExprKind, Item, ItemKind, Value};
+use crate::units::Unit;
+
+pub const GRAINS: &[(&str, Grain)] = &[
+    ("day", Grain::Day),
+    ("week", Grain::Week),
+    ("month", Grain::Month),
+    ("quarter", Grain::Quarter),
+    ("year", Grain::Year),
+];
+
+const DIRECTIONS: &[(&str, Direction)] = &[("higher", Direction::Higher), ("lower", Direction::Lower)];
+const TIERS: &[(&str, Tier)] = &[("core", Tier::Core), ("driver", Tier::Driver), ("leading", Tier::Leading)];
+const REVIEWS: &[(&str, Review)] = &[
+    ("weekly", Review::Weekly),
+    ("monthly", Review::Monthly),
+    ("quarterly", Review::Quarterly),
+    ("yearly", Review::Yearly),
+];
+const EVIDENCE: &[(&str, EvidenceKind)] = &[
+    ("contextual_inquiry", EvidenceKind::ContextualInquiry),
+    ("experiment", EvidenceKind::Experiment),
+    ("analytics", EvidenceKind::Analytics),
+    ("survey", EvidenceKind::Survey),
+    ("focus_group", EvidenceKind::FocusGroup),
+    ("expert_judgment", EvidenceKind::ExpertJudgment),
+    ("benchmark", EvidenceKind::Benchmark),
+];
+
+/// What the rest of the checker knows about a metric, even a broken one.
+pub(crate) struct MetricInfo<'a> {
+    pub item: &'a Item,
+    pub kind: MetricKind,
+    pub canonical: bool,
+    pub direction: Option<Direction>,
+    pub grain: Option<Grain>,
+    pub tier: Option<Tier>,
+    pub title: Option<String>,
+    pub evidence: Vec<EvidenceKind>,
+    /// The complete metric, when it has no error.
+    pub metric: Option<Metric>,
+}
+
+impl MetricInfo<'_> {
+    pub fn name(&self) -> &str {
+        &self.item.name.name
+    }
+}
+
+struct Header<'a> {
+    fields: Fields<'a>,
+    unit: Option<Unit>,
+    grain: Option<Grain>,
+}
+
+pub(crate) fn check_metrics<'a>(checker: &mut Checker<'a>, sources: &[SourceInfo]) -> Vec<MetricInfo<'a>> {
+    let items = checker.items_of(&[ItemKind::Cpi, ItemKind::Kpi]);
+    let sources_by_name: HashMap<&str, &SourceInfo> =
+        sources.iter().map(|s| (s.source.name.as_str(), s)).collect();
+
+    // Pass 1: headers, so that derived measures know every metric's unit.
+    let headers: Vec<Header<'a>> = items.iter().map(|item| header(checker, item)).collect();
+    let mut units: HashMap<String, Unit> = HashMap::new();
+    let mut grains: HashMap<&str, (Grain, Span)> = HashMap::new();
+    for (item, h) in items.iter().zip(&headers) {
+        if checker.is_canonical(item) {
+            if let Some(unit) = &h.unit {
+                units.insert(item.name.name.clone(), unit.clone());
+            }
+            if let (Some(grain), Some(f)) = (h.grain, h.fields.get("grain")) {
+                grains.insert(&item.name.name, (grain, f.value_span()));
+            }
+        }
+    }
+
+    // Pass 2: measures, targets and the rest.
+    let mut infos = Vec::with_capacity(items.len());
+    let mut dependencies: Vec<Vec<(String, Span)>> = Vec::with_capacity(items.len());
+    for (item, h) in items.iter().zip(&headers) {
+        let (info, inputs) = metric(checker, item, h, &units, &grains, &sources_by_name);
+        infos.push(info);
+        dependencies.push(inputs);
+    }
+    derived_cycles(checker, &infos, &dependencies);
+    infos
+}
+
+fn header<'a>(checker: &mut Checker<'a>, item: &'a Item) -> Header<'a> {
+    let fields = checker.fields(item);
+    let unit = match fields.get("unit").map(|f| &f.value) {
+        Some(Value::Unit(word)) => checker.unit(word),
+        _ => None,
+    };
+    let grain = fields.keyword("grain", GRAINS, &mut checker.diags);
+    Header { fields, unit, grain }
+}
+
+fn metric<'a>(
+    checker: &mut Checker<'a>,
+    item: &'a Item,
+    h: &Header<'a>,
+    units: &HashMap<String, Unit>,
+    grains: &HashMap<&str, (Grain, Span)>,
+    sources: &HashMap<&str, &SourceInfo>,
+) -> (MetricInfo<'a>, Vec<(String, Span)>) {
+    let f = &h.fields;
+    let diags = &mut checker.diags;
+    let kind = if item.kind == ItemKind::Cpi {
+        MetricKind::Cpi
+    } else {
+        MetricKind::Kpi
+    };
+    let title = f.required_string("title", diags).map(|s| s.value.clone());
+    let outcome = if kind == MetricKind::Cpi {
+        let outcome = f.string("outcome");
+        if !f.has("outcome") {
+            f.missing(
+                "outcome",
+                diags,
+                Some("a CPI states the customer's desired outcome, in the customer's words: `outcome: \"Know the price before calling anyone else\"`".into()),
+            );
+        }
+        outcome.map(|s| s.value.clone())
+    } else {
+        None
+    };
+    let description = f.string("description").map(|s| s.value.clone());
+    for key in ["unit", "direction", "grain", "owner", "measure"] {
+        if !f.has(key) {
+            f.missing(key, diags, None);
+        }
+    }
+    let direction = f.keyword("direction", DIRECTIONS, diags);
+    let tier = f.keyword("tier", TIERS, diags);
+    let review = f.keyword("review", REVIEWS, diags);
+    let mut evidence = Vec::new();
+    let mut evidence_ok = true;
+    for field in f.all("evidence") {
+        if let Value::Evidence { kind, text } = &field.value {
+            match keyword(kind, "evidence kind", EVIDENCE, diags) {
+                Some(kind) => evidence.push(Evidence {
+                    kind,
+                    text: text.value.clone(),
+                }),
+                None => evidence_ok = false,
+            }
+        }
+    }
+    let owner = f.word("owner").and_then(|owner| {
+        let name = owner.name.as_str();
+        match checker.kinds.get(name) {
+            Some(&"team") => Some(owner.name.clone()),
+            Some(other) => {
+                checker.diags.push(
+                    Diagnostic::new(Code::WrongKind, owner.span, format!("`{name}` is a {other}, not a team"))
+                        .label("not a team")
+                        .hint("`owner` names the team accountable for the metric"),
+                );
+                None
+            }
+            None => {
+                let teams = checker.kinds.iter().filter(|(_, k)| **k == "team").map(|(n, _)| *n);
+                checker.diags.push(
+                    Diagnostic::new(Code::UnknownTeam, owner.span, format!("no team named `{name}`"))
+                        .label("unknown team")
+                        .hint_opt(did_you_mean(name, teams)),
+                );
+                None
+            }
+        }
+    });
+
+    let (measure, inputs) = measure(checker, item, h, units, grains, sources);
+    let targets = match &h.unit {
+        Some(unit) => targets::check_targets(checker, f, unit),
+        None => None,
+    };
+
+    let complete = (|| {
+        Some(Metric {
+            name: item.name.name.clone(),
+            kind,
+            title: title.clone()?,
+            outcome: match kind {
+                MetricKind::Cpi => Some(outcome?),
+                MetricKind::Kpi => None,
+            },
+            description,
+            owner: owner?,
+            unit: h.unit.clone()?,
+            direction: direction?,
+            tier,
+            evidence: evidence_ok.then_some(evidence.clone())?,
+            measure: measure?,
+            grain: h.grain?,
+            dimensions: f
+                .get("dimensions")
+                .map(|d| match &d.value {
+                    Value::Names(names) => names.iter().map(|n| n.name.clone()).collect(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default(),
+            review,
+            targets: targets?,
+            location: checker.location(item.name.span),
+        })
+    })();
+    let info = MetricInfo {
+        item,
+        kind,
+        canonical: checker.is_canonical(item),
+        direction,
+        grain: h.grain,
+        tier,
+        title,
+        evidence: evidence.iter().map(|e| e.kind).collect(),
+        metric: complete,
+    };
+    (info, inputs)
+}
+
+fn contains_aggregate(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { function, args, filter } => {
+            function.name != "coalesce" || args.iter().any(contains_aggregate) || filter.is_some()
+        }
+        ExprKind::Neg { operand } | ExprKind::Not { operand } | ExprKind::IsNull { operand, .. } => {
+            contains_aggregate(operand)
+        }
+        ExprKind::InList { operand, .. } => contains_aggregate(operand),
+        ExprKind::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        ExprKind::Name { .. } | ExprKind::Literal { .. } | ExprKind::Error => false,
+    }
+}
+
+/// Checks the measure (and filter, time column, dimensions). Returns the
+/// measure and, for a derived one, the metrics it reads.
+fn measure<'a>(
+    checker: &mut Checker<'a>,
+    item: &'a Item,
+    h: &Header<'a>,
+    units: &HashMap<String, Unit>,
+    grains: &HashMap<&str, (Grain, Span)>,
+    sources: &HashMap<&str, &SourceInfo>,
+) -> (Option<Measure>, Vec<(String, Span)>) {
+    let f = &h.fields;
+    let Some(measure_field) = f.get("measure") else {
+        return (None, Vec::new());
+    };
+    let Value::Expr(expr) = &measure_field.value else {
+        return (None, Vec::new());
+    };
+    let source_word = f.word("source");
+    if source_word.is_none() {
+        if contains_aggregate(expr) {
+            f.missing(
+                "source",
+                &mut checker.diags,
+                Some("a measure that aggregates rows needs `source:`; a derived measure (over other metrics) has no aggregates".into()),
+            );
+            return (None, Vec::new());
+        }
+        return derived(checker, item, h, expr, units, grains);
+    }
+    let source_word = source_word.expect("checked above");
+    let Some(source) = sources.get(source_word.name.as_str()) else {
+        let name = source_word.name.as_str();
+        let d = match checker.kinds.get(name) {
+            Some(&"source") => return (None, Vec::new()), // broken source, already reported
+            Some(other) => Diagnostic::new(Code::WrongKind, source_word.span, format!("`{name}` is a {other}, not a source"))
+                .label("not a source")
+                .hint("to combine other metrics, remove `source:` and write a derived measure"),
+            None => Diagnostic::new(Code::UnknownSource, source_word.span, format!("no source named `{name}`"))
+                .label("unknown source")
+                .hint_opt(did_you_mean(name, sources.keys().copied())),
+        };
+        checker.diags.push(d);
+        return (None, Vec::new());
+    };
+
+    // The time column: the metric's own, else the source's.
+    let time_word = f.word("time");
+    let time = match time_word {
+        Some(word) => checker
+            .time_column(&source.source.name, word, &source.columns)
+            .map(|t| (word.name.clone(), t)),
+        None => match &source.source.time {
+            Some(name) => match source.columns.get(name) {
+                Some(crate::model::ColumnType::Scalar(
+                    t @ (crate::model::ScalarType::Date | crate::model::ScalarType::Timestamp),
+                )) => Some((name.clone(), *t)),
+                _ => None, // reported on the source
+            },
+            None => {
+                checker.diags.push(
+                    Diagnostic::new(
+                        Code::NoTimeColumn,
+                        source_word.span,
+                        format!("metric `{}` has no time column", item.name.name),
+                    )
+                    .label(format!("source `{}` declares no `time`", source.source.name))
+                    .secondary(source.source.location.span, "source defined here")
+                    .hint("add `time: COLUMN` to the source or to the metric"),
+                );
+                None
+            }
+        },
+    };
+
+    for dims in f.all("dimensions") {
+        if let Value::Names(names) = &dims.value {
+            for name in names {
+                if !source.columns.contains_key(&name.name) {
+                    checker.diags.push(
+                        Diagnostic::new(
+                            Code::UnknownColumn,
+                            name.span,
+                            format!("source `{}` has no column `{}`", source.source.name, name.name),
+                        )
+                        .label("unknown dimension")
+                        .hint_opt(did_you_mean(&name.name, source.columns.keys().map(String::as_str))),
+                    );
+                }
+            }
+        }
+    }
+
+    let scope = || Scope::Source {
+        source: &source.source.name,
+        columns: &source.columns,
+    };
+    let mut ec = ExprChecker {
+        scope: scope(),
+        names: &checker.kinds,
+        diags: &mut checker.diags,
+        inputs: Vec::new(),
+    };
+    let checked = ec.check(expr, Place::Measure);
+    let filter = match f.get("filter").map(|f| &f.value) {
+        Some(Value::Expr(filter_expr)) => {
+            let mut ec = ExprChecker {
+                scope: scope(),
+                names: &checker.kinds,
+                diags: &mut checker.diags,
+                inputs: Vec::new(),
+            };
+            match ec.check(filter_expr, Place::Row { nested: false }) {
+                Some(f) if f.ty == Type::Bool => Some(Some(f)),
+                Some(f) => {
+                    checker.diags.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            filter_expr.span,
+                            "a `filter` must be a boolean row expression".to_string(),
+                        )
+                        .label(format!("this is {}", type_word(&f.ty))),
+                    );
+                    None
+                }
+                None => None,
+            }
+        }
+        _ => Some(None),
+    };
+    let expr = checked.and_then(|e| to_declared_unit(checker, e, h.unit.as_ref(), expr.span));
+    let measure = (|| {
+        let (time, time_type) = time?;
+        Some(Measure::Source {
+            source: source.source.name.clone(),
+            time,
+            time_type,
+            expr: expr?,
+            filter: filter?,
+        })
+    })();
+    (measure, Vec::new())
+}
+
+fn type_word(ty: &Type) -> String {
+    match ty {
+        Type::Number(u) => format!("a number in `{u}`"),
+        Type::Bool => "a boolean".into(),
+        Type::Text => "text".into(),
+        Type::Date => "a date".into(),
+        Type::Timestamp => "a timestamp".into(),
+        Type::Null => "null".into(),
+    }
+}
+
+/// Converts a measure to the metric's declared unit, or reports why not.
+fn to_declared_unit(checker: &mut Checker, e: TExpr, declared: Option<&Unit>, span: Span) -> Option<TExpr> {
+    let declared = declared?;
+    let Type::Number(unit) = &e.ty else {
+        checker.diags.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                span,
+                format!("a measure must be a number, found {}", type_word(&e.ty)),
+            )
+            .label("not a number"),
+        );
+        return None;
+    };
+    // A bare number is a plain fraction when the metric is a ratio.
+    let from = if *unit == Unit::Dimensionless && matches!(declared, Unit::Ratio | Unit::Percent) {
+        Unit::Ratio
+    } else {
+        unit.clone()
+    };
+    match from.factor_to(declared) {
+        Some(factor) => Some(scale(e, factor, declared.clone())),
+        None => {
+            let hint = if *unit == Unit::Dimensionless {
+                "the measure is a bare number: declare the columns it reads with units (e.g. `premium: USD`)".to_string()
+            } else {
+                format!("the measure is in `{unit}` ({}), the metric in `{declared}` ({})", unit.family(), declared.family())
+            };
+            checker.diags.push(
+                Diagnostic::new(
+                    Code::MeasureUnit,
+                    span,
+                    format!("the measure's unit `{unit}` does not convert to the metric's unit `{declared}`"),
+                )
+                .label(format!("in `{unit}`"))
+                .hint(hint),
+            );
+            None
+        }
+    }
+}
+
+fn derived<'a>(
+    checker: &mut Checker<'a>,
+    item: &'a Item,
+    h: &Header<'a>,
+    expr: &Expr,
+    units: &HashMap<String, Unit>,
+    grains: &HashMap<&str, (Grain, Span)>,
+) -> (Option<Measure>, Vec<(String, Span)>) {
+    let f = &h.fields;
+    let mut ok = true;
+    for key in ["filter", "dimensions", "time"] {
+        if let Some(field) = f.get(key) {
+            ok = false;
+            checker.diags.push(
+                Diagnostic::new(
+                    Code::DerivedMeasure,
+                    field.key.span,
+                    format!("a derived metric cannot have `{key}`"),
+                )
+                .label("not allowed on a derived metric")
+                .hint("a derived measure combines whole metrics period by period; put rows-level settings on its inputs"),
+            );
+        }
+    }
+    let mut ec = ExprChecker {
+        scope: Scope::Derived { metrics: units },
+        names: &checker.kinds,
+        diags: &mut checker.diags,
+        inputs: Vec::new(),
+    };
+    let checked = ec.check(expr, Place::Derived);
+    let inputs = std::mem::take(&mut ec.inputs);
+    if checked.is_some() && inputs.is_empty() {
+        checker.diags.push(
+            Diagnostic::new(
+                Code::DerivedMeasure,
+                expr.span,
+                "a measure without `source:` must refer to at least one metric".to_string(),
+            )
+            .label("no metric here")
+            .hint("add `source:` and aggregate its rows, or combine other metrics"),
+        );
+        ok = false;
+    }
+    if let Some(grain) = h.grain {
+        for (input, span) in &inputs {
+            if let Some((input_grain, grain_span)) = grains.get(input.as_str()) {
+                if *input_grain != grain {
+                    ok = false;
+                    checker.diags.push(
+                        Diagnostic::new(
+                            Code::DerivedGrain,
+                            *span,
+                            format!(
+                                "`{input}` has grain `{}` but `{}` has grain `{}`",
+                                input_grain.name(),
+                                item.name.name,
+                                grain.name()
+                            ),
+                        )
+                        .label("different grain")
+                        .secondary(*grain_span, format!("`{input}`'s grain"))
+                        .hint("the inputs of a derived metric are joined on the period: they must share its grain"),
+                    );
+                }
+            }
+        }
+    }
+    let expr = checked.and_then(|e| to_declared_unit(checker, e, h.unit.as_ref(), expr.span));
+    let mut names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
+    names.sort();
+    names.dedup();
+    let measure = expr.filter(|_| ok).map(|expr| Measure::Derived { expr, inputs: names });
+    (measure, inputs)
+}
+
+/// Derived metrics must not depend on themselves, directly or not.
+fn derived_cycles(checker: &mut Checker, infos: &[MetricInfo], dependencies: &[Vec<(String, Span)>]) {
+    let index: HashMap<&str, usize> = infos
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.canonical)
+        .map(|(i, m)| (m.name(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = dependencies
+        .iter()
+        .map(|deps| deps.iter().filter_map(|(n, _)| index.get(n.as_str()).copied()).collect())
+        .collect();
+    for cycle in graph::cycles(infos.len(), &edges) {
+        let names: Vec<&str> = cycle.iter().map(|&i| infos[i].name()).collect();
+        let first = cycle[0];
+        let next = cycle[1 % cycle.len()];
+        let span = dependencies[first]
+            .iter()
+            .find(|(n, _)| n == infos[next].name())
+            .map_or(infos[first].item.name.span, |(_, s)| *s);
+        let mut d = Diagnostic::new(
+            Code::MetricCycle,
+            span,
+            format!("derived metrics depend on each other: {} -> {}", names.join(" -> "), names[0]),
+        )
+        .label("closes the cycle");
+        for &i in &cycle[1..] {
+            d = d.secondary(infos[i].item.name.span, format!("`{}` is part of the cycle", infos[i].name()));
+        }
+        checker.diags.push(d.hint("a derived metric cannot depend on itself: compute one of them from its source"));
+    }
+}

@@ -1,0 +1,366 @@
+//! The checker: AST to checked model.
+//!
+//! **Invariant: the checker does no I/O.** It reads the AST and the source
+//! texts (for line numbers) and reports every problem it finds, not only the
+//! first; a model is returned only when there is no error.
+
+mod exprs;
+mod fields;
+mod graph;
+mod links;
+mod methodology;
+mod metrics;
+mod targets;
+
+use std::collections::HashMap;
+
+use crate::date::Date;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Column, ColumnType, Location, Model, Origin, Project, ScalarType, Source, Team};
+use crate::source::{SourceDb, Span};
+use crate::syntax::ast::{Item, ItemKind, Value};
+use crate::syntax::Ast;
+use crate::units::{Unit, UnitError};
+
+use fields::{Fields, Owner};
+
+pub use exprs::FUNCTIONS;
+
+/// Inputs of the checker besides the AST.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The date against which expired targets are judged (W0606).
+    pub today: Date,
+}
+
+/// Checks a parsed project. Returns the model when there is no error.
+pub fn check(db: &SourceDb, ast: &Ast, project: Project, options: &Options) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut checker = Checker::new(db, ast, options);
+    checker.collect_names();
+    let teams = checker.teams();
+    let sources = checker.sources();
+    let metrics = metrics::check_metrics(&mut checker, &sources);
+    let links = links::check_links(&mut checker, &metrics);
+    methodology::lint(&mut checker, &metrics, &links);
+    let has_errors = checker.diags.iter().any(Diagnostic::is_error);
+    let model = (!has_errors).then(|| {
+        let mut model = Model {
+            project,
+            teams,
+            sources: sources.into_iter().map(|s| s.source).collect(),
+            metrics: metrics.into_iter().filter_map(|m| m.metric).collect(),
+            links,
+        };
+        model.teams.sort_by(|a, b| a.name.cmp(&b.name));
+        model.sources.sort_by(|a, b| a.name.cmp(&b.name));
+        model.metrics.sort_by(|a, b| a.name.cmp(&b.name));
+        model
+            .links
+            .sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+        model
+    });
+    (model, checker.diags)
+}
+
+/// What a name in the project refers to, for messages ("is a team").
+fn kind_word(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Team => "team",
+        ItemKind::Source => "source",
+        ItemKind::Cpi | ItemKind::Kpi => "metric",
+        ItemKind::Link => "link",
+    }
+}
+
+pub(crate) struct Checker<'a> {
+    db: &'a SourceDb,
+    /// Every item, in canonical order (file, then position).
+    items: Vec<&'a Item>,
+    /// The first definition of each name.
+    symbols: HashMap<&'a str, &'a Item>,
+    /// What each name is (`team`, `source`, `metric`), for hints.
+    kinds: HashMap<&'a str, &'static str>,
+    pub diags: Vec<Diagnostic>,
+    pub today: Date,
+}
+
+/// A checked source and what expressions over it need.
+pub(crate) struct SourceInfo {
+    pub source: Source,
+    pub columns: HashMap<String, ColumnType>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(db: &'a SourceDb, ast: &'a Ast, options: &Options) -> Checker<'a> {
+        let items = ast.files.iter().flat_map(|(_, f)| f.items.iter()).collect();
+        Checker {
+            db,
+            items,
+            symbols: HashMap::new(),
+            kinds: HashMap::new(),
+            diags: Vec::new(),
+            today: options.today,
+        }
+    }
+
+    pub fn location(&self, span: Span) -> Location {
+        let file = self.db.get(span.file);
+        let (line, column) = file.line_col(span.start as usize);
+        Location {
+            file: file.name.clone(),
+            line,
+            column,
+            span,
+        }
+    }
+
+    fn items_of(&self, kinds: &[ItemKind]) -> Vec<&'a Item> {
+        self.items
+            .iter()
+            .copied()
+            .filter(|i| kinds.contains(&i.kind))
+            .collect()
+    }
+
+    /// Fills the one namespace shared by teams, sources and metrics, and
+    /// reports duplicates (pointing at both definitions).
+    fn collect_names(&mut self) {
+        for &item in &self.items {
+            if item.kind == ItemKind::Link {
+                continue;
+            }
+            let name = item.name.name.as_str();
+            if let Some(first) = self.symbols.get(name) {
+                let what = if first.kind == item.kind {
+                    format!("{} `{name}` is defined more than once", item.kind.keyword())
+                } else {
+                    format!(
+                        "`{name}` names both a {} and a {}",
+                        first.kind.keyword(),
+                        item.kind.keyword()
+                    )
+                };
+                self.diags.push(
+                    Diagnostic::new(Code::DuplicateName, item.name.span, what)
+                        .label("defined again here")
+                        .secondary(first.name.span, "first defined here")
+                        .hint("teams, sources and metrics share one namespace across all files: rename one of them"),
+                );
+                continue;
+            }
+            self.symbols.insert(name, item);
+            self.kinds.insert(name, kind_word(item.kind));
+        }
+    }
+
+    /// Whether this item is the one its name refers to (not a duplicate).
+    fn is_canonical(&self, item: &Item) -> bool {
+        self.symbols
+            .get(item.name.name.as_str())
+            .is_some_and(|first| std::ptr::eq(*first, item))
+    }
+
+    fn fields(&mut self, item: &'a Item) -> Fields<'a> {
+        let what = format!("{} `{}`", item.kind.keyword(), item.name.name);
+        let anchor = item.name.span;
+        Fields::collect(Owner::Item(item.kind), anchor, what, &item.fields, &mut self.diags)
+    }
+
+    fn teams(&mut self) -> Vec<Team> {
+        let mut teams = Vec::new();
+        for item in self.items_of(&[ItemKind::Team]) {
+            let fields = self.fields(item);
+            let display_name = fields.required_string("name", &mut self.diags);
+            let contact = fields.string("contact").map(|s| s.value.clone());
+            if let (Some(display_name), true) = (display_name, self.is_canonical(item)) {
+                teams.push(Team {
+                    name: item.name.name.clone(),
+                    display_name: display_name.value.clone(),
+                    contact,
+                    location: self.location(item.name.span),
+                });
+            }
+        }
+        teams
+    }
+
+    fn sources(&mut self) -> Vec<SourceInfo> {
+        let mut sources = Vec::new();
+        for item in self.items_of(&[ItemKind::Source]) {
+            let fields = self.fields(item);
+            let origin = match (fields.string("table"), fields.string("file")) {
+                (Some(table), None) => Some(Origin::Table(table.value.clone())),
+                (None, Some(file)) => Some(Origin::File(file.value.clone())),
+                (Some(_), Some(file)) => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::TableOrFile,
+                            file.span,
+                            format!("source `{}` has both `table` and `file`", item.name.name),
+                        )
+                        .label("second origin")
+                        .secondary(fields.get("table").expect("table").span, "`table` given here")
+                        .hint("a source reads either a table (or view) or a file, not both"),
+                    );
+                    None
+                }
+                (None, None) => {
+                    if !fields.has("table") && !fields.has("file") {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::TableOrFile,
+                                item.name.span,
+                                format!("source `{}` has neither `table` nor `file`", item.name.name),
+                            )
+                            .label("where do its rows come from?")
+                            .hint("add `table: \"schema.table\"` or `file: \"data/rows.csv\"`"),
+                        );
+                    }
+                    None
+                }
+            };
+            let mut columns = Vec::new();
+            let mut by_name: HashMap<String, ColumnType> = HashMap::new();
+            let mut first_span: HashMap<String, Span> = HashMap::new();
+            let mut columns_ok = true;
+            match fields.get("columns").map(|f| &f.value) {
+                Some(Value::Columns(cols)) => {
+                    for col in cols {
+                        let Some(ty) = self.column_type(&col.ty) else {
+                            columns_ok = false;
+                            continue;
+                        };
+                        if let Some(first) = first_span.get(&col.name.name) {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::DuplicateColumn,
+                                    col.name.span,
+                                    format!("column `{}` is declared more than once", col.name.name),
+                                )
+                                .label("declared again here")
+                                .secondary(*first, "first declared here"),
+                            );
+                            columns_ok = false;
+                            continue;
+                        }
+                        first_span.insert(col.name.name.clone(), col.name.span);
+                        by_name.insert(col.name.name.clone(), ty.clone());
+                        columns.push(Column {
+                            name: col.name.name.clone(),
+                            ty,
+                        });
+                    }
+                }
+                _ => fields.missing(
+                    "columns",
+                    &mut self.diags,
+                    Some("declare the columns metrics may use: `columns { id: text  created_at: timestamp }`".into()),
+                ),
+            }
+            let time = fields.word("time").cloned();
+            if let Some(time) = &time {
+                self.time_column(&item.name.name, time, &by_name);
+            }
+            if let (Some(origin), true, true) = (origin, columns_ok, self.is_canonical(item)) {
+                sources.push(SourceInfo {
+                    source: Source {
+                        name: item.name.name.clone(),
+                        origin,
+                        time: time.map(|t| t.name),
+                        columns,
+                        location: self.location(item.name.span),
+                    },
+                    columns: by_name,
+                });
+            }
+        }
+        sources
+    }
+
+    /// Checks that a time column exists and holds dates or timestamps.
+    fn time_column(
+        &mut self,
+        source: &str,
+        column: &crate::syntax::ast::Ident,
+        columns: &HashMap<String, ColumnType>,
+    ) -> Option<ScalarType> {
+        match columns.get(&column.name) {
+            Some(ColumnType::Scalar(t @ (ScalarType::Date | ScalarType::Timestamp))) => Some(*t),
+            Some(_) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::TimeColumnType,
+                        column.span,
+                        format!("time column `{}` is not a date or timestamp", column.name),
+                    )
+                    .label("not a date or timestamp")
+                    .hint("periods are assigned from a `date` or `timestamp` column"),
+                );
+                None
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownColumn,
+                        column.span,
+                        format!("source `{source}` has no column `{}`", column.name),
+                    )
+                    .label("unknown column")
+                    .hint_opt(crate::diag::did_you_mean(&column.name, columns.keys().map(String::as_str))),
+                );
+                None
+            }
+        }
+    }
+
+    fn column_type(&mut self, ty: &crate::syntax::ast::Ident) -> Option<ColumnType> {
+        let scalar = match ty.name.as_str() {
+            "text" => ScalarType::Text,
+            "bool" => ScalarType::Bool,
+            "int" => ScalarType::Int,
+            "float" => ScalarType::Float,
+            "date" => ScalarType::Date,
+            "timestamp" => ScalarType::Timestamp,
+            _ => {
+                return self
+                    .unit(ty)
+                    .map(|unit| ColumnType::Quantity { unit });
+            }
+        };
+        Some(ColumnType::Scalar(scalar))
+    }
+
+    /// A unit as declared in `unit:` or a column type.
+    pub fn unit(&mut self, word: &crate::syntax::ast::Ident) -> Option<Unit> {
+        match Unit::parse_declared(&word.name) {
+            Ok(unit) => Some(unit),
+            Err(UnitError::LongFormInDeclaration(symbol)) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownUnit,
+                        word.span,
+                        format!("`{}` is a long form, allowed only in quantities", word.name),
+                    )
+                    .label("write the unit's symbol")
+                    .hint(format!("write `{symbol}`")),
+                );
+                None
+            }
+            Err(UnitError::Unknown) => {
+                let mut candidates: Vec<&str> = crate::units::SPELLINGS.to_vec();
+                candidates.extend(["text", "bool", "int", "float", "date", "timestamp"]);
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownUnit,
+                        word.span,
+                        format!("unknown unit or type `{}`", word.name),
+                    )
+                    .label("not a unit")
+                    .hint_opt(crate::diag::did_you_mean(&word.name, candidates))
+                    .hint("units are `s`, `min`, `h`, `d`, `wk`, currency codes such as `USD`, `1`, `%`, `count` and `{things}`; column types also `text`, `bool`, `int`, `float`, `date`, `timestamp`"),
+                );
+                None
+            }
+        }
+    }
+}

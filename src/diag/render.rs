@@ -1,0 +1,141 @@
+//! Rendering diagnostics: `human` (codespan-reporting), `short` (one line
+//! each) and `json`.
+
+use std::io::{self, Write};
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, LabelStyle, Severity as CsSeverity};
+use codespan_reporting::term::{self, termcolor::WriteColor};
+use serde::Serialize;
+
+use super::{Diagnostic, Severity};
+use crate::source::SourceDb;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source excerpts with labels and hints.
+    Human,
+    /// One line each: `file:line:col: severity[CODE]: message`.
+    Short,
+    /// A JSON array of objects.
+    Json,
+}
+
+fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::FileId> {
+    let severity = match d.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+    };
+    let mut labels = vec![CsLabel::new(LabelStyle::Primary, d.span.file, d.span.range()).with_message(&d.label)];
+    labels.extend(
+        d.secondary
+            .iter()
+            .map(|l| CsLabel::new(LabelStyle::Secondary, l.span.file, l.span.range()).with_message(&l.message)),
+    );
+    CsDiagnostic::new(severity)
+        .with_code(d.code.as_str())
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(d.hints.iter().map(|h| format!("help: {h}")).collect())
+}
+
+/// Writes diagnostics in the human format (colour as the writer allows).
+pub fn human(db: &SourceDb, diags: &[Diagnostic], out: &mut dyn WriteColor) -> io::Result<()> {
+    let config = term::Config::default();
+    for d in diags {
+        term::emit(out, &config, db, &to_codespan(d)).map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Writes one line per diagnostic.
+pub fn short(db: &SourceDb, diags: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+    for d in diags {
+        let file = db.get(d.span.file);
+        let (line, col) = file.line_col(d.span.start as usize);
+        let severity = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(out, "{}:{line}:{col}: {severity}[{}]: {}", file.name, d.code.as_str(), d.message)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    primary: bool,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    labels: Vec<JsonLabel<'a>>,
+    hints: &'a [String],
+}
+
+fn json_label<'a>(db: &'a SourceDb, span: crate::source::Span, message: &'a str, primary: bool) -> JsonLabel<'a> {
+    let file = db.get(span.file);
+    let (line, column) = file.line_col(span.start as usize);
+    let (end_line, end_column) = file.line_col(span.end as usize);
+    JsonLabel {
+        file: &file.name,
+        line,
+        column,
+        end_line,
+        end_column,
+        message,
+        primary,
+    }
+}
+
+/// The JSON value of a list of diagnostics (a stable, documented schema).
+pub fn json_value(db: &SourceDb, diags: &[Diagnostic]) -> serde_json::Value {
+    let items: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| {
+            let primary = json_label(db, d.span, &d.label, true);
+            let mut labels = vec![];
+            labels.push(json_label(db, d.span, &d.label, true));
+            labels.extend(d.secondary.iter().map(|l| json_label(db, l.span, &l.message, false)));
+            JsonDiagnostic {
+                code: d.code.as_str(),
+                severity: d.severity,
+                message: &d.message,
+                file: primary.file,
+                line: primary.line,
+                column: primary.column,
+                end_line: primary.end_line,
+                end_column: primary.end_column,
+                labels,
+                hints: &d.hints,
+            }
+        })
+        .collect();
+    serde_json::to_value(items).expect("diagnostics serialise")
+}
+
+/// "2 errors, 1 warning in 5 files"
+pub fn summary(diags: &[Diagnostic], files: usize) -> String {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {} in {}",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(files, "file")
+    )
+}

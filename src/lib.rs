@@ -1,0 +1,63 @@
+//! cpic: a language and compiler for customer performance indicators.
+//!
+//! The pipeline has one public function per stage and one that chains them:
+//!
+//! | stage | function | output |
+//! |---|---|---|
+//! | load | [`source::SourceDb::load`] | files in memory |
+//! | parse | [`syntax::parse`] | [`syntax::Ast`] |
+//! | configure | [`config::load`] | [`model::Project`] |
+//! | check | [`check::check`] | [`model::Model`] |
+//! | all of them | [`compile`] | [`Compilation`] |
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod date;
+pub mod diag;
+pub mod model;
+pub mod source;
+pub mod syntax;
+pub mod units;
+
+use diag::Diagnostic;
+use model::Model;
+use source::SourceDb;
+
+pub use check::Options;
+
+/// The result of compiling a project: the checked model (when there is no
+/// error) and every diagnostic, in canonical order.
+pub struct Compilation {
+    pub ast: syntax::Ast,
+    pub model: Option<Model>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses, configures and checks a project held in a [`SourceDb`].
+pub fn compile(db: &SourceDb, options: &Options) -> Compilation {
+    let (ast, mut diagnostics) = syntax::parse(db);
+    let default_name = db
+        .root
+        .as_ref()
+        .and_then(|root| std::fs::canonicalize(root).ok())
+        .and_then(|root| root.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "cpi project".to_string());
+    let (project, config_diags) = config::load(db, &default_name);
+    diagnostics.extend(config_diags);
+    let (model, check_diags) = check::check(db, &ast, project, options);
+    diagnostics.extend(check_diags);
+    diag::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Compilation {
+        ast,
+        model: if has_errors { None } else { model },
+        diagnostics,
+    }
+}

@@ -1,0 +1,356 @@
+//! The checked model: the only input of every backend (SQL, run, docs).
+//!
+//! **Invariant: a `Model` exists only for a project without errors.** Every
+//! name in it resolves, every expression is typed, every unit conversion is
+//! explicit (`TExprKind::Scale`), and every list is sorted by name so that
+//! output never depends on file order.
+
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::source::Span;
+use crate::syntax::ast::BinOp;
+use crate::units::Unit;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    pub project: Project,
+    pub teams: Vec<Team>,
+    pub sources: Vec<Source>,
+    pub metrics: Vec<Metric>,
+    pub links: Vec<Link>,
+}
+
+impl Model {
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics
+            .binary_search_by(|m| m.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.metrics[i])
+    }
+
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources
+            .binary_search_by(|s| s.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.sources[i])
+    }
+
+    pub fn team(&self, name: &str) -> Option<&Team> {
+        self.teams
+            .binary_search_by(|t| t.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.teams[i])
+    }
+}
+
+/// Project settings from `cpi.toml`, with defaults applied.
+#[derive(Clone, Debug, Serialize)]
+pub struct Project {
+    pub name: String,
+    pub dialect: String,
+    pub out: String,
+    pub database: Option<String>,
+}
+
+/// Where an item is defined: shown in docs and messages as `file:line`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Team {
+    pub name: String,
+    pub display_name: String,
+    pub contact: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum Origin {
+    /// A table or view; dots separate schema parts.
+    Table(String),
+    /// A CSV or Parquet file, relative to the project root.
+    File(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScalarType {
+    Text,
+    Bool,
+    Int,
+    Float,
+    Date,
+    Timestamp,
+}
+
+/// A column's declared type: a scalar type or a number carrying a unit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ColumnType {
+    Scalar(ScalarType),
+    Quantity { unit: Unit },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Source {
+    pub name: String,
+    pub origin: Origin,
+    /// The default time column of metrics on this source.
+    pub time: Option<String>,
+    pub columns: Vec<Column>,
+    pub location: Location,
+}
+
+impl Source {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricKind {
+    Cpi,
+    Kpi,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    /// +1 when higher is better, -1 when lower is better.
+    pub fn sign(self) -> i8 {
+        match self {
+            Direction::Higher => 1,
+            Direction::Lower => -1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Core,
+    Driver,
+    Leading,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grain {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Grain {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Year => "year",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Review {
+    Weekly,
+    Monthly,
+    Quarterly,
+    Yearly,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    ContextualInquiry,
+    Experiment,
+    Analytics,
+    Survey,
+    FocusGroup,
+    ExpertJudgment,
+    Benchmark,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Metric {
+    pub name: String,
+    pub kind: MetricKind,
+    pub title: String,
+    pub outcome: Option<String>,
+    pub description: Option<String>,
+    pub owner: String,
+    pub unit: Unit,
+    pub direction: Direction,
+    pub tier: Option<Tier>,
+    pub evidence: Vec<Evidence>,
+    pub measure: Measure,
+    pub grain: Grain,
+    pub dimensions: Vec<String>,
+    pub review: Option<Review>,
+    /// Sorted by `from`; they never overlap.
+    pub targets: Vec<Target>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Measure {
+    /// Aggregates over the rows of a source.
+    Source {
+        source: String,
+        /// The time column that assigns rows to periods.
+        time: String,
+        time_type: ScalarType,
+        /// The measure, converted to the metric's unit.
+        expr: TExpr,
+        filter: Option<TExpr>,
+    },
+    /// Arithmetic over other metrics of the same grain, joined on the period.
+    Derived {
+        expr: TExpr,
+        /// The metrics it reads, sorted and deduplicated.
+        inputs: Vec<String>,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    pub name: Option<String>,
+    /// Both ends in the metric's unit, `low <= high`.
+    pub low: f64,
+    pub high: f64,
+    pub from: Date,
+    pub until: Date,
+    pub baseline: Option<f64>,
+    pub competitor: Option<f64>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    Improves,
+    Worsens,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkStatus {
+    Hypothesized,
+    Testing,
+    Confirmed,
+    Refuted,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Link {
+    pub from: String,
+    pub to: String,
+    pub hypothesis: Option<String>,
+    pub expect: Expect,
+    /// The lag in periods of the link's grain.
+    pub lag: i64,
+    pub grain: Grain,
+    pub status: LinkStatus,
+    pub experiment: Option<String>,
+    pub min_periods: i64,
+    /// The expected sign of the correlation of the raw values (+1 or -1),
+    /// from `expect` and the directions of both metrics.
+    pub expected_sign: i8,
+    pub location: Location,
+}
+
+/// The type of a checked expression.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "unit")]
+pub enum Type {
+    Number(Unit),
+    Bool,
+    Text,
+    Date,
+    Timestamp,
+    /// The literal `null`, compatible with everything.
+    Null,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggFunc {
+    Count,
+    CountDistinct,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    Median,
+    Percentile,
+}
+
+/// A checked expression.
+#[derive(Clone, Debug, Serialize)]
+pub struct TExpr {
+    #[serde(flatten)]
+    pub kind: TExprKind,
+    #[serde(rename = "result")]
+    pub ty: Type,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TExprKind {
+    Column { name: String },
+    Metric { name: String },
+    Number { value: f64 },
+    Str { value: String },
+    Bool { value: bool },
+    Date { value: Date },
+    Null,
+    Neg { operand: Box<TExpr> },
+    Not { operand: Box<TExpr> },
+    /// For `-` on two timestamps or two dates, the result is a duration in
+    /// seconds or days (see the operands' types).
+    Binary { op: BinOp, left: Box<TExpr>, right: Box<TExpr> },
+    IsNull { operand: Box<TExpr>, negated: bool },
+    InList { operand: Box<TExpr>, list: Vec<TExpr>, negated: bool },
+    Aggregate {
+        func: AggFunc,
+        arg: Option<Box<TExpr>>,
+        /// The fraction of `percentile(x, p)`.
+        fraction: Option<f64>,
+        filter: Option<Box<TExpr>>,
+    },
+    Coalesce { args: Vec<TExpr> },
+    /// A unit conversion inserted by the checker: `operand * factor`.
+    Scale { factor: f64, operand: Box<TExpr> },
+}

@@ -1,0 +1,567 @@
+//! Pest pairs to AST nodes: one method per grammar rule. Literals are
+//! decoded here (escapes, block-string indentation, numbers, dates, units),
+//! and problems with them are reported as E01xx diagnostics.
+
+use pest::iterators::Pair;
+
+use super::ast::*;
+use super::literals;
+use super::parser::Rule;
+use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::units::{self, QuantityUnit};
+
+/// Expressions deeper than this (counting every operator) are rejected:
+/// the checker and every backend walk expressions recursively.
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+/// Every field key the language knows, for "did you mean" hints.
+pub const ITEM_KEYS: &[&str] = &[
+    "name", "contact", "table", "file", "time", "columns", "title", "outcome", "description", "owner",
+    "unit", "direction", "tier", "evidence", "source", "measure", "filter", "grain", "dimensions",
+    "review", "target", "hypothesis", "expect", "lag", "status", "experiment", "min_periods",
+];
+pub const TARGET_KEYS: &[&str] = &["range", "from", "until", "baseline", "competitor", "note"];
+
+pub(super) struct Builder<'d> {
+    file: FileId,
+    offset: usize,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+type P<'i> = Pair<'i, Rule>;
+
+impl<'d> Builder<'d> {
+    pub fn new(file: FileId, offset: usize, diags: &'d mut Vec<Diagnostic>) -> Builder<'d> {
+        Builder {
+            file,
+            offset,
+            diags,
+        }
+    }
+
+    fn span(&self, pair: &P) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn ident(&self, pair: &P) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
+    }
+
+    /// An identifier that names an item or a column: `[a-z][a-z0-9_]*`, not reserved.
+    fn name(&mut self, pair: &P) -> Ident {
+        let ident = self.ident(pair);
+        if let Some(problem) = literals::name_problem(&ident.name) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::InvalidName,
+                    ident.span,
+                    format!("`{}` is not a valid name: {problem}", ident.name),
+                )
+                .label("invalid name")
+                .hint("names are lowercase letters, digits and `_`, starting with a letter, e.g. `quote_turnaround`"),
+            );
+        }
+        ident
+    }
+
+    pub fn item(&mut self, pair: P) -> Item {
+        let span = self.span(&pair);
+        let pair = pair.into_inner().next().expect("item has one alternative");
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        let keyword = inner.next().expect("item keyword");
+        let kind = match (rule, keyword.as_str()) {
+            (Rule::link_item, _) => ItemKind::Link,
+            (_, "team") => ItemKind::Team,
+            (_, "source") => ItemKind::Source,
+            (_, "cpi") => ItemKind::Cpi,
+            _ => ItemKind::Kpi,
+        };
+        let name = self.name(&inner.next().expect("item name"));
+        let mut to = None;
+        let mut fields = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::word => to = Some(self.name(&part)),
+                Rule::body => {
+                    for field in part.into_inner().filter(|p| p.as_rule() == Rule::field) {
+                        fields.push(self.field(field, false));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Item {
+            kind,
+            name,
+            to,
+            fields,
+            span,
+        }
+    }
+
+    /// A field of an item, or of a target block when `in_target`.
+    fn field(&mut self, pair: P, in_target: bool) -> Field {
+        let span = self.span(&pair);
+        let pair = pair.into_inner().next().expect("field has one alternative");
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::colon);
+        let key_pair = inner.next().expect("field key");
+        let key = self.ident(&key_pair);
+        let value = match rule {
+            Rule::string_field | Rule::note_field => Value::Str(self.text(inner.next().expect("text"))),
+            Rule::ident_field => Value::Word(self.ident(&inner.next().expect("word"))),
+            Rule::unit_field => Value::Unit(self.ident(&inner.next().expect("unit"))),
+            Rule::expr_field => Value::Expr(self.expr_root(inner.next().expect("expr"))),
+            Rule::evidence_field => {
+                let kind = self.ident(&inner.next().expect("evidence kind"));
+                let text = self.text(inner.next().expect("evidence text"));
+                Value::Evidence { kind, text }
+            }
+            Rule::dims_field => Value::Names(
+                inner
+                    .filter(|p| p.as_rule() == Rule::word)
+                    .map(|p| self.ident(&p))
+                    .collect(),
+            ),
+            Rule::lag_field | Rule::quantity_field => {
+                match self.quantity_value(inner.next().expect("quantity")) {
+                    Some(q) => Value::Quantity(q),
+                    None => Value::Unknown,
+                }
+            }
+            Rule::int_field => self.integer(inner.next().expect("number")),
+            Rule::columns_block => Value::Columns(
+                inner
+                    .filter(|p| p.as_rule() == Rule::column)
+                    .map(|p| self.column(p))
+                    .collect(),
+            ),
+            Rule::target_block => {
+                let mut name = None;
+                let mut fields = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::word => name = Some(self.name(&part)),
+                        Rule::target_field => fields.push(self.field(part, true)),
+                        _ => {}
+                    }
+                }
+                Value::Target(Target { name, fields, span })
+            }
+            Rule::range_field => {
+                let low = self.quantity_value(inner.next().expect("low"));
+                let high = inner
+                    .find(|p| p.as_rule() == Rule::quantity_value)
+                    .map(|p| self.quantity_value(p));
+                match (low, high) {
+                    (Some(low), None) => Value::Range { low, high: None },
+                    (Some(low), Some(Some(high))) => Value::Range {
+                        low,
+                        high: Some(high),
+                    },
+                    _ => Value::Unknown,
+                }
+            }
+            Rule::date_field => {
+                let pair = inner.next().expect("date");
+                let span = self.span(&pair);
+                match crate::date::Date::parse(pair.as_str()) {
+                    Some(value) => Value::Date(DateLit { value, span }),
+                    None => {
+                        self.invalid_literal(span, format!("`{}` is not a date", pair.as_str()), "dates are written `YYYY-MM-DD` and must exist in the calendar");
+                        Value::Unknown
+                    }
+                }
+            }
+            _ => {
+                // unknown_field
+                let candidates = if in_target { TARGET_KEYS } else { ITEM_KEYS };
+                self.diags.push(
+                    Diagnostic::new(Code::UnknownField, key.span, format!("unknown field `{}`", key.name))
+                        .label("not a field of the language")
+                        .hint_opt(did_you_mean(&key.name, candidates.iter().copied())),
+                );
+                Value::Unknown
+            }
+        };
+        Field { key, value, span }
+    }
+
+    fn column(&mut self, pair: P) -> Column {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::colon);
+        let name = self.name(&inner.next().expect("column name"));
+        let ty = self.ident(&inner.next().expect("column type"));
+        Column { name, ty, span }
+    }
+
+    fn invalid_literal(&mut self, span: Span, message: String, hint: &str) {
+        self.diags.push(
+            Diagnostic::new(Code::InvalidLiteral, span, message)
+                .label("invalid literal")
+                .hint(hint),
+        );
+    }
+
+    fn text(&mut self, pair: P) -> Str {
+        let span = self.span(&pair);
+        let block = pair.as_rule() == Rule::block_string;
+        let inner = pair.into_inner().next().expect("string content");
+        let raw = inner.as_str();
+        let value = if block {
+            literals::dedent_block(raw)
+        } else {
+            match literals::unescape(raw) {
+                Ok(v) => v,
+                Err((at, len)) => {
+                    let base = self.offset + inner.as_span().start();
+                    let span = Span::new(self.file, base + at, base + at + len);
+                    self.invalid_literal(
+                        span,
+                        format!("unknown escape `{}` in a string", &raw[at..at + len]),
+                        "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`",
+                    );
+                    String::new()
+                }
+            }
+        };
+        Str { value, span }
+    }
+
+    fn number(&mut self, pair: &P) -> Option<f64> {
+        let value = literals::parse_number(pair.as_str());
+        if value.is_none() {
+            let span = self.span(pair);
+            self.invalid_literal(
+                span,
+                format!("`{}` is not a number that can be represented", pair.as_str()),
+                "numbers are finite decimals such as `42`, `3.5` or `1_000`",
+            );
+        }
+        value
+    }
+
+    fn integer(&mut self, pair: P) -> Value {
+        let span = self.span(&pair);
+        match pair.as_str().replace('_', "").parse::<i64>() {
+            Ok(value) => Value::Integer { value, span },
+            Err(_) => {
+                self.invalid_literal(
+                    span,
+                    format!("`{}` is not a whole number", pair.as_str()),
+                    "write a whole number such as `12`",
+                );
+                Value::Unknown
+            }
+        }
+    }
+
+    fn unit(&mut self, pair: &P) -> Option<QuantityUnit> {
+        match units::parse_quantity_unit(pair.as_str()) {
+            Ok(unit) => Some(unit),
+            Err(_) => {
+                let span = self.span(pair);
+                self.diags.push(
+                    Diagnostic::new(Code::UnknownUnit, span, format!("unknown unit `{}`", pair.as_str()))
+                        .label("not a unit")
+                        .hint_opt(did_you_mean(pair.as_str(), units::SPELLINGS.iter().copied()))
+                        .hint("units are `s`, `min`, `h`, `d`, `wk` (or `seconds`, ...), currency codes such as `USD`, `%`, `count` and `{things}`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `30s`, `-1`, `2 weeks`: None when the number or the unit is invalid
+    /// (already reported).
+    fn quantity_value(&mut self, pair: P) -> Option<Quantity> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let number = inner.next().expect("number");
+        let value = self.number(&number);
+        let unit = match inner.next() {
+            Some(unit) => Some(self.unit(&unit)?),
+            None => None,
+        };
+        Some(Quantity {
+            value: value?,
+            unit,
+            span,
+        })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr_root(&mut self, pair: P) -> Expr {
+        self.expr(pair).0
+    }
+
+    fn too_deep(&mut self, span: Span) -> (Expr, usize) {
+        self.diags.push(
+            Diagnostic::new(
+                Code::TooDeep,
+                span,
+                format!("expression nested more than {MAX_EXPR_DEPTH} operators deep"),
+            )
+            .label("too deep")
+            .hint("split the expression into simpler metrics"),
+        );
+        (
+            Expr {
+                kind: ExprKind::Error,
+                span,
+            },
+            1,
+        )
+    }
+
+    /// Builds an expression and returns its depth. Chains such as
+    /// `a + b + c ...` are flat in the parse tree and folded here, so the
+    /// depth bound is enforced as the tree grows.
+    fn expr(&mut self, pair: P) -> (Expr, usize) {
+        match pair.as_rule() {
+            Rule::expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => self.chain(pair),
+            Rule::not_expr | Rule::unary => self.prefixed(pair),
+            Rule::cmp_expr => self.comparison(pair),
+            Rule::primary => self.expr(pair.into_inner().next().expect("primary")),
+            Rule::paren => {
+                let inner = pair.into_inner().find(|p| p.as_rule() == Rule::expr).expect("expr");
+                self.expr(inner)
+            }
+            Rule::call => self.call(pair),
+            Rule::literal => {
+                let span = self.span(&pair);
+                let literal = self.literal(pair);
+                (
+                    Expr {
+                        kind: literal.map_or(ExprKind::Error, |literal| ExprKind::Literal { literal }),
+                        span,
+                    },
+                    1,
+                )
+            }
+            Rule::name_ref => (
+                Expr {
+                    kind: ExprKind::Name {
+                        name: pair.as_str().to_string(),
+                    },
+                    span: self.span(&pair),
+                },
+                1,
+            ),
+            rule => unreachable!("unexpected rule in expression: {rule:?}"),
+        }
+    }
+
+    fn chain(&mut self, pair: P) -> (Expr, usize) {
+        let mut inner = pair.into_inner();
+        let (mut left, mut depth) = self.expr(inner.next().expect("operand"));
+        while let Some(op) = inner.next() {
+            let op = match op.as_str() {
+                "or" => BinOp::Or,
+                "and" => BinOp::And,
+                "+" => BinOp::Add,
+                "-" => BinOp::Sub,
+                "*" => BinOp::Mul,
+                _ => BinOp::Div,
+            };
+            let (right, right_depth) = self.expr(inner.next().expect("operand"));
+            let span = left.span.to(right.span);
+            depth = depth.max(right_depth) + 1;
+            if depth > MAX_EXPR_DEPTH {
+                return self.too_deep(span);
+            }
+            left = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                },
+                span,
+            };
+        }
+        (left, depth)
+    }
+
+    fn prefixed(&mut self, pair: P) -> (Expr, usize) {
+        let parts: Vec<P> = pair.into_inner().collect();
+        let (operators, operand) = parts.split_at(parts.len() - 1);
+        let (mut expr, mut depth) = self.expr(operand[0].clone());
+        for op in operators.iter().rev() {
+            let span = self.span(op).to(expr.span);
+            depth += 1;
+            if depth > MAX_EXPR_DEPTH {
+                return self.too_deep(span);
+            }
+            let operand = Box::new(expr);
+            let kind = if op.as_rule() == Rule::not_op {
+                ExprKind::Not { operand }
+            } else {
+                ExprKind::Neg { operand }
+            };
+            expr = Expr { kind, span };
+        }
+        (expr, depth)
+    }
+
+    fn comparison(&mut self, pair: P) -> (Expr, usize) {
+        let mut inner = pair.into_inner();
+        let (left, depth) = self.expr(inner.next().expect("operand"));
+        let Some(next) = inner.next() else {
+            return (left, depth);
+        };
+        match next.as_rule() {
+            Rule::cmp_op => {
+                let op = match next.as_str() {
+                    "=" => BinOp::Eq,
+                    "!=" => BinOp::Ne,
+                    "<" => BinOp::Lt,
+                    "<=" => BinOp::Le,
+                    ">" => BinOp::Gt,
+                    _ => BinOp::Ge,
+                };
+                let (right, right_depth) = self.expr(inner.next().expect("operand"));
+                let span = left.span.to(right.span);
+                let expr = Expr {
+                    kind: ExprKind::Binary {
+                        op,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    },
+                    span,
+                };
+                (expr, depth.max(right_depth) + 1)
+            }
+            Rule::is_null => {
+                let span = left.span.to(self.span(&next));
+                let negated = next.into_inner().any(|p| p.as_rule() == Rule::not_op);
+                let expr = Expr {
+                    kind: ExprKind::IsNull {
+                        operand: Box::new(left),
+                        negated,
+                    },
+                    span,
+                };
+                (expr, depth + 1)
+            }
+            _ => {
+                let span = left.span.to(self.span(&next));
+                let mut negated = false;
+                let mut list = Vec::new();
+                for part in next.into_inner() {
+                    match part.as_rule() {
+                        Rule::not_op => negated = true,
+                        Rule::literal => {
+                            let span = self.span(&part);
+                            let kind = self
+                                .literal(part)
+                                .map_or(ExprKind::Error, |literal| ExprKind::Literal { literal });
+                            list.push(Expr { kind, span });
+                        }
+                        _ => {}
+                    }
+                }
+                let expr = Expr {
+                    kind: ExprKind::InList {
+                        operand: Box::new(left),
+                        list,
+                        negated,
+                    },
+                    span,
+                };
+                (expr, depth + 1)
+            }
+        }
+    }
+
+    fn call(&mut self, pair: P) -> (Expr, usize) {
+        let span = self.span(&pair);
+        let mut function = None;
+        let mut args = Vec::new();
+        let mut filter = None;
+        let mut depth = 0;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::word => function = Some(self.ident(&part)),
+                Rule::call_args => {
+                    for arg in part.into_inner().filter(|p| p.as_rule() == Rule::expr) {
+                        let (arg, d) = self.expr(arg);
+                        depth = depth.max(d);
+                        args.push(arg);
+                    }
+                }
+                Rule::where_clause => {
+                    let inner = part.into_inner().find(|p| p.as_rule() == Rule::expr).expect("expr");
+                    let (f, d) = self.expr(inner);
+                    depth = depth.max(d);
+                    filter = Some(Box::new(f));
+                }
+                _ => {}
+            }
+        }
+        let expr = Expr {
+            kind: ExprKind::Call {
+                function: function.expect("call has a name"),
+                args,
+                filter,
+            },
+            span,
+        };
+        (expr, depth + 1)
+    }
+
+    fn literal(&mut self, pair: P) -> Option<Literal> {
+        let pair = pair.into_inner().next().expect("literal alternative");
+        match pair.as_rule() {
+            Rule::string => Some(Literal::Str {
+                value: self.text(pair).value,
+            }),
+            Rule::date => {
+                let span = self.span(&pair);
+                match crate::date::Date::parse(pair.as_str()) {
+                    Some(value) => Some(Literal::Date { value }),
+                    None => {
+                        self.invalid_literal(
+                            span,
+                            format!("`{}` is not a date", pair.as_str()),
+                            "dates are written `YYYY-MM-DD` and must exist in the calendar",
+                        );
+                        None
+                    }
+                }
+            }
+            Rule::quantity => self.quantity_literal(pair, false),
+            Rule::neg_literal => {
+                let inner = pair.into_inner().next().expect("negated literal");
+                if inner.as_rule() == Rule::quantity {
+                    self.quantity_literal(inner, true)
+                } else {
+                    self.number(&inner).map(|v| Literal::Number { value: -v })
+                }
+            }
+            Rule::number => self.number(&pair).map(|value| Literal::Number { value }),
+            Rule::boolean => Some(Literal::Bool {
+                value: pair.as_str() == "true",
+            }),
+            _ => Some(Literal::Null),
+        }
+    }
+
+    fn quantity_literal(&mut self, pair: P, negate: bool) -> Option<Literal> {
+        let mut inner = pair.into_inner();
+        let number = self.number(&inner.next().expect("number"));
+        let unit = self.unit(&inner.next().expect("unit"));
+        let value = number?;
+        Some(Literal::Quantity {
+            value: if negate { -value } else { value },
+            unit: unit?,
+        })
+    }
+}
+

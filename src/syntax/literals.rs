@@ -1,0 +1,101 @@
+//! Decoding of literal text: strings, block strings, numbers and names.
+
+/// Words that cannot name an item or a column: they are expression keywords.
+pub const RESERVED: &[&str] = &["or", "and", "not", "is", "in", "null", "where", "true", "false"];
+
+/// Decodes the escapes of a `"..."` string. On an unknown escape, returns its
+/// byte offset and length within `raw`.
+pub fn unescape(raw: &str) -> Result<String, (usize, usize)> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, '"')) => out.push('"'),
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((_, other)) => return Err((i, 1 + other.len_utf8())),
+            None => return Err((i, 1)),
+        }
+    }
+    Ok(out)
+}
+
+/// The content of a `"""` block string: the first line break after the
+/// opening quotes and the indentation before the closing quotes are dropped,
+/// then the indentation common to all non-blank lines is removed.
+pub fn dedent_block(raw: &str) -> String {
+    let raw = raw.replace("\r\n", "\n");
+    let raw = raw.strip_prefix('\n').unwrap_or(&raw);
+    let raw = match raw.rfind('\n') {
+        Some(i) if raw[i + 1..].trim().is_empty() => &raw[..i],
+        _ => raw.trim_end_matches([' ', '\t']),
+    };
+    let indent = raw
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    raw.lines()
+        .map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() })
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Parses `42`, `3.5`, `1_000`; None if it is not finite.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let value: f64 = text.replace('_', "").parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
+/// Why a word cannot be a name, if it cannot.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    let mut chars = name.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return Some("a name starts with a lowercase letter");
+    }
+    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Some("a name has only lowercase letters, digits and `_`");
+    }
+    if RESERVED.contains(&name) {
+        return Some("it is a keyword of the expression language");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescapes_the_four_escapes() {
+        assert_eq!(unescape(r#"a\"b\\c\nd\te"#).unwrap(), "a\"b\\c\nd\te");
+        assert_eq!(unescape(r"bad \q"), Err((4, 2)));
+    }
+
+    #[test]
+    fn block_strings_lose_common_indentation() {
+        let raw = "\n    Median time.\n      Indented.\n\n    Markdown.\n  ";
+        assert_eq!(dedent_block(raw), "Median time.\n  Indented.\n\nMarkdown.");
+    }
+
+    #[test]
+    fn numbers_allow_underscores() {
+        assert_eq!(parse_number("1_000"), Some(1000.0));
+        assert_eq!(parse_number("3.5"), Some(3.5));
+    }
+
+    #[test]
+    fn names_are_lowercase_and_not_keywords() {
+        assert!(name_problem("quote_turnaround").is_none());
+        assert!(name_problem("Quote").is_some());
+        assert!(name_problem("or").is_some());
+        assert!(name_problem("_x").is_some());
+    }
+}
