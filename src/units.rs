@@ -107,16 +107,16 @@ pub const SPELLINGS: &[&str] = &[
 impl Unit {
     /// Parses a unit as declared in `unit:` or a column type (symbols only).
     pub fn parse_declared(text: &str) -> Result<Unit, UnitError> {
+        if text == "1" {
+            return Ok(Unit::Ratio);
+        }
+        if let Some(symbol) = long_form_symbol(text) {
+            return Err(UnitError::LongFormInDeclaration(symbol));
+        }
         match parse_quantity_unit(text)? {
-            QuantityUnit::Unit(unit) => {
-                if let Some(symbol) = long_form_symbol(text) {
-                    return Err(UnitError::LongFormInDeclaration(symbol));
-                }
-                Ok(unit)
-            }
+            QuantityUnit::Unit(unit) => Ok(unit),
             QuantityUnit::Calendar(_) => Err(UnitError::Unknown),
         }
-        .or_else(|e| if text == "1" { Ok(Unit::Ratio) } else { Err(e) })
     }
 
     pub fn family(&self) -> &'static str {

@@ -392,10 +392,10 @@ impl ExprChecker<'_> {
                         ru.family()
                     ),
                 };
-                let d = Diagnostic::new(Code::IncompatibleUnits, span, message)
-                    .label("units do not match")
-                    .secondary(left_span, format!("`{lu}`"))
-                    .secondary(right_span, format!("`{ru}`"));
+                let _ = span;
+                let d = Diagnostic::new(Code::IncompatibleUnits, right_span, message)
+                    .label(format!("this is in `{ru}`"))
+                    .secondary(left_span, format!("this is in `{lu}`"));
                 self.push(d).map(|e| (e.clone(), e, lu))
             }
         }

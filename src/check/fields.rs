@@ -28,9 +28,9 @@ const fn many(key: &'static str) -> Rule {
 
 const TEAM: &[Rule] = &[once("name"), once("contact")];
 const SOURCE: &[Rule] = &[once("table"), once("file"), once("time"), once("columns")];
+const CPI: &[Rule] = &[once("outcome"), once("title")];
 const METRIC: &[Rule] = &[
     once("title"),
-    once("outcome"),
     once("description"),
     once("owner"),
     once("unit"),
@@ -113,13 +113,14 @@ impl<'a> Fields<'a> {
         diags: &mut Vec<Diagnostic>,
     ) -> Fields<'a> {
         let rules = owner.rules();
+        let cpi_rules = if owner == Owner::Item(ItemKind::Cpi) { CPI } else { &[] };
         let mut by_key: HashMap<&'a str, Vec<&'a Field>> = HashMap::new();
         for field in fields {
             if matches!(field.value, Value::Unknown) {
                 continue; // already reported by the parser
             }
             let key = field.key.name.as_str();
-            let Some(rule) = rules.iter().find(|r| r.key == key) else {
+            let Some(rule) = rules.iter().chain(cpi_rules).find(|r| r.key == key) else {
                 let mut d = Diagnostic::new(
                     Code::FieldNotAllowed,
                     field.key.span,
@@ -181,6 +182,24 @@ impl<'a> Fields<'a> {
             .label(format!("{} needs `{key}`", self.owner.describe()))
             .hint_opt(hint),
         );
+    }
+
+    /// Reports, in one diagnostic, every one of `keys` that is missing.
+    pub fn require(&self, keys: &[&str], diags: &mut Vec<Diagnostic>, hint: Option<String>) {
+        let missing: Vec<String> = keys.iter().filter(|k| !self.has(k)).map(|k| format!("`{k}`")).collect();
+        match missing.as_slice() {
+            [] => {}
+            [one] => self.missing(one.trim_matches('`'), diags, hint),
+            [init @ .., last] => diags.push(
+                Diagnostic::new(
+                    Code::MissingField,
+                    self.anchor,
+                    format!("{} is missing the required fields {} and {last}", self.what, init.join(", ")),
+                )
+                .label(format!("{} needs these fields", self.owner.describe()))
+                .hint_opt(hint),
+            ),
+        }
     }
 
     pub fn string(&self, key: &str) -> Option<&'a Str> {

@@ -123,26 +123,17 @@ fn metric<'a>(
     } else {
         MetricKind::Kpi
     };
-    let title = f.required_string("title", diags).map(|s| s.value.clone());
-    let outcome = if kind == MetricKind::Cpi {
-        let outcome = f.string("outcome");
-        if !f.has("outcome") {
-            f.missing(
-                "outcome",
-                diags,
-                Some("a CPI states the customer's desired outcome, in the customer's words: `outcome: \"Know the price before calling anyone else\"`".into()),
-            );
-        }
-        outcome.map(|s| s.value.clone())
-    } else {
-        None
+    let required: &[&str] = match kind {
+        MetricKind::Cpi => &["title", "outcome", "owner", "unit", "direction", "measure", "grain"],
+        MetricKind::Kpi => &["title", "owner", "unit", "direction", "measure", "grain"],
     };
+    let hint = (kind == MetricKind::Cpi && !f.has("outcome")).then(|| {
+        "a CPI states the customer's desired outcome, in the customer's words: `outcome: \"Know the price before calling anyone else\"`".to_string()
+    });
+    f.require(required, diags, hint);
+    let title = f.string("title").map(|s| s.value.clone());
+    let outcome = f.string("outcome").map(|s| s.value.clone());
     let description = f.string("description").map(|s| s.value.clone());
-    for key in ["unit", "direction", "grain", "owner", "measure"] {
-        if !f.has(key) {
-            f.missing(key, diags, None);
-        }
-    }
     let direction = f.keyword("direction", DIRECTIONS, diags);
     let tier = f.keyword("tier", TIERS, diags);
     let review = f.keyword("review", REVIEWS, diags);

@@ -78,15 +78,11 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
 
 fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Option<Target> {
     let diags = &mut checker.diags;
-    for key in ["range", "from", "until"] {
-        if !f.has(key) {
-            let hint = match key {
-                "range" => "give the range as `LOW .. HIGH`, e.g. `range: 30s .. 45s`",
-                _ => "a target holds for a stated time: `from: 2026-01-01` and `until: 2026-12-31`",
-            };
-            f.missing(key, diags, Some(hint.into()));
-        }
-    }
+    f.require(
+        &["range", "from", "until"],
+        diags,
+        Some("a target is an achievable range held for a stated time: `range: 30s .. 45s  from: 2026-01-01  until: 2026-12-31`".into()),
+    );
     let date = |key: &str| match f.get(key).map(|x| &x.value) {
         Some(Value::Date(d)) => Some(d.clone()),
         _ => None,

@@ -42,7 +42,10 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::FileId> {
 pub fn human(db: &SourceDb, diags: &[Diagnostic], out: &mut dyn WriteColor) -> io::Result<()> {
     let config = term::Config::default();
     for d in diags {
-        term::emit(out, &config, db, &to_codespan(d)).map_err(|e| io::Error::other(e.to_string()))?;
+        term::emit(out, &config, db, &to_codespan(d)).map_err(|e| match e {
+            codespan_reporting::files::Error::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })?;
     }
     Ok(())
 }

@@ -27,6 +27,38 @@ pub(super) struct Builder<'d> {
     file: FileId,
     offset: usize,
     diags: &'d mut Vec<Diagnostic>,
+    /// Whether the current expression was already reported as too deep.
+    too_deep_reported: bool,
+}
+
+/// Binding power of comparisons, `is null` and `in`.
+const COMPARISON: u8 = 4;
+
+fn binding(op: BinOp) -> u8 {
+    match op {
+        BinOp::Or => 1,
+        BinOp::And => 2,
+        BinOp::Add | BinOp::Sub => 5,
+        BinOp::Mul | BinOp::Div => 6,
+        _ => COMPARISON,
+    }
+}
+
+/// An operator waiting for its operands during precedence resolution.
+enum Pending {
+    /// `not` (binds looser than comparisons) or unary `-` (tightest).
+    Prefix { not: bool, span: Span },
+    Infix(BinOp),
+}
+
+impl Pending {
+    fn binding(&self) -> u8 {
+        match self {
+            Pending::Prefix { not: true, .. } => 3,
+            Pending::Prefix { not: false, .. } => 7,
+            Pending::Infix(op) => binding(*op),
+        }
+    }
 }
 
 type P<'i> = Pair<'i, Rule>;
@@ -37,6 +69,7 @@ impl<'d> Builder<'d> {
             file,
             offset,
             diags,
+            too_deep_reported: false,
         }
     }
 
@@ -299,19 +332,35 @@ impl<'d> Builder<'d> {
     // ------------------------------------------------------------ expressions
 
     fn expr_root(&mut self, pair: P) -> Expr {
-        self.expr(pair).0
+        self.too_deep_reported = false;
+        let (expr, _) = self.expr(pair);
+        if self.too_deep_reported {
+            // Reported once; checking what is left would only add noise.
+            return Expr {
+                kind: ExprKind::Error,
+                span: expr.span,
+            };
+        }
+        expr
     }
 
-    fn too_deep(&mut self, span: Span) -> (Expr, usize) {
-        self.diags.push(
-            Diagnostic::new(
-                Code::TooDeep,
-                span,
-                format!("expression nested more than {MAX_EXPR_DEPTH} operators deep"),
-            )
-            .label("too deep")
-            .hint("split the expression into simpler metrics"),
-        );
+    /// Builds a node from its children, enforcing the depth bound.
+    fn node(&mut self, kind: ExprKind, span: Span, depth: usize) -> (Expr, usize) {
+        if depth <= MAX_EXPR_DEPTH {
+            return (Expr { kind, span }, depth);
+        }
+        if !self.too_deep_reported {
+            self.too_deep_reported = true;
+            self.diags.push(
+                Diagnostic::new(
+                    Code::TooDeep,
+                    span,
+                    format!("expression nested more than {MAX_EXPR_DEPTH} operators deep"),
+                )
+                .label("too deep")
+                .hint("split the expression into simpler metrics"),
+            );
+        }
         (
             Expr {
                 kind: ExprKind::Error,
@@ -321,162 +370,120 @@ impl<'d> Builder<'d> {
         )
     }
 
-    /// Builds an expression and returns its depth. Chains such as
-    /// `a + b + c ...` are flat in the parse tree and folded here, so the
-    /// depth bound is enforced as the tree grows.
+    /// Builds an expression from its flat parse (operands, prefix, infix
+    /// and postfix operators in a row) by operator precedence, without
+    /// recursion, and returns it with its depth.
     fn expr(&mut self, pair: P) -> (Expr, usize) {
-        match pair.as_rule() {
-            Rule::expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => self.chain(pair),
-            Rule::not_expr | Rule::unary => self.prefixed(pair),
-            Rule::cmp_expr => self.comparison(pair),
-            Rule::primary => self.expr(pair.into_inner().next().expect("primary")),
-            Rule::paren => {
-                let inner = pair.into_inner().find(|p| p.as_rule() == Rule::expr).expect("expr");
-                self.expr(inner)
-            }
-            Rule::call => self.call(pair),
-            Rule::literal => {
-                let span = self.span(&pair);
-                let literal = self.literal(pair);
-                (
+        let mut out: Vec<(Expr, usize)> = Vec::new();
+        let mut ops: Vec<Pending> = Vec::new();
+        for part in pair.into_inner() {
+            let span = self.span(&part);
+            match part.as_rule() {
+                Rule::not_op => ops.push(Pending::Prefix { not: true, span }),
+                Rule::neg_op => ops.push(Pending::Prefix { not: false, span }),
+                Rule::or_op | Rule::and_op | Rule::cmp_op | Rule::add_op | Rule::mul_op => {
+                    let op = match part.as_str() {
+                        "or" => BinOp::Or,
+                        "and" => BinOp::And,
+                        "=" => BinOp::Eq,
+                        "!=" => BinOp::Ne,
+                        "<" => BinOp::Lt,
+                        "<=" => BinOp::Le,
+                        ">" => BinOp::Gt,
+                        ">=" => BinOp::Ge,
+                        "+" => BinOp::Add,
+                        "-" => BinOp::Sub,
+                        "*" => BinOp::Mul,
+                        _ => BinOp::Div,
+                    };
+                    self.reduce(&mut out, &mut ops, binding(op));
+                    ops.push(Pending::Infix(op));
+                }
+                Rule::is_null | Rule::in_list => {
+                    self.reduce(&mut out, &mut ops, COMPARISON);
+                    let (operand, depth) = out.pop().expect("a postfix operator follows an operand");
+                    let span = operand.span.to(span);
+                    let operand = Box::new(operand);
+                    let kind = if part.as_rule() == Rule::is_null {
+                        let negated = part.into_inner().any(|p| p.as_rule() == Rule::not_op);
+                        ExprKind::IsNull { operand, negated }
+                    } else {
+                        let mut negated = false;
+                        let mut list = Vec::new();
+                        for item in part.into_inner() {
+                            match item.as_rule() {
+                                Rule::not_op => negated = true,
+                                Rule::literal => {
+                                    let span = self.span(&item);
+                                    let kind = self
+                                        .literal(item)
+                                        .map_or(ExprKind::Error, |literal| ExprKind::Literal { literal });
+                                    list.push(Expr { kind, span });
+                                }
+                                _ => {}
+                            }
+                        }
+                        ExprKind::InList { operand, list, negated }
+                    };
+                    let node = self.node(kind, span, depth + 1);
+                    out.push(node);
+                }
+                Rule::paren => {
+                    let inner = part.into_inner().find(|p| p.as_rule() == Rule::expr).expect("expr");
+                    out.push(self.expr(inner));
+                }
+                Rule::call => out.push(self.call(part)),
+                Rule::literal => {
+                    let kind = self
+                        .literal(part)
+                        .map_or(ExprKind::Error, |literal| ExprKind::Literal { literal });
+                    out.push((Expr { kind, span }, 1));
+                }
+                Rule::name_ref => out.push((
                     Expr {
-                        kind: literal.map_or(ExprKind::Error, |literal| ExprKind::Literal { literal }),
+                        kind: ExprKind::Name {
+                            name: part.as_str().to_string(),
+                        },
                         span,
                     },
                     1,
-                )
+                )),
+                rule => unreachable!("unexpected rule in expression: {rule:?}"),
             }
-            Rule::name_ref => (
-                Expr {
-                    kind: ExprKind::Name {
-                        name: pair.as_str().to_string(),
-                    },
-                    span: self.span(&pair),
-                },
-                1,
-            ),
-            rule => unreachable!("unexpected rule in expression: {rule:?}"),
         }
+        self.reduce(&mut out, &mut ops, 0);
+        out.pop().expect("an expression has an operand")
     }
 
-    fn chain(&mut self, pair: P) -> (Expr, usize) {
-        let mut inner = pair.into_inner();
-        let (mut left, mut depth) = self.expr(inner.next().expect("operand"));
-        while let Some(op) = inner.next() {
-            let op = match op.as_str() {
-                "or" => BinOp::Or,
-                "and" => BinOp::And,
-                "+" => BinOp::Add,
-                "-" => BinOp::Sub,
-                "*" => BinOp::Mul,
-                _ => BinOp::Div,
-            };
-            let (right, right_depth) = self.expr(inner.next().expect("operand"));
-            let span = left.span.to(right.span);
-            depth = depth.max(right_depth) + 1;
-            if depth > MAX_EXPR_DEPTH {
-                return self.too_deep(span);
-            }
-            left = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    left: Box::new(left),
-                    right: Box::new(right),
-                },
-                span,
-            };
-        }
-        (left, depth)
-    }
-
-    fn prefixed(&mut self, pair: P) -> (Expr, usize) {
-        let parts: Vec<P> = pair.into_inner().collect();
-        let (operators, operand) = parts.split_at(parts.len() - 1);
-        let (mut expr, mut depth) = self.expr(operand[0].clone());
-        for op in operators.iter().rev() {
-            let span = self.span(op).to(expr.span);
-            depth += 1;
-            if depth > MAX_EXPR_DEPTH {
-                return self.too_deep(span);
-            }
-            let operand = Box::new(expr);
-            let kind = if op.as_rule() == Rule::not_op {
-                ExprKind::Not { operand }
-            } else {
-                ExprKind::Neg { operand }
-            };
-            expr = Expr { kind, span };
-        }
-        (expr, depth)
-    }
-
-    fn comparison(&mut self, pair: P) -> (Expr, usize) {
-        let mut inner = pair.into_inner();
-        let (left, depth) = self.expr(inner.next().expect("operand"));
-        let Some(next) = inner.next() else {
-            return (left, depth);
-        };
-        match next.as_rule() {
-            Rule::cmp_op => {
-                let op = match next.as_str() {
-                    "=" => BinOp::Eq,
-                    "!=" => BinOp::Ne,
-                    "<" => BinOp::Lt,
-                    "<=" => BinOp::Le,
-                    ">" => BinOp::Gt,
-                    _ => BinOp::Ge,
-                };
-                let (right, right_depth) = self.expr(inner.next().expect("operand"));
-                let span = left.span.to(right.span);
-                let expr = Expr {
-                    kind: ExprKind::Binary {
+    /// Applies the pending operators that bind at least as tightly as `min`
+    /// (all of them when `min` is 0).
+    fn reduce(&mut self, out: &mut Vec<(Expr, usize)>, ops: &mut Vec<Pending>, min: u8) {
+        while ops.last().is_some_and(|op| op.binding() >= min) {
+            let op = ops.pop().expect("checked above");
+            let (right, right_depth) = out.pop().expect("an operator has an operand");
+            let node = match op {
+                Pending::Prefix { not, span } => {
+                    let span = span.to(right.span);
+                    let operand = Box::new(right);
+                    let kind = if not {
+                        ExprKind::Not { operand }
+                    } else {
+                        ExprKind::Neg { operand }
+                    };
+                    self.node(kind, span, right_depth + 1)
+                }
+                Pending::Infix(op) => {
+                    let (left, left_depth) = out.pop().expect("an infix operator has two operands");
+                    let span = left.span.to(right.span);
+                    let kind = ExprKind::Binary {
                         op,
                         left: Box::new(left),
                         right: Box::new(right),
-                    },
-                    span,
-                };
-                (expr, depth.max(right_depth) + 1)
-            }
-            Rule::is_null => {
-                let span = left.span.to(self.span(&next));
-                let negated = next.into_inner().any(|p| p.as_rule() == Rule::not_op);
-                let expr = Expr {
-                    kind: ExprKind::IsNull {
-                        operand: Box::new(left),
-                        negated,
-                    },
-                    span,
-                };
-                (expr, depth + 1)
-            }
-            _ => {
-                let span = left.span.to(self.span(&next));
-                let mut negated = false;
-                let mut list = Vec::new();
-                for part in next.into_inner() {
-                    match part.as_rule() {
-                        Rule::not_op => negated = true,
-                        Rule::literal => {
-                            let span = self.span(&part);
-                            let kind = self
-                                .literal(part)
-                                .map_or(ExprKind::Error, |literal| ExprKind::Literal { literal });
-                            list.push(Expr { kind, span });
-                        }
-                        _ => {}
-                    }
+                    };
+                    self.node(kind, span, left_depth.max(right_depth) + 1)
                 }
-                let expr = Expr {
-                    kind: ExprKind::InList {
-                        operand: Box::new(left),
-                        list,
-                        negated,
-                    },
-                    span,
-                };
-                (expr, depth + 1)
-            }
+            };
+            out.push(node);
         }
     }
 

@@ -49,7 +49,7 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> ast:
             pos = next;
             continue;
         }
-        match CpiParser::parse(Rule::item, &text[pos..]) {
+        match parse_item(text, pos, next, &item_starts) {
             Ok(mut pairs) => {
                 let pair = pairs.next().expect("a successful parse yields the item");
                 let end = pos + pair.as_span().end();
@@ -83,6 +83,41 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> ast:
         }
     }
     ast::File { items }
+}
+
+/// At most this many times a parse is retried over a wider region when an
+/// item runs past the next line that looks like an item start (a block
+/// string may contain such a line).
+const MAX_REGION_EXTENSIONS: usize = 16;
+
+/// Parses the item at `pos`, giving pest only the text up to the next item
+/// start: pest indexes the lines of its whole input on every call, so
+/// handing it the rest of the file would make parsing quadratic.
+fn parse_item<'t>(
+    text: &'t str,
+    pos: usize,
+    next: usize,
+    item_starts: &[usize],
+) -> Result<pest::iterators::Pairs<'t, Rule>, pest::error::Error<Rule>> {
+    let mut end = next;
+    let mut extensions = 0;
+    loop {
+        let result = CpiParser::parse(Rule::item, &text[pos..end]);
+        match &result {
+            Err(e) if end < text.len() && extensions < MAX_REGION_EXTENSIONS && error_offset(e) + pos >= end => {
+                end = next_start_after(item_starts, end, text.len());
+                extensions += 1;
+            }
+            _ => return result,
+        }
+    }
+}
+
+fn error_offset(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
 }
 
 fn skip_trivia(text: &str, mut pos: usize) -> usize {
@@ -195,11 +230,7 @@ fn syntax_error(
     offset: usize,
     error: &pest::error::Error<Rule>,
 ) -> (usize, Diagnostic) {
-    let at = offset
-        + match error.location {
-            pest::error::InputLocation::Pos(p) => p,
-            pest::error::InputLocation::Span((s, _)) => s,
-        };
+    let at = offset + error_offset(error);
     let at = at.min(text.len());
     let expected = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
@@ -293,13 +324,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::date => "a date such as `2026-01-01`",
         Rule::unit_token | Rule::quantity_unit | Rule::bad_unit => "a unit such as `s`, `%` or `USD`",
         Rule::expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::cmp_expr
-        | Rule::add_expr
-        | Rule::mul_expr
-        | Rule::unary
-        | Rule::primary
         | Rule::call
         | Rule::literal
         | Rule::name_ref
@@ -328,7 +352,13 @@ fn describe_found(rest: &str) -> String {
         return "end of file".to_string();
     };
     if c == '"' {
-        return "a string".to_string();
+        let line = rest.lines().next().unwrap_or(rest);
+        let closed = line[1..].replace("\\\\", "").replace("\\\"", "").contains('"');
+        return if closed {
+            "a string".to_string()
+        } else {
+            "an unterminated string (a `\"` is missing before the end of the line)".to_string()
+        };
     }
     if c == '\n' || c == '\r' {
         return "end of line".to_string();
