@@ -13,6 +13,8 @@ use crate::units::{QuantityUnit, Unit};
 pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> Option<Vec<Target>> {
     let mut ok = true;
     let mut checked: Vec<(Target, Span)> = Vec::new();
+    // The latest `until` of any target, for W0606.
+    let mut latest: Option<(crate::date::Date, Span)> = None;
     let mut names: Vec<(String, Span)> = Vec::new();
     for field in f.all("target") {
         let Value::Target(block) = &field.value else {
@@ -34,6 +36,13 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
             }
             names.push((name.name.clone(), name.span));
         }
+        for until in block.fields.iter().filter(|f| f.key.name == "until") {
+            if let Value::Date(d) = &until.value {
+                if latest.is_none_or(|(l, _)| d.value > l) {
+                    latest = Some((d.value, d.span));
+                }
+            }
+        }
         let tf = Fields::collect(
             Owner::Target,
             anchor,
@@ -50,6 +59,16 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
                 anchor,
             )),
             None => ok = false,
+        }
+    }
+    // Targets must be revised: warn when even the latest one has ended.
+    if let Some((until, span)) = latest {
+        if until < checker.today {
+            checker.diags.push(
+                Diagnostic::new(Code::ExpiredTarget, span, format!("the latest target ended on {until}"))
+                    .label("in the past")
+                    .hint("revise targets when they expire: set a new one from the latest baseline, or remove the old one"),
+            );
         }
     }
     // Targets of one metric must not overlap in time.
@@ -154,19 +173,6 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
                 .label("no `baseline`")
                 .hint("set targets from baseline data: record where the metric stood, e.g. `baseline: 55s`"),
         );
-    }
-    if let Some(until) = &until {
-        if until.value < checker.today {
-            checker.diags.push(
-                Diagnostic::new(
-                    Code::ExpiredTarget,
-                    until.span,
-                    format!("the target ended on {}", until.value),
-                )
-                .label("in the past")
-                .hint("revise targets when they expire: set a new one from the latest baseline, or remove this one"),
-            );
-        }
     }
     let (low, high) = range?;
     if !ok {
