@@ -142,3 +142,10 @@ pub fn summary(diags: &[Diagnostic], files: usize) -> String {
         plural(files, "file")
     )
 }
+
+/// The human format without colour, as a string (for tests and tools).
+pub fn human_string(db: &SourceDb, diags: &[Diagnostic]) -> String {
+    let mut out = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+    human(db, diags, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8_lossy(&out.into_inner()).into_owned()
+}
