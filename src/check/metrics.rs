@@ -200,7 +200,7 @@ fn metric<'a>(
             dimensions: f
                 .get("dimensions")
                 .map(|d| match &d.value {
-                    Value::Names(names) => names.iter().map(|n| n.name.clone()).collect(),
+                    Value::Names { names } => names.iter().map(|n| n.name.clone()).collect(),
                     _ => Vec::new(),
                 })
                 .unwrap_or_default(),
@@ -312,7 +312,7 @@ fn measure<'a>(
     };
 
     for dims in f.all("dimensions") {
-        if let Value::Names(names) = &dims.value {
+        if let Value::Names { names } = &dims.value {
             for name in names {
                 if !source.columns.contains_key(&name.name) {
                     checker.diags.push(

@@ -224,7 +224,7 @@ impl<'a> Checker<'a> {
             let mut first_span: HashMap<String, Span> = HashMap::new();
             let mut columns_ok = true;
             match fields.get("columns").map(|f| &f.value) {
-                Some(Value::Columns(cols)) => {
+                Some(Value::Columns { columns: cols }) => {
                     for col in cols {
                         let Some(ty) = self.column_type(&col.ty) else {
                             columns_ok = false;

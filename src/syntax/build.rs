@@ -156,12 +156,12 @@ impl<'d> Builder<'d> {
                 let text = self.text(inner.next().expect("evidence text"));
                 Value::Evidence { kind, text }
             }
-            Rule::dims_field => Value::Names(
-                inner
+            Rule::dims_field => Value::Names {
+                names: inner
                     .filter(|p| p.as_rule() == Rule::word)
                     .map(|p| self.ident(&p))
                     .collect(),
-            ),
+            },
             Rule::lag_field | Rule::quantity_field => {
                 match self.quantity_value(inner.next().expect("quantity")) {
                     Some(q) => Value::Quantity(q),
@@ -169,12 +169,12 @@ impl<'d> Builder<'d> {
                 }
             }
             Rule::int_field => self.integer(inner.next().expect("number")),
-            Rule::columns_block => Value::Columns(
-                inner
+            Rule::columns_block => Value::Columns {
+                columns: inner
                     .filter(|p| p.as_rule() == Rule::column)
                     .map(|p| self.column(p))
                     .collect(),
-            ),
+            },
             Rule::target_block => {
                 let mut name = None;
                 let mut fields = Vec::new();

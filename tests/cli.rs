@@ -1,0 +1,130 @@
+//! The real binary: every output format, every exit status, `explain`.
+
+mod common;
+
+use common::cpic;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = cpic().args(args).env("NO_COLOR", "1").output().expect("cpic runs");
+    (
+        out.status.code().expect("an exit status"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+fn fixture(name: &str) -> String {
+    common::root().join("tests/fixtures/diagnostics").join(name).display().to_string()
+}
+
+fn example(name: &str) -> String {
+    common::root().join("examples").join(name).display().to_string()
+}
+
+#[test]
+fn clean_project_exits_0_with_a_summary() {
+    let (code, out, _) = run(&["check", &example("insurance"), "--today", common::TODAY]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "0 errors, 0 warnings in 3 files");
+}
+
+#[test]
+fn errors_exit_1_in_every_format() {
+    let path = fixture("E0301.cpi");
+    let (code, human, _) = run(&["check", &path, "--today", common::TODAY]);
+    assert_eq!(code, 1);
+    assert!(human.contains("error[E0301]: cannot mix `USD` and `EUR`"), "{human}");
+    assert!(human.contains("┌─ E0301.cpi:15:"), "{human}");
+    assert!(!human.contains('\u{1b}'), "no colour when piped");
+    assert!(human.trim_end().ends_with("2 errors, 0 warnings in 1 file"), "{human}");
+
+    let (code, short, _) = run(&["check", &path, "--format", "short", "--today", common::TODAY]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = short.lines().collect();
+    assert_eq!(lines[0], "E0301.cpi:15:41: error[E0301]: cannot mix `USD` and `EUR`: currencies are never converted");
+    assert_eq!(lines.last(), Some(&"2 errors, 0 warnings in 1 file"));
+
+    let (code, json, _) = run(&["check", &path, "--format", "json", "--today", common::TODAY]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let first = &value[0];
+    assert_eq!(first["code"], "E0301");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], "E0301.cpi");
+    assert_eq!(first["line"], 15);
+    assert_eq!(first["column"], 41);
+    assert_eq!(first["end_line"], 15);
+    assert_eq!(first["end_column"], 51);
+    assert_eq!(first["labels"][0]["primary"], true);
+    assert_eq!(first["labels"][1]["message"], "this is in `USD`");
+    assert!(first["hints"].is_array());
+}
+
+#[test]
+fn warnings_exit_0_unless_denied() {
+    let path = fixture("W0601.cpi");
+    let (code, out, _) = run(&["check", &path, "--format", "short", "--today", common::TODAY]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[W0601]"));
+    let (code, _, _) = run(&["check", &path, "--deny-warnings", "--today", common::TODAY]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let out = cpic()
+        .args(["check", &fixture("E0301.cpi"), "--color", "always", "--today", common::TODAY])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn usage_and_io_problems_exit_2() {
+    let (code, _, err) = run(&["check", "/no/such/project"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read `/no/such/project`"), "{err}");
+    let (code, _, _) = run(&["check", "--format", "xml"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run(&["frobnicate"]);
+    assert_eq!(code, 2);
+    let empty = tempfile::tempdir().expect("a temp dir");
+    let (code, _, err) = run(&["check", &empty.path().display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no `.cpi` files"), "{err}");
+}
+
+#[test]
+fn a_single_file_can_be_checked() {
+    let (code, out, _) = run(&["check", &fixture("W0607.cpi"), "--format", "short", "--today", common::TODAY]);
+    assert_eq!(code, 0);
+    assert!(out.contains("W0607.cpi:7:5: warning[W0607]"), "{out}");
+}
+
+#[test]
+fn explain_prints_the_documentation() {
+    let (code, out, _) = run(&["explain", "E0301"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("## E0301: incompatible units"));
+    assert!(out.contains("**How to fix.**"));
+    let (code, out, _) = run(&["explain", "w0601"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("contextual_inquiry"));
+    let (code, _, err) = run(&["explain", "E9999"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown diagnostic code"));
+    let (code, out, _) = run(&["explain", "--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), cpic::diag::Code::ALL.len());
+}
+
+#[test]
+fn debug_prints_the_model_as_json() {
+    let (code, out, _) = run(&["debug", "model", &example("grocery-delivery"), "--today", common::TODAY]);
+    assert_eq!(code, 0);
+    let model: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(model["project"]["name"], "FreshBox Grocery Delivery");
+    let (code, out, _) = run(&["debug", "ast", &fixture("E0301.cpi")]);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"items\""));
+}
