@@ -8,7 +8,10 @@ mod generate;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().and_then(|a| a.parse().ok()).expect("usage: generate_project N DIR");
+    let n: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .expect("usage: generate_project N DIR");
     let dir = std::path::PathBuf::from(args.next().expect("usage: generate_project N DIR"));
     std::fs::create_dir_all(&dir).expect("create the project folder");
     for (name, text) in generate::project(n) {

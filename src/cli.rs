@@ -18,7 +18,11 @@ pub const EXIT_ERRORS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "cpic", version, about = "Check, compile and run customer performance indicator specs")]
+#[command(
+    name = "cpic",
+    version,
+    about = "Check, compile and run customer performance indicator specs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -132,7 +136,9 @@ fn color_choice(when: ColorWhen) -> ColorChoice {
         ColorWhen::Always => ColorChoice::Always,
         ColorWhen::Never => ColorChoice::Never,
         ColorWhen::Auto => {
-            if io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
+            if io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            {
                 ColorChoice::Auto
             } else {
                 ColorChoice::Never
@@ -153,7 +159,12 @@ fn check(args: &CheckArgs) -> io::Result<u8> {
 }
 
 /// Prints diagnostics and, for human and short output, the summary line.
-pub fn print_diagnostics(db: &SourceDb, diags: &[Diagnostic], format: Format, color: ColorChoice) -> io::Result<()> {
+pub fn print_diagnostics(
+    db: &SourceDb,
+    diags: &[Diagnostic],
+    format: Format,
+    color: ColorChoice,
+) -> io::Result<()> {
     match format {
         Format::Human => {
             let mut out = StandardStream::stdout(color);
@@ -167,7 +178,8 @@ pub fn print_diagnostics(db: &SourceDb, diags: &[Diagnostic], format: Format, co
         }
         Format::Json => {
             let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &render::json_value(db, diags)).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, &render::json_value(db, diags))
+                .map_err(io::Error::other)?;
             writeln!(out)?;
         }
     }
@@ -192,13 +204,21 @@ fn explain(code: Option<&str>, list: bool) -> io::Result<u8> {
                 Ok(EXIT_OK)
             }
             None => {
-                eprintln!("error: unknown diagnostic code `{code}`; `cpic explain --list` lists them");
+                eprintln!(
+                    "error: unknown diagnostic code `{code}`; `cpic explain --list` lists them"
+                );
                 Ok(EXIT_USAGE)
             }
         },
         (None, true) => {
             for code in Code::ALL {
-                writeln!(out, "{}  {:<7}  {}", code.as_str(), format!("{:?}", code.severity()).to_lowercase(), code.title())?;
+                writeln!(
+                    out,
+                    "{}  {:<7}  {}",
+                    code.as_str(),
+                    format!("{:?}", code.severity()).to_lowercase(),
+                    code.title()
+                )?;
             }
             Ok(EXIT_OK)
         }

@@ -8,7 +8,15 @@ use crate::model::Project;
 use crate::source::{SourceDb, Span};
 
 /// The SQL dialects cpic emits.
-pub const DIALECTS: &[&str] = &["duckdb", "postgres", "sqlite", "bigquery", "snowflake", "spark", "trino"];
+pub const DIALECTS: &[&str] = &[
+    "duckdb",
+    "postgres",
+    "sqlite",
+    "bigquery",
+    "snowflake",
+    "spark",
+    "trino",
+];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -55,8 +63,12 @@ pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
     let file = db.get(id);
     if let Some(at) = file.invalid_utf8_at {
         diags.push(
-            Diagnostic::new(Code::InvalidUtf8, Span::new(id, at, at + '\u{FFFD}'.len_utf8()), "`cpi.toml` is not valid UTF-8 text")
-                .label("first invalid byte here"),
+            Diagnostic::new(
+                Code::InvalidUtf8,
+                Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
+                "`cpi.toml` is not valid UTF-8 text",
+            )
+            .label("first invalid byte here"),
         );
         return (project, diags);
     }
@@ -83,10 +95,14 @@ pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
             project.dialect = value;
         } else {
             diags.push(
-                Diagnostic::new(Code::InvalidConfig, Span::new(id, span.start, span.end), format!("unknown dialect `{value}`"))
-                    .label("not a dialect")
-                    .hint_opt(crate::diag::did_you_mean(&value, DIALECTS.iter().copied()))
-                    .hint(format!("the dialects are {}", DIALECTS.join(", "))),
+                Diagnostic::new(
+                    Code::InvalidConfig,
+                    Span::new(id, span.start, span.end),
+                    format!("unknown dialect `{value}`"),
+                )
+                .label("not a dialect")
+                .hint_opt(crate::diag::did_you_mean(&value, DIALECTS.iter().copied()))
+                .hint(format!("the dialects are {}", DIALECTS.join(", "))),
             );
         }
     }

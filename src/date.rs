@@ -103,6 +103,9 @@ mod tests {
         for days in [-800_000, -1, 0, 1, 20_000, 2_000_000] {
             assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
         }
-        assert_eq!(Date::parse("2026-01-01").unwrap().days_since_epoch(), 20_454);
+        assert_eq!(
+            Date::parse("2026-01-01").unwrap().days_since_epoch(),
+            20_454
+        );
     }
 }

@@ -329,20 +329,47 @@ pub struct TExpr {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TExprKind {
-    Column { name: String },
-    Metric { name: String },
-    Number { value: f64 },
-    Str { value: String },
-    Bool { value: bool },
-    Date { value: Date },
+    Column {
+        name: String,
+    },
+    Metric {
+        name: String,
+    },
+    Number {
+        value: f64,
+    },
+    Str {
+        value: String,
+    },
+    Bool {
+        value: bool,
+    },
+    Date {
+        value: Date,
+    },
     Null,
-    Neg { operand: Box<TExpr> },
-    Not { operand: Box<TExpr> },
+    Neg {
+        operand: Box<TExpr>,
+    },
+    Not {
+        operand: Box<TExpr>,
+    },
     /// For `-` on two timestamps or two dates, the result is a duration in
     /// seconds or days (see the operands' types).
-    Binary { op: BinOp, left: Box<TExpr>, right: Box<TExpr> },
-    IsNull { operand: Box<TExpr>, negated: bool },
-    InList { operand: Box<TExpr>, list: Vec<TExpr>, negated: bool },
+    Binary {
+        op: BinOp,
+        left: Box<TExpr>,
+        right: Box<TExpr>,
+    },
+    IsNull {
+        operand: Box<TExpr>,
+        negated: bool,
+    },
+    InList {
+        operand: Box<TExpr>,
+        list: Vec<TExpr>,
+        negated: bool,
+    },
     Aggregate {
         func: AggFunc,
         arg: Option<Box<TExpr>>,
@@ -350,7 +377,12 @@ pub enum TExprKind {
         fraction: Option<f64>,
         filter: Option<Box<TExpr>>,
     },
-    Coalesce { args: Vec<TExpr> },
+    Coalesce {
+        args: Vec<TExpr>,
+    },
     /// A unit conversion inserted by the checker: `operand * factor`.
-    Scale { factor: f64, operand: Box<TExpr> },
+    Scale {
+        factor: f64,
+        operand: Box<TExpr>,
+    },
 }

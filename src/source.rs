@@ -81,7 +81,10 @@ impl SourceFile {
             Ok(text) => (text, None),
             Err(err) => {
                 let at = err.utf8_error().valid_up_to();
-                (String::from_utf8_lossy(err.as_bytes()).into_owned(), Some(at))
+                (
+                    String::from_utf8_lossy(err.as_bytes()).into_owned(),
+                    Some(at),
+                )
             }
         };
         let line_starts = std::iter::once(0)
@@ -202,9 +205,10 @@ impl SourceDb {
         let mut db = SourceDb::new();
         if meta.is_file() {
             let bytes = read(path)?;
-            let name = path
-                .file_name()
-                .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             db.add(name, bytes);
             db.root = path.parent().map(Path::to_path_buf);
             return Ok(db);
@@ -227,12 +231,16 @@ fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).map_err(|e| LoadError(format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn collect_specs(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), LoadError> {
+fn collect_specs(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, PathBuf)>,
+) -> Result<(), LoadError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| LoadError(format!("cannot read directory `{}`: {e}", dir.display())))?;
     for entry in entries {
-        let entry =
-            entry.map_err(|e| LoadError(format!("cannot read directory `{}`: {e}", dir.display())))?;
+        let entry = entry
+            .map_err(|e| LoadError(format!("cannot read directory `{}`: {e}", dir.display())))?;
         let path = entry.path();
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();
@@ -270,7 +278,11 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
         Ok(&self.get(id).text)
     }
 
-    fn line_index(&'a self, id: FileId, byte: usize) -> Result<usize, codespan_reporting::files::Error> {
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
         Ok(self.get(id).line_index(byte))
     }
 

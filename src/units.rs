@@ -100,8 +100,8 @@ pub enum UnitError {
 
 /// All unit spellings, for "did you mean" hints.
 pub const SPELLINGS: &[&str] = &[
-    "s", "min", "h", "d", "wk", "1", "%", "count", "USD", "EUR", "GBP", "second", "seconds", "minute",
-    "minutes", "hour", "hours", "day", "days", "week", "weeks",
+    "s", "min", "h", "d", "wk", "1", "%", "count", "USD", "EUR", "GBP", "second", "seconds",
+    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
 ];
 
 impl Unit {
@@ -206,12 +206,18 @@ mod tests {
         let min = Unit::Duration(DurationUnit::Min);
         let s = Unit::Duration(DurationUnit::S);
         assert_eq!(s.factor_to(&min), Some(1.0 / 60.0));
-        assert_eq!(Unit::Duration(DurationUnit::Wk).factor_to(&Unit::Duration(DurationUnit::D)), Some(7.0));
+        assert_eq!(
+            Unit::Duration(DurationUnit::Wk).factor_to(&Unit::Duration(DurationUnit::D)),
+            Some(7.0)
+        );
     }
 
     #[test]
     fn currencies_never_convert() {
-        assert_eq!(Unit::Money("USD".into()).factor_to(&Unit::Money("EUR".into())), None);
+        assert_eq!(
+            Unit::Money("USD".into()).factor_to(&Unit::Money("EUR".into())),
+            None
+        );
     }
 
     #[test]
@@ -229,8 +235,14 @@ mod tests {
     #[test]
     fn declared_units_use_symbols() {
         assert_eq!(Unit::parse_declared("1"), Ok(Unit::Ratio));
-        assert_eq!(Unit::parse_declared("seconds"), Err(UnitError::LongFormInDeclaration("s")));
+        assert_eq!(
+            Unit::parse_declared("seconds"),
+            Err(UnitError::LongFormInDeclaration("s"))
+        );
         assert_eq!(Unit::parse_declared("usd"), Err(UnitError::Unknown));
-        assert_eq!(Unit::parse_declared("{options}"), Ok(Unit::Count(Some("options".into()))));
+        assert_eq!(
+            Unit::parse_declared("{options}"),
+            Ok(Unit::Count(Some("options".into())))
+        );
     }
 }

@@ -5,7 +5,11 @@ mod common;
 use common::cpic;
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = cpic().args(args).env("NO_COLOR", "1").output().expect("cpic runs");
+    let out = cpic()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cpic runs");
     (
         out.status.code().expect("an exit status"),
         String::from_utf8(out.stdout).expect("utf-8 stdout"),
@@ -14,11 +18,19 @@ fn run(args: &[&str]) -> (i32, String, String) {
 }
 
 fn fixture(name: &str) -> String {
-    common::root().join("tests/fixtures/diagnostics").join(name).display().to_string()
+    common::root()
+        .join("tests/fixtures/diagnostics")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn example(name: &str) -> String {
-    common::root().join("examples").join(name).display().to_string()
+    common::root()
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -33,15 +45,31 @@ fn errors_exit_1_in_every_format() {
     let path = fixture("E0301.cpi");
     let (code, human, _) = run(&["check", &path, "--today", common::TODAY]);
     assert_eq!(code, 1);
-    assert!(human.contains("error[E0301]: cannot mix `USD` and `EUR`"), "{human}");
+    assert!(
+        human.contains("error[E0301]: cannot mix `USD` and `EUR`"),
+        "{human}"
+    );
     assert!(human.contains("┌─ E0301.cpi:15:"), "{human}");
     assert!(!human.contains('\u{1b}'), "no colour when piped");
-    assert!(human.trim_end().ends_with("2 errors, 0 warnings in 1 file"), "{human}");
+    assert!(
+        human.trim_end().ends_with("2 errors, 0 warnings in 1 file"),
+        "{human}"
+    );
 
-    let (code, short, _) = run(&["check", &path, "--format", "short", "--today", common::TODAY]);
+    let (code, short, _) = run(&[
+        "check",
+        &path,
+        "--format",
+        "short",
+        "--today",
+        common::TODAY,
+    ]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = short.lines().collect();
-    assert_eq!(lines[0], "E0301.cpi:15:41: error[E0301]: cannot mix `USD` and `EUR`: currencies are never converted");
+    assert_eq!(
+        lines[0],
+        "E0301.cpi:15:41: error[E0301]: cannot mix `USD` and `EUR`: currencies are never converted"
+    );
     assert_eq!(lines.last(), Some(&"2 errors, 0 warnings in 1 file"));
 
     let (code, json, _) = run(&["check", &path, "--format", "json", "--today", common::TODAY]);
@@ -63,7 +91,14 @@ fn errors_exit_1_in_every_format() {
 #[test]
 fn warnings_exit_0_unless_denied() {
     let path = fixture("W0601.cpi");
-    let (code, out, _) = run(&["check", &path, "--format", "short", "--today", common::TODAY]);
+    let (code, out, _) = run(&[
+        "check",
+        &path,
+        "--format",
+        "short",
+        "--today",
+        common::TODAY,
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[W0601]"));
     let (code, _, _) = run(&["check", &path, "--deny-warnings", "--today", common::TODAY]);
@@ -73,7 +108,14 @@ fn warnings_exit_0_unless_denied() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let out = cpic()
-        .args(["check", &fixture("E0301.cpi"), "--color", "always", "--today", common::TODAY])
+        .args([
+            "check",
+            &fixture("E0301.cpi"),
+            "--color",
+            "always",
+            "--today",
+            common::TODAY,
+        ])
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
@@ -96,7 +138,14 @@ fn usage_and_io_problems_exit_2() {
 
 #[test]
 fn a_single_file_can_be_checked() {
-    let (code, out, _) = run(&["check", &fixture("W0607.cpi"), "--format", "short", "--today", common::TODAY]);
+    let (code, out, _) = run(&[
+        "check",
+        &fixture("W0607.cpi"),
+        "--format",
+        "short",
+        "--today",
+        common::TODAY,
+    ]);
     assert_eq!(code, 0);
     assert!(out.contains("W0607.cpi:7:5: warning[W0607]"), "{out}");
 }
@@ -120,7 +169,13 @@ fn explain_prints_the_documentation() {
 
 #[test]
 fn debug_prints_the_model_as_json() {
-    let (code, out, _) = run(&["debug", "model", &example("grocery-delivery"), "--today", common::TODAY]);
+    let (code, out, _) = run(&[
+        "debug",
+        "model",
+        &example("grocery-delivery"),
+        "--today",
+        common::TODAY,
+    ]);
     assert_eq!(code, 0);
     let model: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(model["project"]["name"], "FreshBox Grocery Delivery");

@@ -13,7 +13,11 @@ pub fn fixtures() -> Vec<(String, std::path::PathBuf)> {
         .expect("the fixtures folder")
         .map(|e| e.expect("an entry").path())
         .map(|p| {
-            let stem = p.file_stem().and_then(|s| s.to_str()).expect("a name").to_string();
+            let stem = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("a name")
+                .to_string();
             (stem, p)
         })
         .collect();
@@ -29,12 +33,24 @@ fn every_fixture_reports_its_code() {
         let code = stem.split('-').next().expect("a code");
         let (db, compilation) = common::compile_path(&path);
         let codes = common::codes(&compilation);
-        assert!(codes.contains(&code), "fixture {stem} should report {code}, got {codes:?}");
+        assert!(
+            codes.contains(&code),
+            "fixture {stem} should report {code}, got {codes:?}"
+        );
         if code.starts_with('E') {
-            assert!(compilation.model.is_none(), "{stem}: an error must withhold the model");
+            assert!(
+                compilation.model.is_none(),
+                "{stem}: an error must withhold the model"
+            );
         } else {
-            assert!(!compilation.has_errors(), "{stem}: a warning fixture must have no error");
-            assert!(compilation.model.is_some(), "{stem}: warnings keep the model");
+            assert!(
+                !compilation.has_errors(),
+                "{stem}: a warning fixture must have no error"
+            );
+            assert!(
+                compilation.model.is_some(),
+                "{stem}: warnings keep the model"
+            );
         }
         insta::assert_snapshot!(stem.as_str(), human_string(&db, &compilation.diagnostics));
     }

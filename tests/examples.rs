@@ -11,7 +11,11 @@ fn check_example(name: &str) {
         cpic::diag::render::human_string(&db, &compilation.diagnostics)
     );
     insta::assert_yaml_snapshot!(name, compilation.model.expect("a model"));
-    assert!(compilation.diagnostics.is_empty(), "{name} should check clean on {}", common::TODAY);
+    assert!(
+        compilation.diagnostics.is_empty(),
+        "{name} should check clean on {}",
+        common::TODAY
+    );
 }
 
 #[test]
@@ -47,14 +51,62 @@ fn examples_cover_the_language() {
         }
     }
     for needle in [
-        "count(", "count_distinct(", "sum(", "avg(", "min(", "max(", "median(", "percentile(", "coalesce(",
-        " where ", "is not null", " in (", "not in (", "unit: s", "unit: min", "unit: h", "unit: d",
-        "unit: USD", "unit: EUR", "unit: GBP", "unit: 1", "unit: %", "unit: count", "unit: {",
-        "contextual_inquiry", "experiment \"", "analytics", "survey", "focus_group", "expert_judgment", "benchmark",
-        "tier: core", "tier: driver", "tier: leading", "review: weekly", "review: monthly", "review: quarterly",
-        "review: yearly", "expect: improves", "expect: worsens", "lag:", "min_periods:", "experiment:",
-        "status: hypothesized", "status: testing", "status: confirmed", "status: refuted", "dimensions:",
-        "target h", "file:", "table:", "\"\"\"", "time: ", "baseline:", "competitor:", "note:",
+        "count(",
+        "count_distinct(",
+        "sum(",
+        "avg(",
+        "min(",
+        "max(",
+        "median(",
+        "percentile(",
+        "coalesce(",
+        " where ",
+        "is not null",
+        " in (",
+        "not in (",
+        "unit: s",
+        "unit: min",
+        "unit: h",
+        "unit: d",
+        "unit: USD",
+        "unit: EUR",
+        "unit: GBP",
+        "unit: 1",
+        "unit: %",
+        "unit: count",
+        "unit: {",
+        "contextual_inquiry",
+        "experiment \"",
+        "analytics",
+        "survey",
+        "focus_group",
+        "expert_judgment",
+        "benchmark",
+        "tier: core",
+        "tier: driver",
+        "tier: leading",
+        "review: weekly",
+        "review: monthly",
+        "review: quarterly",
+        "review: yearly",
+        "expect: improves",
+        "expect: worsens",
+        "lag:",
+        "min_periods:",
+        "experiment:",
+        "status: hypothesized",
+        "status: testing",
+        "status: confirmed",
+        "status: refuted",
+        "dimensions:",
+        "target h",
+        "file:",
+        "table:",
+        "\"\"\"",
+        "time: ",
+        "baseline:",
+        "competitor:",
+        "note:",
     ] {
         assert!(text.contains(needle), "no example uses `{needle}`");
     }

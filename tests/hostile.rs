@@ -13,13 +13,23 @@ fn check_bytes(bytes: &[u8]) -> (i32, String) {
 
 fn check_dir(dir: &Path) -> (i32, String) {
     let out = common::cpic()
-        .args(["check", &dir.display().to_string(), "--format", "short", "--today", common::TODAY])
+        .args([
+            "check",
+            &dir.display().to_string(),
+            "--format",
+            "short",
+            "--today",
+            common::TODAY,
+        ])
         .output()
         .expect("cpic runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "cpic panicked: {stderr}");
-    (out.status.code().expect("exited normally, not by a signal"), stdout)
+    (
+        out.status.code().expect("exited normally, not by a signal"),
+        stdout,
+    )
 }
 
 #[test]
@@ -54,8 +64,14 @@ fn binary_that_is_valid_utf8() {
     }
     let (code, out) = check_bytes(&bytes);
     assert_eq!(code, 1);
-    assert!(out.contains("error[E0102]") || out.contains("error[E0103]"), "{out}");
-    assert!(out.lines().count() <= 60, "syntax errors are capped per file");
+    assert!(
+        out.contains("error[E0102]") || out.contains("error[E0103]"),
+        "{out}"
+    );
+    assert!(
+        out.lines().count() <= 60,
+        "syntax errors are capped per file"
+    );
 }
 
 #[test]
@@ -69,7 +85,10 @@ fn ten_thousand_nested_parentheses() {
     assert_eq!(code, 1);
     assert!(out.contains("hostile.cpi:2:49: error[E0103]"), "{out}");
     // Parsing resumed after the deep item.
-    assert!(out.contains("error[E0201]: team `u` is defined more than once"), "{out}");
+    assert!(
+        out.contains("error[E0201]: team `u` is defined more than once"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -95,10 +114,16 @@ fn long_operator_chains_and_prefixes() {
 
 #[test]
 fn a_one_megabyte_line() {
-    let text = format!("team t {{ name: \"{}\" contact: 1 }}\n", "a".repeat(1_000_000));
+    let text = format!(
+        "team t {{ name: \"{}\" contact: 1 }}\n",
+        "a".repeat(1_000_000)
+    );
     let (code, out) = check_bytes(text.as_bytes());
     assert_eq!(code, 1);
-    assert!(out.contains("error[E0102]: expected a string, found `1`"), "{out}");
+    assert!(
+        out.contains("error[E0102]: expected a string, found `1`"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -106,7 +131,9 @@ fn a_fifty_megabyte_file() {
     let mut text = String::with_capacity(50_000_000);
     let mut i = 0;
     while text.len() < 50_000_000 {
-        text.push_str(&format!("team t{i} {{ name: \"Team {i}\" contact: \"c\" }}\n"));
+        text.push_str(&format!(
+            "team t{i} {{ name: \"Team {i}\" contact: \"c\" }}\n"
+        ));
         i += 1;
     }
     text.push_str("team t0 { name: \"duplicate\" }\n");
@@ -125,7 +152,8 @@ fn a_fifty_megabyte_unterminated_string() {
 
 #[test]
 fn unterminated_block_string_and_comment_only_files() {
-    let (code, out) = check_bytes(b"cpi a { description: \"\"\" never closed\nteam b { name: \"B\" }\n");
+    let (code, out) =
+        check_bytes(b"cpi a { description: \"\"\" never closed\nteam b { name: \"B\" }\n");
     assert_eq!(code, 1, "{out}");
     let (code, out) = check_bytes(b"// only a comment\n\n   \n");
     assert_eq!(code, 0, "{out}");

@@ -30,21 +30,37 @@ fn shape(e: &cpic::syntax::ast::Expr) -> String {
         },
         ExprKind::Neg { operand } => format!("(-{})", shape(operand)),
         ExprKind::Not { operand } => format!("(not {})", shape(operand)),
-        ExprKind::Binary { op, left, right } => format!("({} {} {})", shape(left), op.symbol(), shape(right)),
-        ExprKind::IsNull { operand, negated } => {
-            format!("({} is {}null)", shape(operand), if *negated { "not " } else { "" })
+        ExprKind::Binary { op, left, right } => {
+            format!("({} {} {})", shape(left), op.symbol(), shape(right))
         }
-        ExprKind::InList { operand, list, negated } => format!(
+        ExprKind::IsNull { operand, negated } => {
+            format!(
+                "({} is {}null)",
+                shape(operand),
+                if *negated { "not " } else { "" }
+            )
+        }
+        ExprKind::InList {
+            operand,
+            list,
+            negated,
+        } => format!(
             "({} {}in [{}])",
             shape(operand),
             if *negated { "not " } else { "" },
             list.iter().map(shape).collect::<Vec<_>>().join(", ")
         ),
-        ExprKind::Call { function, args, filter } => format!(
+        ExprKind::Call {
+            function,
+            args,
+            filter,
+        } => format!(
             "{}({}{})",
             function.name,
             args.iter().map(shape).collect::<Vec<_>>().join(", "),
-            filter.as_ref().map_or(String::new(), |f| format!(" where {}", shape(f)))
+            filter
+                .as_ref()
+                .map_or(String::new(), |f| format!(" where {}", shape(f)))
         ),
         ExprKind::Error => "<error>".into(),
     }
@@ -65,16 +81,28 @@ fn precedence_from_loose_to_tight() {
     assert_eq!(parse_filter("a or b and c"), "(a or (b and c))");
     assert_eq!(parse_filter("not a = b"), "(not (a = b))");
     assert_eq!(parse_filter("not a and b"), "((not a) and b)");
-    assert_eq!(parse_filter("a + b * c > d - e / f"), "((a + (b * c)) > (d - (e / f)))");
+    assert_eq!(
+        parse_filter("a + b * c > d - e / f"),
+        "((a + (b * c)) > (d - (e / f)))"
+    );
     assert_eq!(parse_filter("-a * b"), "((-a) * b)");
     assert_eq!(parse_filter("a - b - c"), "((a - b) - c)");
     assert_eq!(parse_filter("a / b / c"), "((a / b) / c)");
     assert_eq!(parse_filter("(a + b) * c"), "((a + b) * c)");
     assert_eq!(parse_filter("a + b is null"), "((a + b) is null)");
     assert_eq!(parse_filter("not a is not null"), "(not (a is not null))");
-    assert_eq!(parse_filter("a not in (\"x\", \"y\") or b"), "((a not in [\"x\", \"y\"]) or b)");
-    assert_eq!(parse_filter("count(where a and b) > 1"), "(count( where (a and b)) > 1)");
-    assert_eq!(parse_filter("sum(a where b) / count()"), "(sum(a where b) / count())");
+    assert_eq!(
+        parse_filter("a not in (\"x\", \"y\") or b"),
+        "((a not in [\"x\", \"y\"]) or b)"
+    );
+    assert_eq!(
+        parse_filter("count(where a and b) > 1"),
+        "(count( where (a and b)) > 1)"
+    );
+    assert_eq!(
+        parse_filter("sum(a where b) / count()"),
+        "(sum(a where b) / count())"
+    );
 }
 
 #[test]
@@ -84,13 +112,25 @@ fn literals() {
     assert_eq!(parse_filter("x > 2.5h"), "(x > 2.5Unit(Duration(H)))");
     assert_eq!(parse_filter("x > 2 weeks"), "(x > 2Unit(Duration(Wk)))");
     assert_eq!(parse_filter("x > 12%"), "(x > 12Unit(Percent))");
-    assert_eq!(parse_filter("x > 9.99 USD"), "(x > 9.99Unit(Money(\"USD\")))");
-    assert_eq!(parse_filter("x > 3 {options}"), "(x > 3Unit(Count(Some(\"options\"))))");
+    assert_eq!(
+        parse_filter("x > 9.99 USD"),
+        "(x > 9.99Unit(Money(\"USD\")))"
+    );
+    assert_eq!(
+        parse_filter("x > 3 {options}"),
+        "(x > 3Unit(Count(Some(\"options\"))))"
+    );
     assert_eq!(parse_filter("x > 1_000"), "(x > 1000)");
     assert_eq!(parse_filter("x in (-1, 2)"), "(x in [-1, 2])");
     assert_eq!(parse_filter("d >= 2026-01-01"), "(d >= 2026-01-01)");
-    assert_eq!(parse_filter("s = \"a \\\"b\\\" \\\\ c\\n\""), "(s = \"a \\\"b\\\" \\\\ c\\n\")");
-    assert_eq!(parse_filter("b = true or c = false"), "((b = true) or (c = false))");
+    assert_eq!(
+        parse_filter("s = \"a \\\"b\\\" \\\\ c\\n\""),
+        "(s = \"a \\\"b\\\" \\\\ c\\n\")"
+    );
+    assert_eq!(
+        parse_filter("b = true or c = false"),
+        "((b = true) or (c = false))"
+    );
 }
 
 #[test]
@@ -112,7 +152,10 @@ fn block_strings_lose_their_indentation() {
     );
     let (_, c) = common::compile_text(&[("a.cpi", &text)]);
     let model = c.model.expect("model");
-    assert_eq!(model.metrics[0].description.as_deref(), Some("First line.\n\n  Indented *Markdown*."));
+    assert_eq!(
+        model.metrics[0].description.as_deref(),
+        Some("First line.\n\n  Indented *Markdown*.")
+    );
 }
 
 fn metric_expr(extra: &str, unit: &str, measure: &str) -> TExpr {
@@ -120,8 +163,20 @@ fn metric_expr(extra: &str, unit: &str, measure: &str) -> TExpr {
         "{PRELUDE}kpi k {{\n  title: \"K\" owner: ops unit: {unit} direction: higher grain: week\n  {extra}\n  measure: {measure}\n}}\n"
     );
     let (db, c) = common::compile_text(&[("a.cpi", &text)]);
-    assert!(!c.has_errors(), "{}", cpic::diag::render::human_string(&db, &c.diagnostics));
-    match c.model.expect("model").metrics.into_iter().next().expect("metric").measure {
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
+    match c
+        .model
+        .expect("model")
+        .metrics
+        .into_iter()
+        .next()
+        .expect("metric")
+        .measure
+    {
         Measure::Source { expr, .. } | Measure::Derived { expr, .. } => expr,
     }
 }
@@ -143,20 +198,37 @@ fn the_checker_inserts_unit_conversions() {
     let e = metric_expr("source: events", "%", "count(where ok) / count()");
     assert_eq!(scale_of(&e), Some(100.0));
     // avg(bool) is a ratio.
-    assert_eq!(scale_of(&metric_expr("source: events", "%", "avg(ok)")), Some(100.0));
-    assert_eq!(scale_of(&metric_expr("source: events", "1", "avg(ok)")), None);
+    assert_eq!(
+        scale_of(&metric_expr("source: events", "%", "avg(ok)")),
+        Some(100.0)
+    );
+    assert_eq!(
+        scale_of(&metric_expr("source: events", "1", "avg(ok)")),
+        None
+    );
     // Seconds in weeks.
-    assert_eq!(scale_of(&metric_expr("source: events", "wk", "sum(wait)")), Some(1.0 / 604_800.0));
+    assert_eq!(
+        scale_of(&metric_expr("source: events", "wk", "sum(wait)")),
+        Some(1.0 / 604_800.0)
+    );
     // X / count keeps X; sum(bool) is a count; {items} and count mix.
-    assert_eq!(metric_expr("source: events", "USD", "sum(amount) / count()").ty, Type::Number(Unit::Money("USD".into())));
+    assert_eq!(
+        metric_expr("source: events", "USD", "sum(amount) / count()").ty,
+        Type::Number(Unit::Money("USD".into()))
+    );
     metric_expr("source: events", "{items}", "sum(items) + sum(ok)");
     // Date differences are days.
-    assert_eq!(scale_of(&metric_expr("source: events", "h", "avg(day - day)")), Some(24.0));
+    assert_eq!(
+        scale_of(&metric_expr("source: events", "h", "avg(day - day)")),
+        Some(24.0)
+    );
     // Right operands are converted to the left's unit, folded into literals.
     let e = metric_expr("source: events", "s", "sum(wait) + 2 min");
     assert_eq!(e.ty, Type::Number(Unit::Duration(DurationUnit::S)));
     match &e.kind {
-        TExprKind::Binary { right, .. } => assert!(matches!(right.kind, TExprKind::Number { value } if value == 120.0)),
+        TExprKind::Binary { right, .. } => {
+            assert!(matches!(right.kind, TExprKind::Number { value } if value == 120.0))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -184,7 +256,11 @@ fn unit_errors() {
             "{PRELUDE}kpi k {{\n  title: \"K\" owner: ops unit: {unit} direction: higher grain: week source: events\n  measure: {measure}\n}}\n"
         );
         let (_, c) = common::compile_text(&[("a.cpi", &text)]);
-        assert!(common::codes(&c).contains(&code), "{measure}: expected {code}, got {:?}", common::codes(&c));
+        assert!(
+            common::codes(&c).contains(&code),
+            "{measure}: expected {code}, got {:?}",
+            common::codes(&c)
+        );
     }
 }
 
@@ -212,20 +288,39 @@ link fast -> monthly {{ lag: 1 quarter expect: worsens }}
 "
     );
     let (db, c) = common::compile_text(&[("a.cpi", &text)]);
-    assert!(!c.has_errors(), "{}", cpic::diag::render::human_string(&db, &c.diagnostics));
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
     let model = c.model.expect("model");
     let weekly = model.links.iter().find(|l| l.to == "weekly").expect("link");
-    assert_eq!((weekly.lag, weekly.grain.name(), weekly.expected_sign, weekly.min_periods), (2, "week", -1, 8));
-    let monthly = model.links.iter().find(|l| l.to == "monthly").expect("link");
+    assert_eq!(
+        (
+            weekly.lag,
+            weekly.grain.name(),
+            weekly.expected_sign,
+            weekly.min_periods
+        ),
+        (2, "week", -1, 8)
+    );
+    let monthly = model
+        .links
+        .iter()
+        .find(|l| l.to == "monthly")
+        .expect("link");
     // Default grain: the coarser of the two; lower-is-better on both ends,
     // `worsens`: the raw values move in opposite directions.
-    assert_eq!((monthly.lag, monthly.grain.name(), monthly.expected_sign), (3, "month", -1));
+    assert_eq!(
+        (monthly.lag, monthly.grain.name(), monthly.expected_sign),
+        (3, "month", -1)
+    );
 }
 
 #[test]
 fn file_order_never_changes_the_model() {
     let team = "team ops { name: \"Ops\" }\n";
-    let metrics = format!("{PRELUDE}").replace(team, "")
+    let metrics = PRELUDE.replace(team, "")
         + "kpi k { title: \"K\" owner: ops unit: % direction: higher grain: week source: events measure: avg(ok) }\n";
     let (_, a) = common::compile_text(&[("a.cpi", team), ("b.cpi", &metrics)]);
     let (_, b) = common::compile_text(&[("z.cpi", team), ("m.cpi", &metrics)]);
@@ -249,7 +344,10 @@ fn file_order_never_changes_the_model() {
 
 #[test]
 fn duplicates_across_files_point_at_both() {
-    let (_, c) = common::compile_text(&[("a.cpi", "team ops { name: \"A\" }"), ("b.cpi", "\n\nteam ops { name: \"B\" }")]);
+    let (_, c) = common::compile_text(&[
+        ("a.cpi", "team ops { name: \"A\" }"),
+        ("b.cpi", "\n\nteam ops { name: \"B\" }"),
+    ]);
     let d = &c.diagnostics[0];
     assert_eq!(d.code.as_str(), "E0201");
     assert_eq!(d.span.file, cpic::source::FileId(1));
@@ -263,7 +361,12 @@ fn parsing_resumes_at_the_next_item() {
         "team a { name: }\nteam b { name: \"B\" nme: \"x\" }\nteam c { name: 3 }\nteam d { }\n",
     )]);
     let codes = common::codes(&c);
-    assert_eq!(codes, vec!["E0102", "E0107", "E0102", "E0109"], "{:?}", c.diagnostics);
+    assert_eq!(
+        codes,
+        vec!["E0102", "E0107", "E0102", "E0109"],
+        "{:?}",
+        c.diagnostics
+    );
 }
 
 #[test]

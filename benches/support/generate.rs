@@ -8,7 +8,11 @@ pub fn project(n: usize) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut teams = String::new();
     for t in 0..n.div_ceil(50) {
-        writeln!(teams, "team team_{t} {{\n  name: \"Team {t}\"\n  contact: \"team{t}@example.com\"\n}}\n").unwrap();
+        writeln!(
+            teams,
+            "team team_{t} {{\n  name: \"Team {t}\"\n  contact: \"team{t}@example.com\"\n}}\n"
+        )
+        .unwrap();
     }
     files.push(("teams.cpi".to_string(), teams));
     let mut sources = String::new();
@@ -30,7 +34,13 @@ pub fn project(n: usize) -> Vec<(String, String)> {
             write!(file, "  outcome: \"Reach outcome {i} quickly\"\n  evidence: contextual_inquiry \"Field visits, wave {}\"\n", i % 7).unwrap();
         }
         write!(file, "  description: \"\"\"\n    What metric {i} means for the customer.\n    Second line of *Markdown*.\n  \"\"\"\n  owner: team_{team}\n").unwrap();
-        let tier = if i == 0 { "core" } else if i % 3 == 0 { "driver" } else { "leading" };
+        let tier = if i == 0 {
+            "core"
+        } else if i % 3 == 0 {
+            "driver"
+        } else {
+            "leading"
+        };
         if i % 10 == 9 {
             // Derived: combines the two previous metrics of the same grain.
             write!(file, "  unit: USD\n  direction: higher\n  tier: {tier}\n  measure: m_{} / m_{}\n  grain: week\n", i - 2, i - 1).unwrap();
@@ -42,7 +52,13 @@ pub fn project(n: usize) -> Vec<(String, String)> {
                 3 => ("count", "higher", "count(where ok and channel != \"test\")"),
                 _ => ("min", "lower", "percentile(done_at - happened_at, 0.9)"),
             };
-            let (unit, measure) = if i % 10 == 7 { ("USD", "sum(amount) / count()") } else if i % 10 == 8 { ("count", "count_distinct(id)") } else { (unit, measure) };
+            let (unit, measure) = if i % 10 == 7 {
+                ("USD", "sum(amount) / count()")
+            } else if i % 10 == 8 {
+                ("count", "count_distinct(id)")
+            } else {
+                (unit, measure)
+            };
             write!(
                 file,
                 "  unit: {unit}\n  direction: {direction}\n  tier: {tier}\n  source: src_{source}\n  measure: {measure}\n  filter: region in (\"eu\", \"us\") and channel != \"test\"\n  grain: week\n  dimensions: channel, region\n  review: quarterly\n"
@@ -72,7 +88,10 @@ pub fn project(n: usize) -> Vec<(String, String)> {
             .unwrap();
         }
         if i % 100 == 99 || i + 1 == n {
-            files.push((format!("metrics/m_{:05}.cpi", i / 100), std::mem::take(&mut file)));
+            files.push((
+                format!("metrics/m_{:05}.cpi", i / 100),
+                std::mem::take(&mut file),
+            ));
         }
     }
     files

@@ -180,7 +180,13 @@ impl ExprChecker<'_> {
                         ok = false;
                         continue;
                     };
-                    match self.comparable(operand.clone(), value, operand_span(e), item.span, e.span) {
+                    match self.comparable(
+                        operand.clone(),
+                        value,
+                        operand_span(e),
+                        item.span,
+                        e.span,
+                    ) {
                         Some((_, value)) => items.push(value),
                         None => ok = false,
                     }
@@ -200,7 +206,14 @@ impl ExprChecker<'_> {
                 function,
                 args,
                 filter,
-            } => self.call(&function.name, function.span, args, filter.as_deref(), e.span, place),
+            } => self.call(
+                &function.name,
+                function.span,
+                args,
+                filter.as_deref(),
+                e.span,
+                place,
+            ),
         }
     }
 
@@ -314,22 +327,28 @@ impl ExprChecker<'_> {
                 Type::Number(Unit::Dimensionless),
             ),
             Literal::Quantity { value, unit } => match unit {
-                QuantityUnit::Unit(unit) => {
-                    typed(TExprKind::Number { value: *value }, Type::Number(unit.clone()))
-                }
-                QuantityUnit::Calendar(_) => {
-                    return self.push(
-                        Diagnostic::new(
-                            Code::CalendarUnit,
-                            span,
-                            "months, quarters and years have no fixed length".to_string(),
-                        )
-                        .label("calendar unit")
-                        .hint("calendar units are allowed only in a link's `lag`; use `d` or `wk` here"),
+                QuantityUnit::Unit(unit) => typed(
+                    TExprKind::Number { value: *value },
+                    Type::Number(unit.clone()),
+                ),
+                QuantityUnit::Calendar(_) => return self.push(
+                    Diagnostic::new(
+                        Code::CalendarUnit,
+                        span,
+                        "months, quarters and years have no fixed length".to_string(),
                     )
-                }
+                    .label("calendar unit")
+                    .hint(
+                        "calendar units are allowed only in a link's `lag`; use `d` or `wk` here",
+                    ),
+                ),
             },
-            Literal::Str { value } => typed(TExprKind::Str { value: value.clone() }, Type::Text),
+            Literal::Str { value } => typed(
+                TExprKind::Str {
+                    value: value.clone(),
+                },
+                Type::Text,
+            ),
             Literal::Date { value } => typed(TExprKind::Date { value: *value }, Type::Date),
             Literal::Bool { value } => typed(TExprKind::Bool { value: *value }, Type::Bool),
             Literal::Null => typed(TExprKind::Null, Type::Null),
@@ -371,7 +390,9 @@ impl ExprChecker<'_> {
                 )
                 .label("no unit")
                 .secondary(unit_span, format!("this is in `{unit}`"))
-                .hint(format!("give the number a unit, e.g. `60 {unit}`, or declare the column with one"));
+                .hint(format!(
+                    "give the number a unit, e.g. `60 {unit}`, or declare the column with one"
+                ));
                 return self.push(d).map(|e| (e.clone(), e, lu));
             }
             _ => {}
@@ -479,11 +500,17 @@ impl ExprChecker<'_> {
                 Some(build(left, right, Type::Bool))
             }
             BinOp::Sub if matches!((&left.ty, &right.ty), (Type::Timestamp, Type::Timestamp)) => {
-                Some(build(left, right, Type::Number(Unit::Duration(crate::units::DurationUnit::S))))
+                Some(build(
+                    left,
+                    right,
+                    Type::Number(Unit::Duration(crate::units::DurationUnit::S)),
+                ))
             }
-            BinOp::Sub if matches!((&left.ty, &right.ty), (Type::Date, Type::Date)) => {
-                Some(build(left, right, Type::Number(Unit::Duration(crate::units::DurationUnit::D))))
-            }
+            BinOp::Sub if matches!((&left.ty, &right.ty), (Type::Date, Type::Date)) => Some(build(
+                left,
+                right,
+                Type::Number(Unit::Duration(crate::units::DurationUnit::D)),
+            )),
             _ => {
                 let (Type::Number(lu), Type::Number(ru)) = (&left.ty, &right.ty) else {
                     let hint = match (&left.ty, &right.ty) {
@@ -508,7 +535,8 @@ impl ExprChecker<'_> {
                 };
                 match op {
                     BinOp::Add | BinOp::Sub => {
-                        let (left, right, unit) = self.unify(left, right, left_span, right_span, span)?;
+                        let (left, right, unit) =
+                            self.unify(left, right, left_span, right_span, span)?;
                         Some(build(left, right, Type::Number(unit)))
                     }
                     BinOp::Mul => {
@@ -552,7 +580,11 @@ impl ExprChecker<'_> {
                 format!("`{u}`")
             }
         };
-        let what = if op == BinOp::Mul { "multiply" } else { "divide" };
+        let what = if op == BinOp::Mul {
+            "multiply"
+        } else {
+            "divide"
+        };
         self.push(
             Diagnostic::new(
                 Code::UnitArithmetic,
@@ -676,10 +708,14 @@ impl ExprChecker<'_> {
             return None;
         }
         let ty = match (&arg, func) {
-            (None, _) | (Some(_), AggFunc::Count | AggFunc::CountDistinct) => Type::Number(Unit::Count(None)),
+            (None, _) | (Some(_), AggFunc::Count | AggFunc::CountDistinct) => {
+                Type::Number(Unit::Count(None))
+            }
             (Some((a, _)), AggFunc::Sum) if a.ty == Type::Bool => Type::Number(Unit::Count(None)),
             (Some((a, _)), AggFunc::Avg) if a.ty == Type::Bool => Type::Number(Unit::Ratio),
-            (Some((a, _)), AggFunc::Min | AggFunc::Max) if matches!(a.ty, Type::Date | Type::Timestamp) => {
+            (Some((a, _)), AggFunc::Min | AggFunc::Max)
+                if matches!(a.ty, Type::Date | Type::Timestamp) =>
+            {
                 a.ty.clone()
             }
             (Some((a, _)), _) if matches!(a.ty, Type::Number(_)) => a.ty.clone(),
@@ -724,7 +760,8 @@ impl ExprChecker<'_> {
             Diagnostic::new(
                 Code::PercentileArgument,
                 arg.span,
-                "the fraction of `percentile` must be a number strictly between 0 and 1".to_string(),
+                "the fraction of `percentile` must be a number strictly between 0 and 1"
+                    .to_string(),
             )
             .label("not in (0, 1)")
             .hint("for the 90th percentile write `percentile(x, 0.9)`"),
@@ -732,7 +769,13 @@ impl ExprChecker<'_> {
         None
     }
 
-    fn coalesce(&mut self, args: &[Expr], filter: Option<&Expr>, span: Span, place: Place) -> Option<TExpr> {
+    fn coalesce(
+        &mut self,
+        args: &[Expr],
+        filter: Option<&Expr>,
+        span: Span,
+        place: Place,
+    ) -> Option<TExpr> {
         if let Some(filter) = filter {
             return self.push(
                 Diagnostic::new(
@@ -746,8 +789,12 @@ impl ExprChecker<'_> {
         }
         if args.is_empty() {
             return self.push(
-                Diagnostic::new(Code::Arity, span, "`coalesce` needs at least one argument".to_string())
-                    .label("no arguments"),
+                Diagnostic::new(
+                    Code::Arity,
+                    span,
+                    "`coalesce` needs at least one argument".to_string(),
+                )
+                .label("no arguments"),
             );
         }
         let checked: Vec<Option<TExpr>> = args.iter().map(|a| self.check(a, place)).collect();
@@ -761,8 +808,13 @@ impl ExprChecker<'_> {
                 continue;
             }
             let arg = checked[i].clone();
-            let (_, converted) =
-                self.comparable(checked[first].clone(), arg, args[first].span, args[i].span, span)?;
+            let (_, converted) = self.comparable(
+                checked[first].clone(),
+                arg,
+                args[first].span,
+                args[i].span,
+                span,
+            )?;
             checked[i] = converted;
         }
         if let Type::Number(_) = ty {

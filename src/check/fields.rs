@@ -113,7 +113,11 @@ impl<'a> Fields<'a> {
         diags: &mut Vec<Diagnostic>,
     ) -> Fields<'a> {
         let rules = owner.rules();
-        let cpi_rules = if owner == Owner::Item(ItemKind::Cpi) { CPI } else { &[] };
+        let cpi_rules = if owner == Owner::Item(ItemKind::Cpi) {
+            CPI
+        } else {
+            &[]
+        };
         let mut by_key: HashMap<&'a str, Vec<&'a Field>> = HashMap::new();
         for field in fields {
             if matches!(field.value, Value::Unknown) {
@@ -128,7 +132,9 @@ impl<'a> Fields<'a> {
                 )
                 .label("not allowed here");
                 if key == "outcome" && owner == Owner::Item(ItemKind::Kpi) {
-                    d = d.hint("an outcome is the customer's; only CPIs have one. Is this metric a CPI?");
+                    d = d.hint(
+                        "an outcome is the customer's; only CPIs have one. Is this metric a CPI?",
+                    );
                 } else {
                     d = d.hint_opt(did_you_mean(key, rules.iter().map(|r| r.key)));
                 }
@@ -186,7 +192,11 @@ impl<'a> Fields<'a> {
 
     /// Reports, in one diagnostic, every one of `keys` that is missing.
     pub fn require(&self, keys: &[&str], diags: &mut Vec<Diagnostic>, hint: Option<String>) {
-        let missing: Vec<String> = keys.iter().filter(|k| !self.has(k)).map(|k| format!("`{k}`")).collect();
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|k| !self.has(k))
+            .map(|k| format!("`{k}`"))
+            .collect();
         match missing.as_slice() {
             [] => {}
             [one] => self.missing(one.trim_matches('`'), diags, hint),
@@ -194,7 +204,11 @@ impl<'a> Fields<'a> {
                 Diagnostic::new(
                     Code::MissingField,
                     self.anchor,
-                    format!("{} is missing the required fields {} and {last}", self.what, init.join(", ")),
+                    format!(
+                        "{} is missing the required fields {} and {last}",
+                        self.what,
+                        init.join(", ")
+                    ),
                 )
                 .label(format!("{} needs these fields", self.owner.describe()))
                 .hint_opt(hint),

@@ -29,9 +29,18 @@ pub fn cycles(n: usize, edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
                         stack.push((to, 0));
                     }
                     State::Active => {
-                        let start = stack.iter().position(|&(n, _)| n == to).expect("active node is on the stack");
-                        let mut cycle: Vec<usize> = stack[start..].iter().map(|&(n, _)| n).collect();
-                        let min = cycle.iter().enumerate().min_by_key(|(_, &n)| n).map(|(i, _)| i).unwrap_or(0);
+                        let start = stack
+                            .iter()
+                            .position(|&(n, _)| n == to)
+                            .expect("active node is on the stack");
+                        let mut cycle: Vec<usize> =
+                            stack[start..].iter().map(|&(n, _)| n).collect();
+                        let min = cycle
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|(_, &n)| n)
+                            .map(|(i, _)| i)
+                            .unwrap_or(0);
                         cycle.rotate_left(min);
                         if !found.contains(&cycle) {
                             found.push(cycle);
@@ -66,7 +75,9 @@ mod tests {
     #[test]
     fn long_chains_do_not_overflow() {
         let n = 200_000;
-        let edges: Vec<Vec<usize>> = (0..n).map(|i| if i + 1 < n { vec![i + 1] } else { vec![] }).collect();
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|i| if i + 1 < n { vec![i + 1] } else { vec![] })
+            .collect();
         assert!(cycles(n, &edges).is_empty());
     }
 }

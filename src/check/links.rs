@@ -23,8 +23,11 @@ const STATUSES: &[(&str, LinkStatus)] = &[
 const DEFAULT_MIN_PERIODS: i64 = 8;
 
 pub(crate) fn check_links(checker: &mut Checker, metrics: &[MetricInfo]) -> Vec<Link> {
-    let by_name: HashMap<&str, &MetricInfo> =
-        metrics.iter().filter(|m| m.canonical).map(|m| (m.name(), m)).collect();
+    let by_name: HashMap<&str, &MetricInfo> = metrics
+        .iter()
+        .filter(|m| m.canonical)
+        .map(|m| (m.name(), m))
+        .collect();
     let mut links = Vec::new();
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
     // For cycle detection: (from, to, span of the link).
@@ -69,7 +72,10 @@ pub(crate) fn check_links(checker: &mut Checker, metrics: &[MetricInfo]) -> Vec<
                 );
             }
         }
-        if let (Some(a), Some(b)) = (from.and_then(|m| index.get(m.name())), to.and_then(|m| index.get(m.name()))) {
+        if let (Some(a), Some(b)) = (
+            from.and_then(|m| index.get(m.name())),
+            to.and_then(|m| index.get(m.name())),
+        ) {
             edges.push((*a, *b, item.name.span.to(to_ident.span)));
         }
         if let Some(link) = link(checker, item, &fields, from, to) {
@@ -80,7 +86,11 @@ pub(crate) fn check_links(checker: &mut Checker, metrics: &[MetricInfo]) -> Vec<
     links
 }
 
-fn endpoint<'m>(checker: &mut Checker, ident: &Ident, metrics: &HashMap<&str, &'m MetricInfo<'m>>) -> Option<&'m MetricInfo<'m>> {
+fn endpoint<'m>(
+    checker: &mut Checker,
+    ident: &Ident,
+    metrics: &HashMap<&str, &'m MetricInfo<'m>>,
+) -> Option<&'m MetricInfo<'m>> {
     if let Some(m) = metrics.get(ident.name.as_str()) {
         return Some(*m);
     }
@@ -93,15 +103,25 @@ fn endpoint<'m>(checker: &mut Checker, ident: &Ident, metrics: &HashMap<&str, &'
         )
         .label("not a metric")
         .hint("links join a CPI to the KPI (or CPI) it is expected to move"),
-        None => Diagnostic::new(Code::UnknownMetric, ident.span, format!("no metric named `{}`", ident.name))
-            .label("unknown metric")
-            .hint_opt(did_you_mean(&ident.name, metrics.keys().copied())),
+        None => Diagnostic::new(
+            Code::UnknownMetric,
+            ident.span,
+            format!("no metric named `{}`", ident.name),
+        )
+        .label("unknown metric")
+        .hint_opt(did_you_mean(&ident.name, metrics.keys().copied())),
     };
     checker.diags.push(d);
     None
 }
 
-fn link(checker: &mut Checker, item: &Item, f: &Fields, from: Option<&MetricInfo>, to: Option<&MetricInfo>) -> Option<Link> {
+fn link(
+    checker: &mut Checker,
+    item: &Item,
+    f: &Fields,
+    from: Option<&MetricInfo>,
+    to: Option<&MetricInfo>,
+) -> Option<Link> {
     let expect = match f.word("expect") {
         Some(_) => f.keyword("expect", EXPECTS, &mut checker.diags),
         None => Some(Expect::Improves),
@@ -148,7 +168,10 @@ fn link(checker: &mut Checker, item: &Item, f: &Fields, from: Option<&MetricInfo
                             ),
                         )
                         .label("too fine")
-                        .secondary(metric.item.name.span, format!("grain `{}`", metric_grain.name()))
+                        .secondary(
+                            metric.item.name.span,
+                            format!("grain `{}`", metric_grain.name()),
+                        )
                         .hint(format!("use a grain of at least `{}`", coarser.name())),
                     );
                     return None;
@@ -195,7 +218,11 @@ fn lag_periods(checker: &mut Checker, q: &Quantity, grain: Grain) -> Option<i64>
         None
     };
     if q.value < 0.0 {
-        return report(checker, "a lag cannot be negative".into(), "the lag is how long after the CPI moves the KPI follows".into());
+        return report(
+            checker,
+            "a lag cannot be negative".into(),
+            "the lag is how long after the CPI moves the KPI follows".into(),
+        );
     }
     // Length of the lag in days or months, whichever the grain is made of.
     let periods = match (&q.unit, grain) {
@@ -208,7 +235,11 @@ fn lag_periods(checker: &mut Checker, q: &Quantity, grain: Grain) -> Option<i64>
             )
         }
         (Some(QuantityUnit::Unit(Unit::Duration(d))), Grain::Day | Grain::Week) => {
-            let grain_seconds = if grain == Grain::Day { 86_400.0 } else { 604_800.0 };
+            let grain_seconds = if grain == Grain::Day {
+                86_400.0
+            } else {
+                604_800.0
+            };
             Some(q.value * d.seconds() / grain_seconds)
         }
         (Some(QuantityUnit::Calendar(c)), Grain::Month | Grain::Quarter | Grain::Year) => {
@@ -225,7 +256,11 @@ fn lag_periods(checker: &mut Checker, q: &Quantity, grain: Grain) -> Option<i64>
             };
             Some(months / per)
         }
-        (Some(QuantityUnit::Unit(Unit::Duration(_))), _) | (Some(QuantityUnit::Calendar(_)), _) if q.value == 0.0 => Some(0.0),
+        (Some(QuantityUnit::Unit(Unit::Duration(_))), _) | (Some(QuantityUnit::Calendar(_)), _)
+            if q.value == 0.0 =>
+        {
+            Some(0.0)
+        }
         (Some(QuantityUnit::Unit(Unit::Duration(_))), _) => None,
         (Some(QuantityUnit::Calendar(_)), _) => None,
         (Some(QuantityUnit::Unit(u)), _) => {
@@ -240,8 +275,15 @@ fn lag_periods(checker: &mut Checker, q: &Quantity, grain: Grain) -> Option<i64>
         Some(p) if (p - p.round()).abs() < 1e-9 => Some(p.round() as i64),
         _ => report(
             checker,
-            format!("the lag is not a whole number of {}s (the link's grain)", grain.name()),
-            format!("give the lag in {}s, e.g. `lag: 1 {}`", grain.name(), grain.name()),
+            format!(
+                "the lag is not a whole number of {}s (the link's grain)",
+                grain.name()
+            ),
+            format!(
+                "give the lag in {}s, e.g. `lag: 1 {}`",
+                grain.name(),
+                grain.name()
+            ),
         ),
     }
 }
@@ -258,7 +300,10 @@ fn link_cycles(checker: &mut Checker, metrics: &[MetricInfo], edges: &[(usize, u
             .enumerate()
             .filter_map(|(k, &a)| {
                 let b = cycle[(k + 1) % cycle.len()];
-                edges.iter().find(|&&(x, y, _)| x == a && y == b).map(|&(_, _, s)| s)
+                edges
+                    .iter()
+                    .find(|&&(x, y, _)| x == a && y == b)
+                    .map(|&(_, _, s)| s)
             })
             .collect();
         let mut d = Diagnostic::new(
@@ -270,6 +315,8 @@ fn link_cycles(checker: &mut Checker, metrics: &[MetricInfo], edges: &[(usize, u
         for span in &spans[1..] {
             d = d.secondary(*span, "part of the cycle");
         }
-        checker.diags.push(d.hint("CPIs drive KPIs, not the reverse: remove the link that closes the loop"));
+        checker
+            .diags
+            .push(d.hint("CPIs drive KPIs, not the reverse: remove the link that closes the loop"));
     }
 }

@@ -65,7 +65,10 @@ fn evidence(checker: &mut Checker, m: &MetricInfo) {
         return;
     }
     let weak = |k: &EvidenceKind| {
-        matches!(k, EvidenceKind::Survey | EvidenceKind::FocusGroup | EvidenceKind::ExpertJudgment)
+        matches!(
+            k,
+            EvidenceKind::Survey | EvidenceKind::FocusGroup | EvidenceKind::ExpertJudgment
+        )
     };
     if m.evidence.iter().all(weak) {
         checker.diags.push(
@@ -90,7 +93,10 @@ fn company_centric(checker: &mut Checker, m: &MetricInfo) {
             !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
         })
     };
-    if let Some(pattern) = COMPANY_CENTRIC.iter().find(|p| words(&name, p) || words(&title, p)) {
+    if let Some(pattern) = COMPANY_CENTRIC
+        .iter()
+        .find(|p| words(&name, p) || words(&title, p))
+    {
         checker.diags.push(
             Diagnostic::new(
                 Code::CompanyCentricCpi,
@@ -104,7 +110,10 @@ fn company_centric(checker: &mut Checker, m: &MetricInfo) {
 }
 
 fn core(checker: &mut Checker, metrics: &[&MetricInfo]) {
-    let cores: Vec<&&MetricInfo> = metrics.iter().filter(|m| m.tier == Some(Tier::Core)).collect();
+    let cores: Vec<&&MetricInfo> = metrics
+        .iter()
+        .filter(|m| m.tier == Some(Tier::Core))
+        .collect();
     match cores.as_slice() {
         [] => {
             if let Some(first) = metrics.first() {
@@ -126,7 +135,9 @@ fn core(checker: &mut Checker, metrics: &[&MetricInfo]) {
                     )
                     .label("also `tier: core`")
                     .secondary(first.item.name.span, "the first core metric")
-                    .hint("keep one core metric; mark the others `tier: driver` or `tier: leading`"),
+                    .hint(
+                        "keep one core metric; mark the others `tier: driver` or `tier: leading`",
+                    ),
                 );
             }
         }
@@ -140,7 +151,9 @@ fn linkage(checker: &mut Checker, metrics: &[&MetricInfo], links: &[Link]) {
     let mut out: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut reached_from_cpi: HashSet<&str> = HashSet::new();
     for link in links {
-        out.entry(link.from.as_str()).or_default().push(link.to.as_str());
+        out.entry(link.from.as_str())
+            .or_default()
+            .push(link.to.as_str());
         if kind.get(link.from.as_str()) == Some(&MetricKind::Cpi) {
             reached_from_cpi.insert(link.to.as_str());
         }
@@ -176,9 +189,13 @@ fn linkage(checker: &mut Checker, metrics: &[&MetricInfo], links: &[Link]) {
             MetricKind::Kpi => {
                 if !reached_from_cpi.contains(m.name()) {
                     checker.diags.push(
-                        Diagnostic::new(Code::UnlinkedKpi, m.item.name.span, format!("no CPI links to KPI `{}`", m.name()))
-                            .label("no CPI moves this KPI")
-                            .hint("find the customer outcome that drives it and link that CPI to it"),
+                        Diagnostic::new(
+                            Code::UnlinkedKpi,
+                            m.item.name.span,
+                            format!("no CPI links to KPI `{}`", m.name()),
+                        )
+                        .label("no CPI moves this KPI")
+                        .hint("find the customer outcome that drives it and link that CPI to it"),
                     );
                 }
             }

@@ -8,7 +8,8 @@ use super::fields::{keyword, Fields};
 use super::{graph, targets, Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{
-    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, Review, TExpr, Tier, Type,
+    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, Review, TExpr, Tier,
+    Type,
 };
 use crate::source::Span;
 use crate::syntax::ast::{Expr, ExprKind, Item, ItemKind, Value};
@@ -22,8 +23,13 @@ pub const GRAINS: &[(&str, Grain)] = &[
     ("year", Grain::Year),
 ];
 
-const DIRECTIONS: &[(&str, Direction)] = &[("higher", Direction::Higher), ("lower", Direction::Lower)];
-const TIERS: &[(&str, Tier)] = &[("core", Tier::Core), ("driver", Tier::Driver), ("leading", Tier::Leading)];
+const DIRECTIONS: &[(&str, Direction)] =
+    &[("higher", Direction::Higher), ("lower", Direction::Lower)];
+const TIERS: &[(&str, Tier)] = &[
+    ("core", Tier::Core),
+    ("driver", Tier::Driver),
+    ("leading", Tier::Leading),
+];
 const REVIEWS: &[(&str, Review)] = &[
     ("weekly", Review::Weekly),
     ("monthly", Review::Monthly),
@@ -66,10 +72,15 @@ struct Header<'a> {
     grain: Option<Grain>,
 }
 
-pub(crate) fn check_metrics<'a>(checker: &mut Checker<'a>, sources: &[SourceInfo]) -> Vec<MetricInfo<'a>> {
+pub(crate) fn check_metrics<'a>(
+    checker: &mut Checker<'a>,
+    sources: &[SourceInfo],
+) -> Vec<MetricInfo<'a>> {
     let items = checker.items_of(&[ItemKind::Cpi, ItemKind::Kpi]);
-    let sources_by_name: HashMap<&str, &SourceInfo> =
-        sources.iter().map(|s| (s.source.name.as_str(), s)).collect();
+    let sources_by_name: HashMap<&str, &SourceInfo> = sources
+        .iter()
+        .map(|s| (s.source.name.as_str(), s))
+        .collect();
 
     // Pass 1: headers, so that derived measures know every metric's unit.
     let headers: Vec<Header<'a>> = items.iter().map(|item| header(checker, item)).collect();
@@ -105,7 +116,11 @@ fn header<'a>(checker: &mut Checker<'a>, item: &'a Item) -> Header<'a> {
         _ => None,
     };
     let grain = fields.keyword("grain", GRAINS, &mut checker.diags);
-    Header { fields, unit, grain }
+    Header {
+        fields,
+        unit,
+        grain,
+    }
 }
 
 fn metric<'a>(
@@ -124,7 +139,15 @@ fn metric<'a>(
         MetricKind::Kpi
     };
     let required: &[&str] = match kind {
-        MetricKind::Cpi => &["title", "outcome", "owner", "unit", "direction", "measure", "grain"],
+        MetricKind::Cpi => &[
+            "title",
+            "outcome",
+            "owner",
+            "unit",
+            "direction",
+            "measure",
+            "grain",
+        ],
         MetricKind::Kpi => &["title", "owner", "unit", "direction", "measure", "grain"],
     };
     let hint = (kind == MetricKind::Cpi && !f.has("outcome")).then(|| {
@@ -156,18 +179,30 @@ fn metric<'a>(
             Some(&"team") => Some(owner.name.clone()),
             Some(other) => {
                 checker.diags.push(
-                    Diagnostic::new(Code::WrongKind, owner.span, format!("`{name}` is a {other}, not a team"))
-                        .label("not a team")
-                        .hint("`owner` names the team accountable for the metric"),
+                    Diagnostic::new(
+                        Code::WrongKind,
+                        owner.span,
+                        format!("`{name}` is a {other}, not a team"),
+                    )
+                    .label("not a team")
+                    .hint("`owner` names the team accountable for the metric"),
                 );
                 None
             }
             None => {
-                let teams = checker.kinds.iter().filter(|(_, k)| **k == "team").map(|(n, _)| *n);
+                let teams = checker
+                    .kinds
+                    .iter()
+                    .filter(|(_, k)| **k == "team")
+                    .map(|(n, _)| *n);
                 checker.diags.push(
-                    Diagnostic::new(Code::UnknownTeam, owner.span, format!("no team named `{name}`"))
-                        .label("unknown team")
-                        .hint_opt(did_you_mean(name, teams)),
+                    Diagnostic::new(
+                        Code::UnknownTeam,
+                        owner.span,
+                        format!("no team named `{name}`"),
+                    )
+                    .label("unknown team")
+                    .hint_opt(did_you_mean(name, teams)),
                 );
                 None
             }
@@ -225,14 +260,18 @@ fn metric<'a>(
 
 fn contains_aggregate(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Call { function, args, filter } => {
-            function.name != "coalesce" || args.iter().any(contains_aggregate) || filter.is_some()
-        }
-        ExprKind::Neg { operand } | ExprKind::Not { operand } | ExprKind::IsNull { operand, .. } => {
-            contains_aggregate(operand)
-        }
+        ExprKind::Call {
+            function,
+            args,
+            filter,
+        } => function.name != "coalesce" || args.iter().any(contains_aggregate) || filter.is_some(),
+        ExprKind::Neg { operand }
+        | ExprKind::Not { operand }
+        | ExprKind::IsNull { operand, .. } => contains_aggregate(operand),
         ExprKind::InList { operand, .. } => contains_aggregate(operand),
-        ExprKind::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        ExprKind::Binary { left, right, .. } => {
+            contains_aggregate(left) || contains_aggregate(right)
+        }
         ExprKind::Name { .. } | ExprKind::Literal { .. } | ExprKind::Error => false,
     }
 }
@@ -271,12 +310,20 @@ fn measure<'a>(
         let name = source_word.name.as_str();
         let d = match checker.kinds.get(name) {
             Some(&"source") => return (None, Vec::new()), // broken source, already reported
-            Some(other) => Diagnostic::new(Code::WrongKind, source_word.span, format!("`{name}` is a {other}, not a source"))
-                .label("not a source")
-                .hint("to combine other metrics, remove `source:` and write a derived measure"),
-            None => Diagnostic::new(Code::UnknownSource, source_word.span, format!("no source named `{name}`"))
-                .label("unknown source")
-                .hint_opt(did_you_mean(name, sources.keys().copied())),
+            Some(other) => Diagnostic::new(
+                Code::WrongKind,
+                source_word.span,
+                format!("`{name}` is a {other}, not a source"),
+            )
+            .label("not a source")
+            .hint("to combine other metrics, remove `source:` and write a derived measure"),
+            None => Diagnostic::new(
+                Code::UnknownSource,
+                source_word.span,
+                format!("no source named `{name}`"),
+            )
+            .label("unknown source")
+            .hint_opt(did_you_mean(name, sources.keys().copied())),
         };
         checker.diags.push(d);
         return (None, Vec::new());
@@ -302,7 +349,10 @@ fn measure<'a>(
                         source_word.span,
                         format!("metric `{}` has no time column", item.name.name),
                     )
-                    .label(format!("source `{}` declares no `time`", source.source.name))
+                    .label(format!(
+                        "source `{}` declares no `time`",
+                        source.source.name
+                    ))
                     .secondary(source.source.location.span, "source defined here")
                     .hint("add `time: COLUMN` to the source or to the metric"),
                 );
@@ -319,10 +369,16 @@ fn measure<'a>(
                         Diagnostic::new(
                             Code::UnknownColumn,
                             name.span,
-                            format!("source `{}` has no column `{}`", source.source.name, name.name),
+                            format!(
+                                "source `{}` has no column `{}`",
+                                source.source.name, name.name
+                            ),
                         )
                         .label("unknown dimension")
-                        .hint_opt(did_you_mean(&name.name, source.columns.keys().map(String::as_str))),
+                        .hint_opt(did_you_mean(
+                            &name.name,
+                            source.columns.keys().map(String::as_str),
+                        )),
                     );
                 }
             }
@@ -392,7 +448,12 @@ fn type_word(ty: &Type) -> String {
 }
 
 /// Converts a measure to the metric's declared unit, or reports why not.
-fn to_declared_unit(checker: &mut Checker, e: TExpr, declared: Option<&Unit>, span: Span) -> Option<TExpr> {
+fn to_declared_unit(
+    checker: &mut Checker,
+    e: TExpr,
+    declared: Option<&Unit>,
+    span: Span,
+) -> Option<TExpr> {
     let declared = declared?;
     let Type::Number(unit) = &e.ty else {
         checker.diags.push(
@@ -417,7 +478,11 @@ fn to_declared_unit(checker: &mut Checker, e: TExpr, declared: Option<&Unit>, sp
             let hint = if *unit == Unit::Dimensionless {
                 "the measure is a bare number: declare the columns it reads with units (e.g. `premium: USD`)".to_string()
             } else {
-                format!("the measure is in `{unit}` ({}), the metric in `{declared}` ({})", unit.family(), declared.family())
+                format!(
+                    "the measure is in `{unit}` ({}), the metric in `{declared}` ({})",
+                    unit.family(),
+                    declared.family()
+                )
             };
             checker.diags.push(
                 Diagnostic::new(
@@ -505,12 +570,19 @@ fn derived<'a>(
     let mut names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
     names.sort();
     names.dedup();
-    let measure = expr.filter(|_| ok).map(|expr| Measure::Derived { expr, inputs: names });
+    let measure = expr.filter(|_| ok).map(|expr| Measure::Derived {
+        expr,
+        inputs: names,
+    });
     (measure, inputs)
 }
 
 /// Derived metrics must not depend on themselves, directly or not.
-fn derived_cycles(checker: &mut Checker, infos: &[MetricInfo], dependencies: &[Vec<(String, Span)>]) {
+fn derived_cycles(
+    checker: &mut Checker,
+    infos: &[MetricInfo],
+    dependencies: &[Vec<(String, Span)>],
+) {
     let index: HashMap<&str, usize> = infos
         .iter()
         .enumerate()
@@ -519,7 +591,11 @@ fn derived_cycles(checker: &mut Checker, infos: &[MetricInfo], dependencies: &[V
         .collect();
     let edges: Vec<Vec<usize>> = dependencies
         .iter()
-        .map(|deps| deps.iter().filter_map(|(n, _)| index.get(n.as_str()).copied()).collect())
+        .map(|deps| {
+            deps.iter()
+                .filter_map(|(n, _)| index.get(n.as_str()).copied())
+                .collect()
+        })
         .collect();
     for cycle in graph::cycles(infos.len(), &edges) {
         let names: Vec<&str> = cycle.iter().map(|&i| infos[i].name()).collect();
@@ -532,12 +608,21 @@ fn derived_cycles(checker: &mut Checker, infos: &[MetricInfo], dependencies: &[V
         let mut d = Diagnostic::new(
             Code::MetricCycle,
             span,
-            format!("derived metrics depend on each other: {} -> {}", names.join(" -> "), names[0]),
+            format!(
+                "derived metrics depend on each other: {} -> {}",
+                names.join(" -> "),
+                names[0]
+            ),
         )
         .label("closes the cycle");
         for &i in &cycle[1..] {
-            d = d.secondary(infos[i].item.name.span, format!("`{}` is part of the cycle", infos[i].name()));
+            d = d.secondary(
+                infos[i].item.name.span,
+                format!("`{}` is part of the cycle", infos[i].name()),
+            );
         }
-        checker.diags.push(d.hint("a derived metric cannot depend on itself: compute one of them from its source"));
+        checker.diags.push(
+            d.hint("a derived metric cannot depend on itself: compute one of them from its source"),
+        );
     }
 }

@@ -16,7 +16,9 @@ use std::collections::HashMap;
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Column, ColumnType, Location, Model, Origin, Project, ScalarType, Source, Team};
+use crate::model::{
+    Column, ColumnType, Location, Model, Origin, Project, ScalarType, Source, Team,
+};
 use crate::source::{SourceDb, Span};
 use crate::syntax::ast::{Item, ItemKind, Value};
 use crate::syntax::Ast;
@@ -34,7 +36,12 @@ pub struct Options {
 }
 
 /// Checks a parsed project. Returns the model when there is no error.
-pub fn check(db: &SourceDb, ast: &Ast, project: Project, options: &Options) -> (Option<Model>, Vec<Diagnostic>) {
+pub fn check(
+    db: &SourceDb,
+    ast: &Ast,
+    project: Project,
+    options: &Options,
+) -> (Option<Model>, Vec<Diagnostic>) {
     let mut checker = Checker::new(db, ast, options);
     checker.collect_names();
     let teams = checker.teams();
@@ -163,7 +170,13 @@ impl<'a> Checker<'a> {
     fn fields(&mut self, item: &'a Item) -> Fields<'a> {
         let what = format!("{} `{}`", item.kind.keyword(), item.name.name);
         let anchor = item.name.span;
-        Fields::collect(Owner::Item(item.kind), anchor, what, &item.fields, &mut self.diags)
+        Fields::collect(
+            Owner::Item(item.kind),
+            anchor,
+            what,
+            &item.fields,
+            &mut self.diags,
+        )
     }
 
     fn teams(&mut self) -> Vec<Team> {
@@ -199,7 +212,10 @@ impl<'a> Checker<'a> {
                             format!("source `{}` has both `table` and `file`", item.name.name),
                         )
                         .label("second origin")
-                        .secondary(fields.get("table").expect("table").span, "`table` given here")
+                        .secondary(
+                            fields.get("table").expect("table").span,
+                            "`table` given here",
+                        )
                         .hint("a source reads either a table (or view) or a file, not both"),
                     );
                     None
@@ -210,7 +226,10 @@ impl<'a> Checker<'a> {
                             Diagnostic::new(
                                 Code::TableOrFile,
                                 item.name.span,
-                                format!("source `{}` has neither `table` nor `file`", item.name.name),
+                                format!(
+                                    "source `{}` has neither `table` nor `file`",
+                                    item.name.name
+                                ),
                             )
                             .label("where do its rows come from?")
                             .hint("add `table: \"schema.table\"` or `file: \"data/rows.csv\"`"),
@@ -306,7 +325,10 @@ impl<'a> Checker<'a> {
                         format!("source `{source}` has no column `{}`", column.name),
                     )
                     .label("unknown column")
-                    .hint_opt(crate::diag::did_you_mean(&column.name, columns.keys().map(String::as_str))),
+                    .hint_opt(crate::diag::did_you_mean(
+                        &column.name,
+                        columns.keys().map(String::as_str),
+                    )),
                 );
                 None
             }
@@ -322,9 +344,7 @@ impl<'a> Checker<'a> {
             "date" => ScalarType::Date,
             "timestamp" => ScalarType::Timestamp,
             _ => {
-                return self
-                    .unit(ty)
-                    .map(|unit| ColumnType::Quantity { unit });
+                return self.unit(ty).map(|unit| ColumnType::Quantity { unit });
             }
         };
         Some(ColumnType::Scalar(scalar))

@@ -87,7 +87,9 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
                 )
                 .label("overlaps")
                 .secondary(*a_span, "the other target")
-                .hint("at any date a metric has at most one target: end one before the next begins"),
+                .hint(
+                    "at any date a metric has at most one target: end one before the next begins",
+                ),
             );
             ok = false;
         }
@@ -114,7 +116,10 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
                 Diagnostic::new(
                     Code::TargetDates,
                     until.span,
-                    format!("the target ends ({}) before it starts ({})", until.value, from.value),
+                    format!(
+                        "the target ends ({}) before it starts ({})",
+                        until.value, from.value
+                    ),
                 )
                 .label("before `from`")
                 .secondary(from.span, "starts here"),
@@ -231,7 +236,10 @@ fn convert(checker: &mut Checker, q: &Quantity, unit: &Unit) -> Option<f64> {
                     format!("`{from}` does not convert to the metric's unit `{unit}`"),
                 )
                 .label(format!("in `{from}`"))
-                .hint(format!("the metric is measured in `{unit}` ({})", unit.family())),
+                .hint(format!(
+                    "the metric is measured in `{unit}` ({})",
+                    unit.family()
+                )),
             );
             None
         }

@@ -97,7 +97,10 @@ pub fn sort(diags: &mut [Diagnostic]) {
 }
 
 /// "did you mean `x`?" for a misspelt name, from the candidates given.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         let score = strsim::jaro_winkler(name, candidate);

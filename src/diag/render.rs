@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, LabelStyle, Severity as CsSeverity};
+use codespan_reporting::diagnostic::{
+    Diagnostic as CsDiagnostic, Label as CsLabel, LabelStyle, Severity as CsSeverity,
+};
 use codespan_reporting::term::{self, termcolor::WriteColor};
 use serde::Serialize;
 
@@ -25,12 +27,11 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::FileId> {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
     };
-    let mut labels = vec![CsLabel::new(LabelStyle::Primary, d.span.file, d.span.range()).with_message(&d.label)];
-    labels.extend(
-        d.secondary
-            .iter()
-            .map(|l| CsLabel::new(LabelStyle::Secondary, l.span.file, l.span.range()).with_message(&l.message)),
-    );
+    let mut labels =
+        vec![CsLabel::new(LabelStyle::Primary, d.span.file, d.span.range()).with_message(&d.label)];
+    labels.extend(d.secondary.iter().map(|l| {
+        CsLabel::new(LabelStyle::Secondary, l.span.file, l.span.range()).with_message(&l.message)
+    }));
     CsDiagnostic::new(severity)
         .with_code(d.code.as_str())
         .with_message(&d.message)
@@ -59,7 +60,13 @@ pub fn short(db: &SourceDb, diags: &[Diagnostic], out: &mut dyn Write) -> io::Re
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(out, "{}:{line}:{col}: {severity}[{}]: {}", file.name, d.code.as_str(), d.message)?;
+        writeln!(
+            out,
+            "{}:{line}:{col}: {severity}[{}]: {}",
+            file.name,
+            d.code.as_str(),
+            d.message
+        )?;
     }
     Ok(())
 }
@@ -89,7 +96,12 @@ struct JsonDiagnostic<'a> {
     hints: &'a [String],
 }
 
-fn json_label<'a>(db: &'a SourceDb, span: crate::source::Span, message: &'a str, primary: bool) -> JsonLabel<'a> {
+fn json_label<'a>(
+    db: &'a SourceDb,
+    span: crate::source::Span,
+    message: &'a str,
+    primary: bool,
+) -> JsonLabel<'a> {
     let file = db.get(span.file);
     let (line, column) = file.line_col(span.start as usize);
     let (end_line, end_column) = file.line_col(span.end as usize);
@@ -112,7 +124,11 @@ pub fn json_value(db: &SourceDb, diags: &[Diagnostic]) -> serde_json::Value {
             let primary = json_label(db, d.span, &d.label, true);
             let mut labels = vec![];
             labels.push(json_label(db, d.span, &d.label, true));
-            labels.extend(d.secondary.iter().map(|l| json_label(db, l.span, &l.message, false)));
+            labels.extend(
+                d.secondary
+                    .iter()
+                    .map(|l| json_label(db, l.span, &l.message, false)),
+            );
             JsonDiagnostic {
                 code: d.code.as_str(),
                 severity: d.severity,

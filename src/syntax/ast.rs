@@ -114,13 +114,26 @@ pub enum Value {
     /// A unit as written in `unit:`.
     Unit(Ident),
     Expr(Expr),
-    Evidence { kind: Ident, text: Str },
-    Names { names: Vec<Ident> },
+    Evidence {
+        kind: Ident,
+        text: Str,
+    },
+    Names {
+        names: Vec<Ident>,
+    },
     Quantity(Quantity),
-    Range { low: Quantity, high: Option<Quantity> },
-    Integer { value: i64, span: Span },
+    Range {
+        low: Quantity,
+        high: Option<Quantity>,
+    },
+    Integer {
+        value: i64,
+        span: Span,
+    },
     Date(DateLit),
-    Columns { columns: Vec<Column> },
+    Columns {
+        columns: Vec<Column>,
+    },
     Target(Target),
     /// An unknown field's raw value (already reported).
     Unknown,
@@ -190,14 +203,37 @@ pub struct Expr {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExprKind {
     /// A column or a metric, resolved by the checker.
-    Name { name: String },
-    Literal { literal: Literal },
-    Neg { operand: Box<Expr> },
-    Not { operand: Box<Expr> },
-    Binary { op: BinOp, left: Box<Expr>, right: Box<Expr> },
-    IsNull { operand: Box<Expr>, negated: bool },
-    InList { operand: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Call { function: Ident, args: Vec<Expr>, filter: Option<Box<Expr>> },
+    Name {
+        name: String,
+    },
+    Literal {
+        literal: Literal,
+    },
+    Neg {
+        operand: Box<Expr>,
+    },
+    Not {
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    IsNull {
+        operand: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        operand: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     /// Stands in for a sub-expression that was already reported as broken.
     Error,
 }

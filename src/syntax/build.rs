@@ -17,9 +17,33 @@ pub const MAX_EXPR_DEPTH: usize = 200;
 
 /// Every field key the language knows, for "did you mean" hints.
 pub const ITEM_KEYS: &[&str] = &[
-    "name", "contact", "table", "file", "time", "columns", "title", "outcome", "description", "owner",
-    "unit", "direction", "tier", "evidence", "source", "measure", "filter", "grain", "dimensions",
-    "review", "target", "hypothesis", "expect", "lag", "status", "experiment", "min_periods",
+    "name",
+    "contact",
+    "table",
+    "file",
+    "time",
+    "columns",
+    "title",
+    "outcome",
+    "description",
+    "owner",
+    "unit",
+    "direction",
+    "tier",
+    "evidence",
+    "source",
+    "measure",
+    "filter",
+    "grain",
+    "dimensions",
+    "review",
+    "target",
+    "hypothesis",
+    "expect",
+    "lag",
+    "status",
+    "experiment",
+    "min_periods",
 ];
 pub const TARGET_KEYS: &[&str] = &["range", "from", "until", "baseline", "competitor", "note"];
 
@@ -47,7 +71,10 @@ fn binding(op: BinOp) -> u8 {
 /// An operator waiting for its operands during precedence resolution.
 enum Pending {
     /// `not` (binds looser than comparisons) or unary `-` (tightest).
-    Prefix { not: bool, span: Span },
+    Prefix {
+        not: bool,
+        span: Span,
+    },
     Infix(BinOp),
 }
 
@@ -147,7 +174,9 @@ impl<'d> Builder<'d> {
         let key_pair = inner.next().expect("field key");
         let key = self.ident(&key_pair);
         let value = match rule {
-            Rule::string_field | Rule::note_field => Value::Str(self.text(inner.next().expect("text"))),
+            Rule::string_field | Rule::note_field => {
+                Value::Str(self.text(inner.next().expect("text")))
+            }
             Rule::ident_field => Value::Word(self.ident(&inner.next().expect("word"))),
             Rule::unit_field => Value::Unit(self.ident(&inner.next().expect("unit"))),
             Rule::expr_field => Value::Expr(self.expr_root(inner.next().expect("expr"))),
@@ -207,7 +236,11 @@ impl<'d> Builder<'d> {
                 match crate::date::Date::parse(pair.as_str()) {
                     Some(value) => Value::Date(DateLit { value, span }),
                     None => {
-                        self.invalid_literal(span, format!("`{}` is not a date", pair.as_str()), "dates are written `YYYY-MM-DD` and must exist in the calendar");
+                        self.invalid_literal(
+                            span,
+                            format!("`{}` is not a date", pair.as_str()),
+                            "dates are written `YYYY-MM-DD` and must exist in the calendar",
+                        );
                         Value::Unknown
                     }
                 }
@@ -216,9 +249,13 @@ impl<'d> Builder<'d> {
                 // unknown_field
                 let candidates = if in_target { TARGET_KEYS } else { ITEM_KEYS };
                 self.diags.push(
-                    Diagnostic::new(Code::UnknownField, key.span, format!("unknown field `{}`", key.name))
-                        .label("not a field of the language")
-                        .hint_opt(did_you_mean(&key.name, candidates.iter().copied())),
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        key.span,
+                        format!("unknown field `{}`", key.name),
+                    )
+                    .label("not a field of the language")
+                    .hint_opt(did_you_mean(&key.name, candidates.iter().copied())),
                 );
                 Value::Unknown
             }
@@ -273,7 +310,10 @@ impl<'d> Builder<'d> {
             let span = self.span(pair);
             self.invalid_literal(
                 span,
-                format!("`{}` is not a number that can be represented", pair.as_str()),
+                format!(
+                    "`{}` is not a number that can be represented",
+                    pair.as_str()
+                ),
                 "numbers are finite decimals such as `42`, `3.5` or `1_000`",
             );
         }
@@ -401,7 +441,8 @@ impl<'d> Builder<'d> {
                 }
                 Rule::is_null | Rule::in_list => {
                     self.reduce(&mut out, &mut ops, COMPARISON);
-                    let (operand, depth) = out.pop().expect("a postfix operator follows an operand");
+                    let (operand, depth) =
+                        out.pop().expect("a postfix operator follows an operand");
                     let span = operand.span.to(span);
                     let operand = Box::new(operand);
                     let kind = if part.as_rule() == Rule::is_null {
@@ -415,21 +456,29 @@ impl<'d> Builder<'d> {
                                 Rule::not_op => negated = true,
                                 Rule::literal => {
                                     let span = self.span(&item);
-                                    let kind = self
-                                        .literal(item)
-                                        .map_or(ExprKind::Error, |literal| ExprKind::Literal { literal });
+                                    let kind =
+                                        self.literal(item).map_or(ExprKind::Error, |literal| {
+                                            ExprKind::Literal { literal }
+                                        });
                                     list.push(Expr { kind, span });
                                 }
                                 _ => {}
                             }
                         }
-                        ExprKind::InList { operand, list, negated }
+                        ExprKind::InList {
+                            operand,
+                            list,
+                            negated,
+                        }
                     };
                     let node = self.node(kind, span, depth + 1);
                     out.push(node);
                 }
                 Rule::paren => {
-                    let inner = part.into_inner().find(|p| p.as_rule() == Rule::expr).expect("expr");
+                    let inner = part
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::expr)
+                        .expect("expr");
                     out.push(self.expr(inner));
                 }
                 Rule::call => out.push(self.call(part)),
@@ -504,7 +553,10 @@ impl<'d> Builder<'d> {
                     }
                 }
                 Rule::where_clause => {
-                    let inner = part.into_inner().find(|p| p.as_rule() == Rule::expr).expect("expr");
+                    let inner = part
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::expr)
+                        .expect("expr");
                     let (f, d) = self.expr(inner);
                     depth = depth.max(d);
                     filter = Some(Box::new(f));
@@ -571,4 +623,3 @@ impl<'d> Builder<'d> {
         })
     }
 }
-

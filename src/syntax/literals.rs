@@ -1,7 +1,9 @@
 //! Decoding of literal text: strings, block strings, numbers and names.
 
 /// Words that cannot name an item or a column: they are expression keywords.
-pub const RESERVED: &[&str] = &["or", "and", "not", "is", "in", "null", "where", "true", "false"];
+pub const RESERVED: &[&str] = &[
+    "or", "and", "not", "is", "in", "null", "where", "true", "false",
+];
 
 /// Decodes the escapes of a `"..."` string. On an unknown escape, returns its
 /// byte offset and length within `raw`.
@@ -42,7 +44,13 @@ pub fn dedent_block(raw: &str) -> String {
         .min()
         .unwrap_or(0);
     raw.lines()
-        .map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() })
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
         .map(str::trim_end)
         .collect::<Vec<_>>()
         .join("\n")

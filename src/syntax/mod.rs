@@ -31,7 +31,7 @@ pub fn parse(db: &SourceDb) -> (Ast, Vec<Diagnostic>) {
         .map_or(1, |n| n.get())
         .min(specs.len().max(1));
     let chunk = specs.len().div_ceil(workers).max(1);
-    let results: Vec<Vec<(FileId, Option<ast::File>, Vec<Diagnostic>)>> = if workers <= 1 {
+    let results: Vec<Vec<Parsed>> = if workers <= 1 {
         vec![specs.iter().map(|&id| parse_one(db, id)).collect()]
     } else {
         std::thread::scope(|scope| {
@@ -40,13 +40,18 @@ pub fn parse(db: &SourceDb) -> (Ast, Vec<Diagnostic>) {
                 .map(|ids| {
                     std::thread::Builder::new()
                         .stack_size(PARSER_STACK)
-                        .spawn_scoped(scope, move || ids.iter().map(|&id| parse_one(db, id)).collect::<Vec<_>>())
+                        .spawn_scoped(scope, move || {
+                            ids.iter().map(|&id| parse_one(db, id)).collect::<Vec<_>>()
+                        })
                         .expect("spawn a parser thread")
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         })
     };
@@ -65,7 +70,10 @@ pub fn parse(db: &SourceDb) -> (Ast, Vec<Diagnostic>) {
 /// a wide margin on top.
 const PARSER_STACK: usize = 64 * 1024 * 1024;
 
-fn parse_one(db: &SourceDb, id: FileId) -> (FileId, Option<ast::File>, Vec<Diagnostic>) {
+/// One file's parse: its AST (None if it could not be read) and diagnostics.
+type Parsed = (FileId, Option<ast::File>, Vec<Diagnostic>);
+
+fn parse_one(db: &SourceDb, id: FileId) -> Parsed {
     let file = db.get(id);
     let mut diags = Vec::new();
     if let Some(at) = file.invalid_utf8_at {

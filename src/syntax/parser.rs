@@ -98,13 +98,17 @@ fn parse_item<'t>(
     pos: usize,
     next: usize,
     item_starts: &[usize],
-) -> Result<pest::iterators::Pairs<'t, Rule>, pest::error::Error<Rule>> {
+) -> Result<pest::iterators::Pairs<'t, Rule>, Box<pest::error::Error<Rule>>> {
     let mut end = next;
     let mut extensions = 0;
     loop {
-        let result = CpiParser::parse(Rule::item, &text[pos..end]);
+        let result = CpiParser::parse(Rule::item, &text[pos..end]).map_err(Box::new);
         match &result {
-            Err(e) if end < text.len() && extensions < MAX_REGION_EXTENSIONS && error_offset(e) + pos >= end => {
+            Err(e)
+                if end < text.len()
+                    && extensions < MAX_REGION_EXTENSIONS
+                    && error_offset(e) + pos >= end =>
+            {
                 end = next_start_after(item_starts, end, text.len());
                 extensions += 1;
             }
@@ -317,12 +321,18 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::range_key
         | Rule::date_key
         | Rule::quantity_key
-        | Rule::note_key => "a target field (`range`, `from`, `until`, `baseline`, `competitor`, `note`)",
+        | Rule::note_key => {
+            "a target field (`range`, `from`, `until`, `baseline`, `competitor`, `note`)"
+        }
         Rule::column => "a column such as `premium: USD`",
         Rule::string | Rule::block_string => "a string",
-        Rule::number | Rule::signed_number | Rule::quantity_value => "a number or a quantity such as `30 s`",
+        Rule::number | Rule::signed_number | Rule::quantity_value => {
+            "a number or a quantity such as `30 s`"
+        }
         Rule::date => "a date such as `2026-01-01`",
-        Rule::unit_token | Rule::quantity_unit | Rule::bad_unit => "a unit such as `s`, `%` or `USD`",
+        Rule::unit_token | Rule::quantity_unit | Rule::bad_unit => {
+            "a unit such as `s`, `%` or `USD`"
+        }
         Rule::expr
         | Rule::call
         | Rule::literal
@@ -353,7 +363,10 @@ fn describe_found(rest: &str) -> String {
     };
     if c == '"' {
         let line = rest.lines().next().unwrap_or(rest);
-        let closed = line[1..].replace("\\\\", "").replace("\\\"", "").contains('"');
+        let closed = line[1..]
+            .replace("\\\\", "")
+            .replace("\\\"", "")
+            .contains('"');
         return if closed {
             "a string".to_string()
         } else {
