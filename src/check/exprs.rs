@@ -393,7 +393,8 @@ impl ExprChecker<'_> {
                 .hint(format!(
                     "give the number a unit, e.g. `60 {unit}`, or declare the column with one"
                 ));
-                return self.push(d).map(|e| (e.clone(), e, lu));
+                self.diags.push(d);
+                return None;
             }
             _ => {}
         }
@@ -417,7 +418,8 @@ impl ExprChecker<'_> {
                 let d = Diagnostic::new(Code::IncompatibleUnits, right_span, message)
                     .label(format!("this is in `{ru}`"))
                     .secondary(left_span, format!("this is in `{lu}`"));
-                self.push(d).map(|e| (e.clone(), e, lu))
+                self.diags.push(d);
+                None
             }
         }
     }
@@ -436,8 +438,8 @@ impl ExprChecker<'_> {
                 let (l, r, _) = self.unify(left, right, left_span, right_span, span)?;
                 Some((l, r))
             }
-            (Type::Null, _) | (_, Type::Null) => self
-                .push(
+            (Type::Null, _) | (_, Type::Null) => {
+                self.diags.push(
                     Diagnostic::new(
                         Code::TypeMismatch,
                         span,
@@ -445,8 +447,9 @@ impl ExprChecker<'_> {
                     )
                     .label("compares with null")
                     .hint("write `x is null` or `x is not null`"),
-                )
-                .map(|e| (e.clone(), e)),
+                );
+                None
+            }
             (a, b)
                 if a == b
                     || matches!(
@@ -465,7 +468,8 @@ impl ExprChecker<'_> {
                 .label("types differ")
                 .secondary(left_span, describe(a))
                 .secondary(right_span, describe(b));
-                self.push(d).map(|e| (e.clone(), e))
+                self.diags.push(d);
+                None
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::fields::Fields;
-use super::metrics::{MetricInfo, GRAINS};
+use super::metrics::{index_by_name, MetricInfo, GRAINS};
 use super::{graph, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{Expect, Grain, Link, LinkStatus, MetricKind};
@@ -32,12 +32,7 @@ pub(crate) fn check_links(checker: &mut Checker, metrics: &[MetricInfo]) -> Vec<
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
     // For cycle detection: (from, to, span of the link).
     let mut edges: Vec<(usize, usize, Span)> = Vec::new();
-    let index: HashMap<&str, usize> = metrics
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.canonical)
-        .map(|(i, m)| (m.name(), i))
-        .collect();
+    let index = index_by_name(metrics);
     for item in checker.items_of(&[ItemKind::Link]) {
         let fields = checker.fields(item);
         let to_ident = item.to.as_ref().expect("a link has two ends");

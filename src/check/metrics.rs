@@ -60,6 +60,16 @@ pub(crate) struct MetricInfo<'a> {
     pub metric: Option<Metric>,
 }
 
+/// Position of each metric (its first definition) by name.
+pub(crate) fn index_by_name<'m>(metrics: &'m [MetricInfo]) -> HashMap<&'m str, usize> {
+    metrics
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.canonical)
+        .map(|(i, m)| (m.name(), i))
+        .collect()
+}
+
 impl MetricInfo<'_> {
     pub fn name(&self) -> &str {
         &self.item.name.name
@@ -77,22 +87,23 @@ pub(crate) fn check_metrics<'a>(
     sources: &[SourceInfo],
 ) -> Vec<MetricInfo<'a>> {
     let items = checker.items_of(&[ItemKind::Cpi, ItemKind::Kpi]);
-    let sources_by_name: HashMap<&str, &SourceInfo> = sources
-        .iter()
-        .map(|s| (s.source.name.as_str(), s))
-        .collect();
-
     // Pass 1: headers, so that derived measures know every metric's unit.
     let headers: Vec<Header<'a>> = items.iter().map(|item| header(checker, item)).collect();
-    let mut units: HashMap<String, Unit> = HashMap::new();
-    let mut grains: HashMap<&str, (Grain, Span)> = HashMap::new();
+    let mut cx = Context {
+        units: HashMap::new(),
+        grains: HashMap::new(),
+        sources: sources
+            .iter()
+            .map(|s| (s.source.name.as_str(), s))
+            .collect(),
+    };
     for (item, h) in items.iter().zip(&headers) {
         if checker.is_canonical(item) {
             if let Some(unit) = &h.unit {
-                units.insert(item.name.name.clone(), unit.clone());
+                cx.units.insert(item.name.name.clone(), unit.clone());
             }
             if let (Some(grain), Some(f)) = (h.grain, h.fields.get("grain")) {
-                grains.insert(&item.name.name, (grain, f.value_span()));
+                cx.grains.insert(&item.name.name, (grain, f.value_span()));
             }
         }
     }
@@ -101,7 +112,7 @@ pub(crate) fn check_metrics<'a>(
     let mut infos = Vec::with_capacity(items.len());
     let mut dependencies: Vec<Vec<(String, Span)>> = Vec::with_capacity(items.len());
     for (item, h) in items.iter().zip(&headers) {
-        let (info, inputs) = metric(checker, item, h, &units, &grains, &sources_by_name);
+        let (info, inputs) = metric(checker, item, h, &cx);
         infos.push(info);
         dependencies.push(inputs);
     }
@@ -123,13 +134,20 @@ fn header<'a>(checker: &mut Checker<'a>, item: &'a Item) -> Header<'a> {
     }
 }
 
+/// What checking one metric reads about the rest of the project.
+struct Context<'c> {
+    /// Declared unit of every metric whose header is sound.
+    units: HashMap<String, Unit>,
+    /// Grain of every metric, with the span of its `grain:` value.
+    grains: HashMap<&'c str, (Grain, Span)>,
+    sources: HashMap<&'c str, &'c SourceInfo>,
+}
+
 fn metric<'a>(
     checker: &mut Checker<'a>,
     item: &'a Item,
     h: &Header<'a>,
-    units: &HashMap<String, Unit>,
-    grains: &HashMap<&str, (Grain, Span)>,
-    sources: &HashMap<&str, &SourceInfo>,
+    cx: &Context,
 ) -> (MetricInfo<'a>, Vec<(String, Span)>) {
     let f = &h.fields;
     let diags = &mut checker.diags;
@@ -209,7 +227,7 @@ fn metric<'a>(
         }
     });
 
-    let (measure, inputs) = measure(checker, item, h, units, grains, sources);
+    let (measure, inputs) = measure(checker, item, h, cx);
     let targets = match &h.unit {
         Some(unit) => targets::check_targets(checker, f, unit),
         None => None,
@@ -282,9 +300,7 @@ fn measure<'a>(
     checker: &mut Checker<'a>,
     item: &'a Item,
     h: &Header<'a>,
-    units: &HashMap<String, Unit>,
-    grains: &HashMap<&str, (Grain, Span)>,
-    sources: &HashMap<&str, &SourceInfo>,
+    cx: &Context,
 ) -> (Option<Measure>, Vec<(String, Span)>) {
     let f = &h.fields;
     let Some(measure_field) = f.get("measure") else {
@@ -303,10 +319,10 @@ fn measure<'a>(
             );
             return (None, Vec::new());
         }
-        return derived(checker, item, h, expr, units, grains);
+        return derived(checker, item, h, expr, &cx.units, &cx.grains);
     }
     let source_word = source_word.expect("checked above");
-    let Some(source) = sources.get(source_word.name.as_str()) else {
+    let Some(source) = cx.sources.get(source_word.name.as_str()) else {
         let name = source_word.name.as_str();
         let d = match checker.kinds.get(name) {
             Some(&"source") => return (None, Vec::new()), // broken source, already reported
@@ -323,7 +339,7 @@ fn measure<'a>(
                 format!("no source named `{name}`"),
             )
             .label("unknown source")
-            .hint_opt(did_you_mean(name, sources.keys().copied())),
+            .hint_opt(did_you_mean(name, cx.sources.keys().copied())),
         };
         checker.diags.push(d);
         return (None, Vec::new());
@@ -583,12 +599,7 @@ fn derived_cycles(
     infos: &[MetricInfo],
     dependencies: &[Vec<(String, Span)>],
 ) {
-    let index: HashMap<&str, usize> = infos
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.canonical)
-        .map(|(i, m)| (m.name(), i))
-        .collect();
+    let index = index_by_name(infos);
     let edges: Vec<Vec<usize>> = dependencies
         .iter()
         .map(|deps| {
