@@ -11,6 +11,7 @@ use crate::date::Date;
 use crate::diag::render::{self, Format};
 use crate::diag::{Code, Diagnostic};
 use crate::source::SourceDb;
+use crate::sql::{self as sqlgen, DialectName, SqlRequestError};
 use crate::{compile, Options};
 
 pub const EXIT_OK: u8 = 0;
@@ -54,10 +55,43 @@ struct CheckArgs {
     today: Option<Date>,
 }
 
+#[derive(clap::Args)]
+struct SqlArgs {
+    /// A project directory or one `.cpi` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The dialect (default: `[build] dialect` of `cpi.toml`, else duckdb).
+    #[arg(long, value_enum)]
+    dialect: Option<DialectName>,
+    /// Print the series query of one metric.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["link", "targets"])]
+    metric: Option<String>,
+    /// With --metric: one series per value of this dimension.
+    #[arg(long, value_name = "DIM", requires = "metric")]
+    by: Option<String>,
+    /// Print the evidence query of the link FROM -> TO.
+    #[arg(long, num_args = 2, value_names = ["FROM", "TO"], conflicts_with = "targets")]
+    link: Option<Vec<String>>,
+    /// Print the target status query.
+    #[arg(long)]
+    targets: bool,
+    /// Write every query under DIR/<dialect>/ instead of printing.
+    #[arg(short = 'o', long, value_name = "DIR", conflicts_with_all = ["metric", "link", "targets"])]
+    out: Option<PathBuf>,
+    /// Judge target status as of this date instead of the engine's current date.
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<Date>,
+    /// The date against which expired targets are judged in the check.
+    #[arg(long, value_parser = parse_date)]
+    today: Option<Date>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check a project: names, types, units, links, targets and methodology.
     Check(CheckArgs),
+    /// Compile a project to SQL: metric series, link evidence, target status.
+    Sql(SqlArgs),
     /// Explain a diagnostic code, e.g. `cpic explain E0301`.
     Explain {
         /// The code; omit it with `--list` to list every code.
@@ -100,6 +134,7 @@ pub fn main() -> u8 {
     };
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Sql(args) => sql(&args),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { stage, path, today } => debug(stage, &path, today),
     };
@@ -193,6 +228,110 @@ pub fn exit_status(diags: &[Diagnostic], deny_warnings: bool) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// Prints diagnostics on standard error (the standard output carries SQL).
+fn report(db: &SourceDb, diags: &[Diagnostic]) -> io::Result<()> {
+    if diags.is_empty() {
+        return Ok(());
+    }
+    let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let mut err = StandardStream::stderr(color);
+    render::human(db, diags, &mut err)
+}
+
+fn sql(args: &SqlArgs) -> io::Result<u8> {
+    let db = match load(&args.path) {
+        Ok(db) => db,
+        Err(code) => return Ok(code),
+    };
+    let compilation = compile(&db, &options(args.today));
+    report(&db, &compilation.diagnostics)?;
+    let Some(model) = compilation.model else {
+        eprintln!("{}", render::summary(&compilation.diagnostics, db.spec_count()));
+        return Ok(EXIT_ERRORS);
+    };
+    let dialect = args
+        .dialect
+        .unwrap_or_else(|| DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb));
+    let single = if let Some(metric) = &args.metric {
+        Some(sqlgen::metric_series(&model, dialect, metric, args.by.as_deref()))
+    } else if let Some(link) = &args.link {
+        Some(sqlgen::link_evidence(&model, dialect, &link[0], &link[1]))
+    } else if args.targets {
+        Some(sqlgen::target_status(&model, dialect, args.as_of))
+    } else {
+        None
+    };
+    if let Some(result) = single {
+        return match result {
+            Ok(sql) => {
+                io::stdout().lock().write_all(sql.as_bytes())?;
+                Ok(EXIT_OK)
+            }
+            Err(SqlRequestError::Unsupported(diags)) => {
+                report(&db, &diags)?;
+                Ok(EXIT_ERRORS)
+            }
+            Err(other) => {
+                eprintln!("error: {other}");
+                Ok(EXIT_USAGE)
+            }
+        };
+    }
+    let files = match sqlgen::all_queries(&model, dialect, args.as_of) {
+        Ok(files) => files,
+        Err(diags) => {
+            report(&db, &diags)?;
+            return Ok(EXIT_ERRORS);
+        }
+    };
+    match &args.out {
+        Some(dir) => {
+            write_tree(&dir.join(dialect.as_str()), &files)?;
+            eprintln!("wrote {} queries to {}", files.len(), dir.join(dialect.as_str()).display());
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            for (i, file) in files.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "-- file: {}", file.path)?;
+                out.write_all(file.sql.as_bytes())?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Writes files under `dir` through a temporary sibling folder that is
+/// renamed into place, so an error never leaves a half-written tree.
+fn write_tree(dir: &std::path::Path, files: &[sqlgen::SqlFile]) -> io::Result<()> {
+    let parent = dir.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let name = dir.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = (|| {
+        for file in files {
+            let path = staging.join(&file.path);
+            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
+            std::fs::write(&path, &file.sql)?;
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::rename(&staging, dir)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
 }
 
 fn explain(code: Option<&str>, list: bool) -> io::Result<u8> {

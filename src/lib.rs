@@ -17,6 +17,7 @@ pub mod date;
 pub mod diag;
 pub mod model;
 pub mod source;
+pub mod sql;
 pub mod syntax;
 pub mod units;
 

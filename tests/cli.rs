@@ -183,3 +183,58 @@ fn debug_prints_the_model_as_json() {
     assert_eq!(code, 1);
     assert!(out.contains("\"items\""));
 }
+
+#[test]
+fn sql_prints_one_query_or_writes_them_all() {
+    let insurance = example("insurance");
+    let (code, out, _) = run(&["sql", &insurance, "--metric", "quote_turnaround"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("-- Series of CPI `quote_turnaround` (Time to a firm quote), in s per week\n-- Defined at metrics.cpi:1\n"), "{out}");
+    assert!(out.contains("read_csv('data/quotes.csv', header = true)"));
+
+    let (code, out, _) = run(&["sql", &insurance, "--metric", "quote_turnaround", "--by", "channel"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("AS \"channel\""));
+
+    let (code, out, _) = run(&["sql", &insurance, "--link", "quote_turnaround", "bind_rate"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("AS \"verdict\""));
+
+    let (code, out, _) = run(&["sql", &insurance, "--targets", "--as-of", "2026-06-01"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("DATE '2026-06-01'"));
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (code, _, err) = run(&["sql", &insurance, "-o", &dir.path().display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let root = dir.path().join("duckdb");
+    for file in ["metrics/bind_rate.sql", "links/quote_turnaround__bind_rate.sql", "sources/quotes__week.sql", "targets.sql"] {
+        assert!(root.join(file).is_file(), "{file} is written");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(leftovers.len(), 1, "no staging folder is left behind");
+}
+
+#[test]
+fn sql_errors_have_the_documented_statuses() {
+    let insurance = example("insurance");
+    let (code, _, err) = run(&["sql", &insurance, "--metric", "no_such_metric"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no metric named `no_such_metric`"), "{err}");
+    let (code, _, err) = run(&["sql", &insurance, "--metric", "bind_rate", "--by", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no dimension `nope`"), "{err}");
+    let (code, _, err) = run(&["sql", &insurance, "--link", "bind_rate", "quote_turnaround"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no link bind_rate -> quote_turnaround"), "{err}");
+    // File sources are a diagnostic outside DuckDB.
+    let (code, out, err) = run(&["sql", &insurance, "--dialect", "postgres"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("error[E0701]"), "{err}");
+    // A spec with errors is not compiled.
+    let (code, out, err) = run(&["sql", &fixture("E0301.cpi")]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("error[E0301]"), "{err}");
+}

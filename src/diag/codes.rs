@@ -95,6 +95,7 @@ codes! {
     UnlinkedCpi = "W0609", Warning, "CPI linked to no KPI";
     UnlinkedKpi = "W0610", Warning, "KPI that no CPI links to";
     ConfirmedWithoutExperiment = "W0611", Warning, "link confirmed without an experiment";
+    FileSourceInDialect = "E0701", Error, "file source in a dialect that cannot read files";
 }
 
 const EXPLANATIONS: &str = include_str!("explanations.md");

@@ -1,0 +1,397 @@
+//! SQL dialects: a trait whose methods default to generic SQL; each engine
+//! overrides only where it differs.
+
+use crate::date::Date;
+use crate::model::{Grain, Origin, ScalarType};
+
+/// The seven dialects cpic emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DialectName {
+    Duckdb,
+    Postgres,
+    Sqlite,
+    Bigquery,
+    Snowflake,
+    Spark,
+    Trino,
+}
+
+impl DialectName {
+    pub const ALL: [DialectName; 7] = [
+        DialectName::Duckdb,
+        DialectName::Postgres,
+        DialectName::Sqlite,
+        DialectName::Bigquery,
+        DialectName::Snowflake,
+        DialectName::Spark,
+        DialectName::Trino,
+    ];
+
+    pub fn parse(name: &str) -> Option<DialectName> {
+        DialectName::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialectName::Duckdb => "duckdb",
+            DialectName::Postgres => "postgres",
+            DialectName::Sqlite => "sqlite",
+            DialectName::Bigquery => "bigquery",
+            DialectName::Snowflake => "snowflake",
+            DialectName::Spark => "spark",
+            DialectName::Trino => "trino",
+        }
+    }
+
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            DialectName::Duckdb => &DuckDb,
+            DialectName::Postgres => &Postgres,
+            DialectName::Sqlite => &Sqlite,
+            DialectName::Bigquery => &BigQuery,
+            DialectName::Snowflake => &Snowflake,
+            DialectName::Spark => &Spark,
+            DialectName::Trino => &Trino,
+        }
+    }
+}
+
+/// Why a source cannot be read in a dialect.
+pub struct FileSourceUnsupported;
+
+/// How one SQL engine spells things. Defaults are generic (ANSI-like) SQL.
+pub trait Dialect: Sync {
+    fn name(&self) -> DialectName;
+
+    /// A quoted identifier: every identifier cpic writes goes through here.
+    fn ident(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// A table reference `a.b.c`: each dotted part quoted.
+    fn table(&self, origin: &Origin) -> Result<String, FileSourceUnsupported> {
+        match origin {
+            Origin::Table(name) => Ok(table_name(name, |p| self.ident(p))),
+            Origin::File(_) => Err(FileSourceUnsupported),
+        }
+    }
+
+    /// A string literal, escaped.
+    fn string(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+
+    fn date(&self, date: Date) -> String {
+        format!("DATE '{date}'")
+    }
+
+    fn boolean(&self, value: bool) -> String {
+        if value { "TRUE" } else { "FALSE" }.to_string()
+    }
+
+    fn float_type(&self) -> &'static str {
+        "DOUBLE PRECISION"
+    }
+
+    /// A value as floating point, so that no division is an integer one.
+    fn to_float(&self, expr: &str) -> String {
+        format!("CAST({expr} AS {})", self.float_type())
+    }
+
+    fn floor(&self, expr: &str) -> String {
+        format!("FLOOR({expr})")
+    }
+
+    /// The first day (a date) of the period of `grain` holding `time`.
+    /// Weeks start on Monday.
+    fn period_start(&self, grain: Grain, time: &str, _time_type: ScalarType) -> String {
+        format!("CAST(DATE_TRUNC('{}', {time}) AS DATE)", grain.name())
+    }
+
+    /// `date + n periods of grain`, a date.
+    fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
+        let (unit, n) = interval(grain, n);
+        format!("CAST({date} + INTERVAL '{n}' {unit} AS DATE)")
+    }
+
+    /// Seconds between two timestamps (`a - b`), with fractions.
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!("EXTRACT(EPOCH FROM ({a} - {b}))")
+    }
+
+    /// Days between two dates (`a - b`).
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("({a} - {b})")
+    }
+
+    /// A date compared with a timestamp.
+    fn date_as_timestamp(&self, date: &str) -> String {
+        format!("CAST({date} AS TIMESTAMP)")
+    }
+
+    /// The continuous percentile aggregate, or None when the engine has no
+    /// exact one and cpic must emulate it with window functions.
+    fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
+        Some(format!("PERCENTILE_CONT({fraction:?}) WITHIN GROUP (ORDER BY {value})"))
+    }
+
+    fn current_date(&self) -> &'static str {
+        "CURRENT_DATE"
+    }
+}
+
+/// A period count as an interval unit and amount.
+fn interval(grain: Grain, n: i64) -> (&'static str, i64) {
+    match grain {
+        Grain::Day => ("DAY", n),
+        Grain::Week => ("DAY", 7 * n),
+        Grain::Month => ("MONTH", n),
+        Grain::Quarter => ("MONTH", 3 * n),
+        Grain::Year => ("MONTH", 12 * n),
+    }
+}
+
+pub struct DuckDb;
+impl Dialect for DuckDb {
+    fn name(&self) -> DialectName {
+        DialectName::Duckdb
+    }
+    fn table(&self, origin: &Origin) -> Result<String, FileSourceUnsupported> {
+        match origin {
+            // Relative to the project root: the SQL is run from there.
+            Origin::File(path) if path.to_ascii_lowercase().ends_with(".parquet") => {
+                Ok(format!("read_parquet({})", self.string(path)))
+            }
+            Origin::File(path) => Ok(format!("read_csv({}, header = true)", self.string(path))),
+            Origin::Table(name) => Ok(table_name(name, |p| self.ident(p))),
+        }
+    }
+    fn float_type(&self) -> &'static str {
+        "DOUBLE"
+    }
+    fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
+        Some(format!("QUANTILE_CONT({value}, {fraction:?})"))
+    }
+}
+
+/// `schema.table` with each dotted part quoted.
+fn table_name(name: &str, ident: impl Fn(&str) -> String) -> String {
+    name.split('.').map(ident).collect::<Vec<_>>().join(".")
+}
+
+pub struct Postgres;
+impl Dialect for Postgres {
+    fn name(&self) -> DialectName {
+        DialectName::Postgres
+    }
+}
+
+/// SQLite: timestamps are ISO-8601 text, dates `YYYY-MM-DD`, booleans 0/1,
+/// and there is no percentile: it is emulated.
+pub struct Sqlite;
+impl Dialect for Sqlite {
+    fn name(&self) -> DialectName {
+        DialectName::Sqlite
+    }
+    fn date(&self, date: Date) -> String {
+        format!("'{date}'")
+    }
+    fn boolean(&self, value: bool) -> String {
+        if value { "1" } else { "0" }.to_string()
+    }
+    fn float_type(&self) -> &'static str {
+        "REAL"
+    }
+    fn floor(&self, expr: &str) -> String {
+        // Only applied to values >= 0, where truncation is the floor.
+        format!("CAST({expr} AS INTEGER)")
+    }
+    fn period_start(&self, grain: Grain, time: &str, _time_type: ScalarType) -> String {
+        match grain {
+            Grain::Day => format!("date({time})"),
+            Grain::Week => format!("date({time}, 'weekday 0', '-6 days')"),
+            Grain::Month => format!("strftime('%Y-%m-01', {time})"),
+            Grain::Quarter => format!(
+                "printf('%04d-%02d-01', CAST(strftime('%Y', {time}) AS INTEGER), ((CAST(strftime('%m', {time}) AS INTEGER) - 1) / 3) * 3 + 1)"
+            ),
+            Grain::Year => format!("strftime('%Y-01-01', {time})"),
+        }
+    }
+    fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
+        let (unit, n) = interval(grain, n);
+        let unit = if unit == "DAY" { "days" } else { "months" };
+        format!("date({date}, '{n:+} {unit}')")
+    }
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        // Whole seconds exactly (integers), plus the difference of fractions.
+        format!(
+            "((CAST(strftime('%s', {a}) AS INTEGER) - CAST(strftime('%s', {b}) AS INTEGER)) + ((CAST(strftime('%f', {a}) AS REAL) - CAST(strftime('%S', {a}) AS INTEGER)) - (CAST(strftime('%f', {b}) AS REAL) - CAST(strftime('%S', {b}) AS INTEGER))))"
+        )
+    }
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("(julianday({a}) - julianday({b}))")
+    }
+    fn date_as_timestamp(&self, date: &str) -> String {
+        date.to_string()
+    }
+    fn percentile(&self, _value: &str, _fraction: f64) -> Option<String> {
+        None
+    }
+    fn current_date(&self) -> &'static str {
+        "date('now')"
+    }
+}
+
+/// BigQuery: backtick identifiers, backslash escapes, and no exact
+/// percentile aggregate (only an analytic function): emulated.
+pub struct BigQuery;
+impl Dialect for BigQuery {
+    fn name(&self) -> DialectName {
+        DialectName::Bigquery
+    }
+    fn ident(&self, name: &str) -> String {
+        format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
+    }
+    fn string(&self, value: &str) -> String {
+        backslash_string(value)
+    }
+    fn float_type(&self) -> &'static str {
+        "FLOAT64"
+    }
+    fn period_start(&self, grain: Grain, time: &str, time_type: ScalarType) -> String {
+        let date = if time_type == ScalarType::Date {
+            time.to_string()
+        } else {
+            format!("DATE({time})")
+        };
+        let part = match grain {
+            Grain::Week => "WEEK(MONDAY)".to_string(),
+            other => other.name().to_ascii_uppercase(),
+        };
+        format!("DATE_TRUNC({date}, {part})")
+    }
+    fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
+        let (unit, n) = interval(grain, n);
+        format!("DATE_ADD({date}, INTERVAL {n} {unit})")
+    }
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!("(TIMESTAMP_DIFF({a}, {b}, MICROSECOND) / 1000000.0)")
+    }
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("DATE_DIFF({a}, {b}, DAY)")
+    }
+    fn percentile(&self, _value: &str, _fraction: f64) -> Option<String> {
+        None
+    }
+}
+
+fn backslash_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Snowflake: unquoted identifiers are stored upper-case, so cpic quotes
+/// the upper-case form (what `CREATE TABLE quotes (...)` created); string
+/// constants process backslash escapes.
+pub struct Snowflake;
+impl Dialect for Snowflake {
+    fn name(&self) -> DialectName {
+        DialectName::Snowflake
+    }
+    fn ident(&self, name: &str) -> String {
+        format!("\"{}\"", name.to_uppercase().replace('"', "\"\""))
+    }
+    fn string(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+    }
+    fn float_type(&self) -> &'static str {
+        "DOUBLE"
+    }
+    fn period_start(&self, grain: Grain, time: &str, _time_type: ScalarType) -> String {
+        match grain {
+            // Independent of the session's WEEK_START.
+            Grain::Week => format!("DATEADD(DAY, 1 - DAYOFWEEKISO({time}), CAST({time} AS DATE))"),
+            other => format!("CAST(DATE_TRUNC('{}', {time}) AS DATE)", other.name()),
+        }
+    }
+    fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
+        let (unit, n) = interval(grain, n);
+        format!("DATEADD({unit}, {n}, {date})")
+    }
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!("(TIMESTAMPDIFF(MICROSECOND, {b}, {a}) / 1000000.0)")
+    }
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("DATEDIFF(DAY, {b}, {a})")
+    }
+}
+
+/// Spark SQL (Databricks): backtick identifiers, backslash escapes, an
+/// exact `percentile` aggregate.
+pub struct Spark;
+impl Dialect for Spark {
+    fn name(&self) -> DialectName {
+        DialectName::Spark
+    }
+    fn ident(&self, name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+    fn string(&self, value: &str) -> String {
+        backslash_string(value)
+    }
+    fn float_type(&self) -> &'static str {
+        "DOUBLE"
+    }
+    fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
+        match interval(grain, n) {
+            ("DAY", n) => format!("DATE_ADD({date}, {n})"),
+            (_, n) => format!("ADD_MONTHS({date}, {n})"),
+        }
+    }
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!("((UNIX_MICROS({a}) - UNIX_MICROS({b})) / 1000000.0)")
+    }
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("DATEDIFF({a}, {b})")
+    }
+    fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
+        Some(format!("PERCENTILE({value}, {fraction:?})"))
+    }
+}
+
+/// Trino: only an approximate percentile exists: emulated exactly.
+pub struct Trino;
+impl Dialect for Trino {
+    fn name(&self) -> DialectName {
+        DialectName::Trino
+    }
+    fn float_type(&self) -> &'static str {
+        "DOUBLE"
+    }
+    fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
+        let (unit, n) = interval(grain, n);
+        format!("DATE_ADD('{}', {n}, {date})", unit.to_lowercase())
+    }
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!("(DATE_DIFF('millisecond', {b}, {a}) / 1000.0)")
+    }
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("DATE_DIFF('day', {b}, {a})")
+    }
+    fn percentile(&self, _value: &str, _fraction: f64) -> Option<String> {
+        None
+    }
+}

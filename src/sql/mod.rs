@@ -1,0 +1,239 @@
+//! SQL generation: the checked model to queries in seven dialects.
+//!
+//! **Invariant: backends read only the checked model, never the AST.** Every
+//! identifier is quoted and every literal escaped by the dialect; internal
+//! names start with `_`, which no spec name can.
+
+pub mod dialect;
+mod queries;
+mod render;
+
+pub use dialect::{Dialect, DialectName};
+
+use queries::{comment_text, QueryBuilder, SqlError};
+
+use crate::date::Date;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Grain, Measure, Metric, Model, ScalarType};
+
+/// One generated query and where it goes under `DIR/<dialect>/`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlFile {
+    pub path: String,
+    pub sql: String,
+}
+
+/// Why a requested query cannot be produced.
+#[derive(Debug)]
+pub enum SqlRequestError {
+    NoSuchMetric(String),
+    NoSuchDimension { metric: String, dimension: String },
+    NoSuchLink { from: String, to: String },
+    /// The spec cannot be compiled to this dialect (e.g. a file source).
+    Unsupported(Vec<Diagnostic>),
+}
+
+impl std::fmt::Display for SqlRequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlRequestError::NoSuchMetric(m) => write!(f, "no metric named `{m}`"),
+            SqlRequestError::NoSuchDimension { metric, dimension } => {
+                write!(f, "metric `{metric}` has no dimension `{dimension}`")
+            }
+            SqlRequestError::NoSuchLink { from, to } => write!(f, "no link {from} -> {to}"),
+            SqlRequestError::Unsupported(d) => write!(f, "{} problem(s) with this dialect", d.len()),
+        }
+    }
+}
+
+fn unsupported(model: &Model, dialect: DialectName, e: SqlError) -> Diagnostic {
+    match e {
+        SqlError::FileSource { source, span } => {
+            let _ = model;
+            Diagnostic::new(
+                Code::FileSourceInDialect,
+                span,
+                format!("source `{source}` reads a file, which {} cannot do", dialect.as_str()),
+            )
+            .label("a `file` source")
+            .hint("load the file into a table and use `table:`, or generate SQL for duckdb, which reads CSV and Parquet directly")
+        }
+    }
+}
+
+fn header(what: &str, location: &crate::model::Location) -> String {
+    format!(
+        "-- {}\n-- Defined at {}:{}\n",
+        comment_text(what),
+        comment_text(&location.file),
+        location.line
+    )
+}
+
+fn metric_header(m: &Metric, by: Option<&str>) -> String {
+    let by = by.map_or(String::new(), |d| format!(", by {d}"));
+    header(
+        &format!(
+            "Series of {} `{}` ({}), in {} per {}{by}",
+            match m.kind {
+                crate::model::MetricKind::Cpi => "CPI",
+                crate::model::MetricKind::Kpi => "KPI",
+            },
+            m.name,
+            m.title,
+            m.unit,
+            m.grain.name()
+        ),
+        &m.location,
+    )
+}
+
+/// The series query of a metric: `period`, [the dimension], `value`.
+pub fn metric_series(model: &Model, dialect: DialectName, metric: &str, by: Option<&str>) -> Result<String, SqlRequestError> {
+    let m = model.metric(metric).ok_or_else(|| SqlRequestError::NoSuchMetric(metric.to_string()))?;
+    if let Some(dim) = by {
+        if !m.dimensions.iter().any(|d| d == dim) {
+            return Err(SqlRequestError::NoSuchDimension {
+                metric: metric.to_string(),
+                dimension: dim.to_string(),
+            });
+        }
+    }
+    let sql = QueryBuilder::new(model, dialect.dialect())
+        .series_query(m, by)
+        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
+    Ok(format!("{}{sql}", metric_header(m, by)))
+}
+
+/// The evidence query of the link `from -> to`.
+pub fn link_evidence(model: &Model, dialect: DialectName, from: &str, to: &str) -> Result<String, SqlRequestError> {
+    let link = model
+        .links
+        .iter()
+        .find(|l| l.from == from && l.to == to)
+        .ok_or_else(|| SqlRequestError::NoSuchLink {
+            from: from.to_string(),
+            to: to.to_string(),
+        })?;
+    let sql = QueryBuilder::new(model, dialect.dialect())
+        .link_query(link)
+        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
+    let what = format!(
+        "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
+        link.from, link.to, link.from, link.to, link.lag, link.grain.name()
+    );
+    Ok(format!("{}{sql}", header(&what, &link.location)))
+}
+
+/// The target status query. `as_of` replaces the engine's current date.
+pub fn target_status(model: &Model, dialect: DialectName, as_of: Option<Date>) -> Result<String, SqlRequestError> {
+    let sql = QueryBuilder::new(model, dialect.dialect())
+        .targets_query(as_of)
+        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
+    Ok(format!(
+        "-- Target status of every metric with a target active on its latest complete period\n-- Project: {}\n{sql}",
+        comment_text(&model.project.name)
+    ))
+}
+
+/// A source scan: one query computing every metric on `source` that has
+/// this grain and time column, one column per metric.
+#[derive(Clone, Debug)]
+pub struct SourceScan<'m> {
+    pub source: &'m crate::model::Source,
+    pub grain: Grain,
+    pub time: String,
+    pub time_type: ScalarType,
+    pub metrics: Vec<&'m Metric>,
+}
+
+impl SourceScan<'_> {
+    /// `sources/<source>__<grain>.sql`, with the time column when it is
+    /// not the source's default.
+    pub fn file_name(&self) -> String {
+        if self.source.time.as_deref() == Some(self.time.as_str()) {
+            format!("{}__{}", self.source.name, self.grain.name())
+        } else {
+            format!("{}__{}__{}", self.source.name, self.time, self.grain.name())
+        }
+    }
+}
+
+/// Groups source metrics by (source, grain, time column), in name order.
+pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
+    let mut scans: Vec<SourceScan> = Vec::new();
+    for m in &model.metrics {
+        let Measure::Source {
+            source, time, time_type, ..
+        } = &m.measure
+        else {
+            continue;
+        };
+        match scans
+            .iter_mut()
+            .find(|s| s.source.name == *source && s.grain == m.grain && s.time == *time)
+        {
+            Some(scan) => scan.metrics.push(m),
+            None => scans.push(SourceScan {
+                source: model.source(source).expect("resolved"),
+                grain: m.grain,
+                time: time.clone(),
+                time_type: *time_type,
+                metrics: vec![m],
+            }),
+        }
+    }
+    scans.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    scans
+}
+
+/// The one-scan query of a source scan.
+pub fn source_scan(model: &Model, dialect: DialectName, scan: &SourceScan) -> Result<String, SqlRequestError> {
+    let sql = QueryBuilder::new(model, dialect.dialect())
+        .source_scan(scan.source, &scan.time, scan.time_type, scan.grain, &scan.metrics)
+        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
+    let names: Vec<&str> = scan.metrics.iter().map(|m| m.name.as_str()).collect();
+    let what = format!(
+        "One scan of source `{}` per {} (time: {}): {}",
+        scan.source.name,
+        scan.grain.name(),
+        scan.time,
+        names.join(", ")
+    );
+    Ok(format!("{}{sql}", header(&what, &scan.source.location)))
+}
+
+/// Every query of the project: `metrics/`, `links/`, `sources/` and
+/// `targets.sql`. Problems (file sources in a dialect that cannot read
+/// them) are returned as diagnostics, once per source.
+pub fn all_queries(model: &Model, dialect: DialectName, as_of: Option<Date>) -> Result<Vec<SqlFile>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let mut keep = |path: String, result: Result<String, SqlRequestError>| match result {
+        Ok(sql) => files.push(SqlFile { path, sql }),
+        Err(SqlRequestError::Unsupported(diags)) => {
+            for d in diags {
+                if !problems.iter().any(|p| p.span == d.span && p.code == d.code) {
+                    problems.push(d);
+                }
+            }
+        }
+        Err(other) => unreachable!("every name comes from the model: {other}"),
+    };
+    for m in &model.metrics {
+        keep(format!("metrics/{}.sql", m.name), metric_series(model, dialect, &m.name, None));
+    }
+    for l in &model.links {
+        keep(format!("links/{}__{}.sql", l.from, l.to), link_evidence(model, dialect, &l.from, &l.to));
+    }
+    for scan in source_scans(model) {
+        keep(format!("sources/{}.sql", scan.file_name()), source_scan(model, dialect, &scan));
+    }
+    keep("targets.sql".to_string(), target_status(model, dialect, as_of));
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        crate::diag::sort(&mut problems);
+        Err(problems)
+    }
+}

@@ -1,0 +1,178 @@
+//! Checked expressions to SQL text in one dialect.
+
+use super::dialect::Dialect;
+use crate::model::{AggFunc, TExpr, TExprKind, Type};
+use crate::syntax::ast::BinOp;
+
+/// A percentile the dialect cannot compute as an aggregate: the query
+/// builder computes it in window-function CTEs and joins it back.
+pub struct EmulatedPercentile {
+    /// The value, a row expression over the rows CTE.
+    pub value: String,
+    pub fraction: f64,
+    /// Rows that take part (the metric's filter and the aggregate's own).
+    pub condition: Option<String>,
+    /// The CTE that will hold the result (`_period`, dims, `_v`).
+    pub cte: String,
+}
+
+/// Renders expressions; collects emulated percentiles on the way.
+pub struct ExprWriter<'a> {
+    pub d: &'a dyn Dialect,
+    /// Qualifies column references (the rows CTE's alias).
+    pub rows: String,
+    /// A row condition ANDed into every aggregate (a metric's filter, when
+    /// several metrics share one scan).
+    pub fold_filter: Option<String>,
+    /// A row condition applied by a WHERE clause already, which emulated
+    /// percentiles must apply themselves.
+    pub where_filter: Option<String>,
+    /// How metric references (in derived measures) are written.
+    pub metric_ref: &'a dyn Fn(&str) -> String,
+    pub percentiles: Vec<EmulatedPercentile>,
+    /// Names the emulated percentile CTEs uniquely within a query.
+    pub next_percentile: &'a mut usize,
+}
+
+fn and(a: Option<&str>, b: Option<&str>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("({a}) AND ({b})")),
+        (Some(a), None) | (None, Some(a)) => Some(a.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// A float literal that every dialect reads the same way.
+pub fn number(value: f64) -> String {
+    let text = format!("{value:?}");
+    if value < 0.0 {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+impl ExprWriter<'_> {
+    pub fn expr(&mut self, e: &TExpr) -> String {
+        let d = self.d;
+        match &e.kind {
+            TExprKind::Column { name } => format!("{}.{}", d.ident(&self.rows), d.ident(name)),
+            TExprKind::Metric { name } => (self.metric_ref)(name),
+            TExprKind::Number { value } => number(*value),
+            TExprKind::Str { value } => d.string(value),
+            TExprKind::Bool { value } => d.boolean(*value),
+            TExprKind::Date { value } => d.date(*value),
+            TExprKind::Null => "NULL".to_string(),
+            TExprKind::Neg { operand } => format!("(-{})", self.expr(operand)),
+            TExprKind::Not { operand } => format!("(NOT {})", self.expr(operand)),
+            TExprKind::Binary { op, left, right } => self.binary(*op, left, right),
+            TExprKind::IsNull { operand, negated } => {
+                format!("({} IS {}NULL)", self.expr(operand), if *negated { "NOT " } else { "" })
+            }
+            TExprKind::InList { operand, list, negated } => {
+                let items: Vec<String> = list.iter().map(|i| self.expr(i)).collect();
+                format!(
+                    "({} {}IN ({}))",
+                    self.expr(operand),
+                    if *negated { "NOT " } else { "" },
+                    items.join(", ")
+                )
+            }
+            TExprKind::Coalesce { args } => {
+                let args: Vec<String> = args.iter().map(|a| self.expr(a)).collect();
+                format!("COALESCE({})", args.join(", "))
+            }
+            TExprKind::Scale { factor, operand } => {
+                format!("({} * {})", d.to_float(&self.expr(operand)), number(*factor))
+            }
+            TExprKind::Aggregate {
+                func,
+                arg,
+                fraction,
+                filter,
+            } => {
+                let own = filter.as_ref().map(|f| self.expr(f));
+                let condition = and(self.fold_filter.as_deref(), own.as_deref());
+                let value = arg.as_ref().map(|a| self.expr(a));
+                let is_bool = arg.as_ref().is_some_and(|a| a.ty == Type::Bool);
+                self.aggregate(*func, value, is_bool, *fraction, condition)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, left: &TExpr, right: &TExpr) -> String {
+        let d = self.d;
+        let (l, r) = (self.expr(left), self.expr(right));
+        match op {
+            BinOp::Sub if left.ty == Type::Timestamp && right.ty == Type::Timestamp => d.seconds_between(&l, &r),
+            BinOp::Sub if left.ty == Type::Date && right.ty == Type::Date => d.days_between(&l, &r),
+            BinOp::Div => format!("({} / NULLIF({r}, 0))", d.to_float(&l)),
+            _ if op.is_comparison() => {
+                // Dates compared with timestamps are widened to timestamps.
+                let (l, r) = match (&left.ty, &right.ty) {
+                    (Type::Date, Type::Timestamp) => (d.date_as_timestamp(&l), r),
+                    (Type::Timestamp, Type::Date) => (l, d.date_as_timestamp(&r)),
+                    _ => (l, r),
+                };
+                let symbol = if op == BinOp::Ne { "<>" } else { op.symbol() };
+                format!("({l} {symbol} {r})")
+            }
+            BinOp::And => format!("({l} AND {r})"),
+            BinOp::Or => format!("({l} OR {r})"),
+            _ => format!("({l} {} {r})", op.symbol()),
+        }
+    }
+
+    fn aggregate(
+        &mut self,
+        func: AggFunc,
+        value: Option<String>,
+        is_bool: bool,
+        fraction: Option<f64>,
+        condition: Option<String>,
+    ) -> String {
+        // `AGG(CASE WHEN condition THEN value END)`: rows outside the
+        // condition become NULL, which every aggregate but COUNT(*) ignores.
+        let filtered = |value: &str| match &condition {
+            Some(c) => format!("CASE WHEN {c} THEN {value} END"),
+            None => value.to_string(),
+        };
+        let boolean_as = |value: &str, one: &str, zero: &str| match &condition {
+            Some(c) => format!("CASE WHEN ({c}) AND {value} THEN {one} WHEN ({c}) AND NOT {value} THEN {zero} END"),
+            None => format!("CASE WHEN {value} THEN {one} WHEN NOT {value} THEN {zero} END"),
+        };
+        match (func, value) {
+            (AggFunc::Count, None) => match &condition {
+                Some(c) => format!("COUNT(CASE WHEN {c} THEN 1 END)"),
+                None => "COUNT(*)".to_string(),
+            },
+            (AggFunc::Count, Some(v)) => format!("COUNT({})", filtered(&v)),
+            (AggFunc::CountDistinct, Some(v)) => format!("COUNT(DISTINCT {})", filtered(&v)),
+            (AggFunc::Sum, Some(v)) if is_bool => format!("SUM({})", boolean_as(&v, "1", "0")),
+            (AggFunc::Avg, Some(v)) if is_bool => format!("AVG({})", boolean_as(&v, "1.0", "0.0")),
+            (AggFunc::Sum, Some(v)) => format!("SUM({})", filtered(&v)),
+            (AggFunc::Avg, Some(v)) => format!("AVG({})", self.d.to_float(&filtered(&v))),
+            (AggFunc::Min, Some(v)) => format!("MIN({})", filtered(&v)),
+            (AggFunc::Max, Some(v)) => format!("MAX({})", filtered(&v)),
+            (AggFunc::Median | AggFunc::Percentile, Some(v)) => {
+                let fraction = fraction.unwrap_or(0.5);
+                match self.d.percentile(&self.d.to_float(&filtered(&v)), fraction) {
+                    Some(sql) => sql,
+                    None => {
+                        *self.next_percentile += 1;
+                        let cte = format!("_percentile_{}", self.next_percentile);
+                        let reference = format!("MAX({}.{})", self.d.ident(&cte), self.d.ident("_v"));
+                        self.percentiles.push(EmulatedPercentile {
+                            value: v,
+                            fraction,
+                            condition: and(self.where_filter.as_deref(), condition.as_deref()),
+                            cte,
+                        });
+                        reference
+                    }
+                }
+            }
+            (_, None) => "NULL".to_string(),
+        }
+    }
+}
