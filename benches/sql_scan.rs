@@ -94,15 +94,27 @@ fn main() {
     let options = cpic::Options {
         today: cpic::date::Date::from_ymd(2026, 6, 1).expect("a date"),
     };
-    let model = cpic::compile(&db, &options).model.expect("the bench spec checks");
+    let model = cpic::compile(&db, &options)
+        .model
+        .expect("the bench spec checks");
     let dialect = cpic::sql::DialectName::Duckdb;
     let scans = cpic::sql::source_scans(&model);
     assert_eq!(scans.len(), 1, "one source, one grain");
-    let scan = cpic::sql::source_scan(&model, dialect, &scans[0]).expect("sql");
+    let scan = cpic::sql::source_scan(&model, dialect, &cpic::sql::Options::default(), &scans[0])
+        .expect("sql");
     let per_metric: Vec<String> = model
         .metrics
         .iter()
-        .map(|m| cpic::sql::metric_series(&model, dialect, &m.name, None).expect("sql"))
+        .map(|m| {
+            cpic::sql::metric_series(
+                &model,
+                dialect,
+                &cpic::sql::Options::default(),
+                &m.name,
+                None,
+            )
+            .expect("sql")
+        })
         .collect();
 
     let conn = duckdb::Connection::open_in_memory().expect("DuckDB");

@@ -35,7 +35,9 @@ fn every_fixture_reports_its_code() {
         // Backend codes (E07xx) come from SQL generation in the project's dialect.
         if let Some(model) = &compilation.model {
             let dialect = cpic::sql::DialectName::parse(&model.project.dialect).expect("a dialect");
-            if let Err(diags) = cpic::sql::all_queries(model, dialect, None) {
+            if let Err(diags) =
+                cpic::sql::all_queries(model, dialect, &cpic::sql::Options::default())
+            {
                 compilation.diagnostics.extend(diags);
                 compilation.model = None;
             }

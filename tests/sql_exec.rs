@@ -7,9 +7,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::engines::{self, close, Engine, Kind};
+use common::engines::{self, close, select, Engine, Kind};
 use cpic::date::Date;
-use cpic::sql::{self, DialectName};
+use cpic::sql::{self, DialectName, Options};
 
 const SPEC: &str = r#"
 team ops { name: "Ops" }
@@ -65,6 +65,9 @@ kpi amount_known { title: "Known" owner: ops unit: 1 direction: higher source: e
   measure: count(amount) / count() filter: not (amount is null and ok) grain: month }
 kpi slowest_a { title: "Slowest a" owner: ops unit: s direction: lower source: events measure: max(done_at - at where kind = "a") grain: week }
 kpi quickest_h { title: "Quickest" owner: ops unit: h direction: lower source: events measure: min(done_at - at) + 0.5 min grain: month }
+kpi a_events { title: "A events" owner: ops unit: {events} direction: higher source: events measure: count(where kind = "a") grain: day }
+kpi a_customers { title: "A customers" owner: ops unit: {customers} direction: higher source: events
+  measure: count_distinct(customer where kind = "a") grain: day }
 link wait_median -> ok_share { hypothesis: "h" lag: 1 week }
 link fast_share -> revenue { hypothesis: "h" }
 link wait_median -> customers { hypothesis: "h" grain: month lag: 1 month }
@@ -92,7 +95,9 @@ struct Row {
 fn data() -> Vec<Row> {
     let mut seed: u64 = 42;
     let mut next = move |m: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % m
     };
     let start = Date::parse("2025-01-01").expect("date").days_since_epoch() * 86_400;
@@ -125,34 +130,51 @@ fn timestamp(secs: i64) -> String {
 }
 
 fn load(engine: &mut dyn Engine, rows: &[Row]) {
-    let sqlite = engine.dialect() == DialectName::Sqlite;
-    let (ts, date, double, boolean) = if sqlite {
-        ("TEXT", "TEXT", "REAL", "INTEGER")
-    } else {
-        ("TIMESTAMP", "DATE", "DOUBLE PRECISION", "BOOLEAN")
-    };
-    engine.execute(&format!(
-        "CREATE TABLE events (id TEXT, customer TEXT, at {ts}, done_at {ts}, day {date}, closed {date}, amount {double}, ok {boolean}, kind TEXT, n INTEGER)"
-    ));
-    let lit_ts = |s: i64| if sqlite { format!("'{}'", timestamp(s)) } else { format!("TIMESTAMP '{}'", timestamp(s)) };
-    let lit_date = |d: Date| if sqlite { format!("'{d}'") } else { format!("DATE '{d}'") };
+    let columns = [
+        ("id", "text"),
+        ("customer", "text"),
+        ("at", "timestamp"),
+        ("done_at", "timestamp"),
+        ("day", "date"),
+        ("closed", "date"),
+        ("amount", "number"),
+        ("ok", "bool"),
+        ("kind", "text"),
+        ("n", "int"),
+    ];
+    let definitions: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| {
+            format!(
+                "{} {}",
+                engine.dialect().dialect().ident(name),
+                engine.column_type(ty)
+            )
+        })
+        .collect();
+    engine.execute(&format!("CREATE TABLE events ({})", definitions.join(", ")));
     for chunk in rows.chunks(300) {
         let values: Vec<String> = chunk
             .iter()
             .map(|r| {
-                format!(
-                    "('{}', '{}', {}, {}, {}, {}, {}, {}, '{}', {})",
-                    r.id,
-                    r.customer,
-                    lit_ts(r.at),
-                    r.done_at.map_or("NULL".into(), lit_ts),
-                    lit_date(r.day),
-                    lit_date(r.closed),
-                    r.amount.map_or("NULL".into(), |a| format!("{a:?}")),
-                    r.ok.map_or("NULL".into(), |b| if sqlite { (b as i32).to_string() } else { b.to_string() }),
-                    r.kind,
-                    r.n
-                )
+                let texts = [
+                    Some(r.id.clone()),
+                    Some(r.customer.clone()),
+                    Some(timestamp(r.at)),
+                    r.done_at.map(timestamp),
+                    Some(r.day.to_string()),
+                    Some(r.closed.to_string()),
+                    r.amount.map(|a| format!("{a:?}")),
+                    r.ok.map(|b| b.to_string()),
+                    Some(r.kind.to_string()),
+                    Some(r.n.to_string()),
+                ];
+                let literals: Vec<String> = columns
+                    .iter()
+                    .zip(&texts)
+                    .map(|((_, ty), text)| engine.literal(ty, text.as_deref()))
+                    .collect();
+                format!("({})", literals.join(", "))
             })
             .collect();
         engine.execute(&format!("INSERT INTO events VALUES {}", values.join(", ")));
@@ -187,7 +209,12 @@ fn period(g: G, d: Date) -> Date {
 fn add(g: G, d: Date, n: i64) -> Date {
     let months = |m: i64| {
         let total = d.year as i64 * 12 + (d.month as i64 - 1) + m;
-        Date::from_ymd(total.div_euclid(12) as i32, total.rem_euclid(12) as u32 + 1, 1).expect("date")
+        Date::from_ymd(
+            total.div_euclid(12) as i32,
+            total.rem_euclid(12) as u32 + 1,
+            1,
+        )
+        .expect("date")
     };
     match g {
         G::Day => Date::from_days_since_epoch(d.days_since_epoch() + n),
@@ -231,50 +258,195 @@ fn avg(v: Vec<f64>) -> Option<f64> {
 fn expected() -> Vec<Expected> {
     let all = |_: &Row| true;
     vec![
-        Expected { name: "wait_median", grain: G::Week, by_day: false, filter: |r| r.kind != "test",
-            measure: |rows| percentile(rows.iter().filter_map(|r| wait(r)).collect(), 0.5).map(|s| s / 60.0) },
-        Expected { name: "wait_p90", grain: G::Month, by_day: false, filter: all,
-            measure: |rows| percentile(rows.iter().filter_map(|r| wait(r)).collect(), 0.9) },
-        Expected { name: "fast_share", grain: G::Week, by_day: false, filter: all,
-            measure: |rows| Some(rows.iter().filter(|r| wait(r).is_some_and(|w| w < 120.0)).count() as f64 / rows.len() as f64 * 100.0) },
-        Expected { name: "days_to_close", grain: G::Quarter, by_day: true, filter: all,
-            measure: |rows| avg(rows.iter().map(|r| (r.closed.days_since_epoch() - r.day.days_since_epoch()) as f64).collect()).map(|d| d * 24.0) },
-        Expected { name: "ok_share", grain: G::Week, by_day: false, filter: all,
-            measure: |rows| avg(rows.iter().filter_map(|r| r.ok).map(|b| if b { 1.0 } else { 0.0 }).collect()).map(|v| v * 100.0) },
-        Expected { name: "ok_count", grain: G::Day, by_day: false, filter: all,
+        Expected {
+            name: "wait_median",
+            grain: G::Week,
+            by_day: false,
+            filter: |r| r.kind != "test",
             measure: |rows| {
-                let v: Vec<f64> = rows.iter().filter_map(|r| r.ok).map(|b| if b { 1.0 } else { 0.0 }).collect();
-                (!v.is_empty()).then(|| v.iter().sum())
-            } },
-        Expected { name: "revenue", grain: G::Week, by_day: false, filter: all,
+                percentile(rows.iter().filter_map(|r| wait(r)).collect(), 0.5).map(|s| s / 60.0)
+            },
+        },
+        Expected {
+            name: "wait_p90",
+            grain: G::Month,
+            by_day: false,
+            filter: all,
+            measure: |rows| percentile(rows.iter().filter_map(|r| wait(r)).collect(), 0.9),
+        },
+        Expected {
+            name: "fast_share",
+            grain: G::Week,
+            by_day: false,
+            filter: all,
             measure: |rows| {
-                let v: Vec<f64> = rows.iter().filter(|r| r.ok == Some(true)).filter_map(|r| r.amount).collect();
+                Some(
+                    rows.iter()
+                        .filter(|r| wait(r).is_some_and(|w| w < 120.0))
+                        .count() as f64
+                        / rows.len() as f64
+                        * 100.0,
+                )
+            },
+        },
+        Expected {
+            name: "days_to_close",
+            grain: G::Quarter,
+            by_day: true,
+            filter: all,
+            measure: |rows| {
+                avg(rows
+                    .iter()
+                    .map(|r| (r.closed.days_since_epoch() - r.day.days_since_epoch()) as f64)
+                    .collect())
+                .map(|d| d * 24.0)
+            },
+        },
+        Expected {
+            name: "ok_share",
+            grain: G::Week,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                avg(rows
+                    .iter()
+                    .filter_map(|r| r.ok)
+                    .map(|b| if b { 1.0 } else { 0.0 })
+                    .collect())
+                .map(|v| v * 100.0)
+            },
+        },
+        Expected {
+            name: "ok_count",
+            grain: G::Day,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                let v: Vec<f64> = rows
+                    .iter()
+                    .filter_map(|r| r.ok)
+                    .map(|b| if b { 1.0 } else { 0.0 })
+                    .collect();
                 (!v.is_empty()).then(|| v.iter().sum())
-            } },
-        Expected { name: "orders", grain: G::Week, by_day: false, filter: all, measure: |rows| Some(rows.len() as f64) },
-        Expected { name: "customers", grain: G::Month, by_day: false, filter: all,
-            measure: |rows| Some(rows.iter().map(|r| r.customer.as_str()).collect::<std::collections::BTreeSet<_>>().len() as f64) },
-        Expected { name: "spread", grain: G::Quarter, by_day: false, filter: all,
+            },
+        },
+        Expected {
+            name: "revenue",
+            grain: G::Week,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                let v: Vec<f64> = rows
+                    .iter()
+                    .filter(|r| r.ok == Some(true))
+                    .filter_map(|r| r.amount)
+                    .collect();
+                (!v.is_empty()).then(|| v.iter().sum())
+            },
+        },
+        Expected {
+            name: "orders",
+            grain: G::Week,
+            by_day: false,
+            filter: all,
+            measure: |rows| Some(rows.len() as f64),
+        },
+        Expected {
+            name: "customers",
+            grain: G::Month,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                Some(
+                    rows.iter()
+                        .map(|r| r.customer.as_str())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len() as f64,
+                )
+            },
+        },
+        Expected {
+            name: "spread",
+            grain: G::Quarter,
+            by_day: false,
+            filter: all,
             measure: |rows| {
                 let v: Vec<f64> = rows.iter().filter_map(|r| r.amount).collect();
-                let max = v.iter().copied().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-                let min = v.iter().copied().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
+                let max = v
+                    .iter()
+                    .copied()
+                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+                let min = v
+                    .iter()
+                    .copied()
+                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
                 Some(max? - min?)
-            } },
-        Expected { name: "safe_revenue", grain: G::Year, by_day: false, filter: |r| (r.kind == "a" || r.kind == "b") && r.n > 2,
-            measure: |rows| Some(rows.iter().map(|r| r.amount.unwrap_or(0.0)).sum()) },
-        Expected { name: "amount_known", grain: G::Month, by_day: false,
-            // SQL's three-valued logic: NOT (NULL AND ok) keeps a row only when it is TRUE.
-            filter: |r| match (r.amount.is_none(), r.ok) {
-                (false, _) => true,
-                (true, Some(false)) => true,
-                _ => false,
             },
-            measure: |rows| Some(rows.iter().filter(|r| r.amount.is_some()).count() as f64 / rows.len() as f64) },
-        Expected { name: "slowest_a", grain: G::Week, by_day: false, filter: all,
-            measure: |rows| rows.iter().filter(|r| r.kind == "a").filter_map(|r| wait(r)).fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x)))) },
-        Expected { name: "quickest_h", grain: G::Month, by_day: false, filter: all,
-            measure: |rows| rows.iter().filter_map(|r| wait(r)).fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x)))).map(|s| (s + 30.0) / 3600.0) },
+        },
+        Expected {
+            name: "safe_revenue",
+            grain: G::Year,
+            by_day: false,
+            filter: |r| (r.kind == "a" || r.kind == "b") && r.n > 2,
+            measure: |rows| Some(rows.iter().map(|r| r.amount.unwrap_or(0.0)).sum()),
+        },
+        Expected {
+            name: "amount_known",
+            grain: G::Month,
+            by_day: false,
+            // SQL's three-valued logic: NOT (NULL AND ok) keeps a row only when it is TRUE.
+            filter: |r| matches!((r.amount.is_none(), r.ok), (false, _) | (true, Some(false))),
+            measure: |rows| {
+                Some(rows.iter().filter(|r| r.amount.is_some()).count() as f64 / rows.len() as f64)
+            },
+        },
+        // Days with events but none of kind a count 0, not "no value".
+        Expected {
+            name: "a_events",
+            grain: G::Day,
+            by_day: false,
+            filter: all,
+            measure: |rows| Some(rows.iter().filter(|r| r.kind == "a").count() as f64),
+        },
+        Expected {
+            name: "a_customers",
+            grain: G::Day,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                Some(
+                    rows.iter()
+                        .filter(|r| r.kind == "a")
+                        .map(|r| r.customer.as_str())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len() as f64,
+                )
+            },
+        },
+        Expected {
+            name: "slowest_a",
+            grain: G::Week,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                rows.iter()
+                    .filter(|r| r.kind == "a")
+                    .filter_map(|r| wait(r))
+                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+            },
+        },
+        Expected {
+            name: "quickest_h",
+            grain: G::Month,
+            by_day: false,
+            filter: all,
+            measure: |rows| {
+                rows.iter()
+                    .filter_map(|r| wait(r))
+                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))))
+                    .map(|s| (s + 30.0) / 3600.0)
+            },
+        },
     ]
 }
 
@@ -283,10 +455,17 @@ fn expected() -> Vec<Expected> {
 fn series_at(rows: &[Row], e: &Expected, g: G) -> BTreeMap<Date, Option<f64>> {
     let mut groups: BTreeMap<Date, Vec<&Row>> = BTreeMap::new();
     for r in rows.iter().filter(|r| (e.filter)(r)) {
-        let d = if e.by_day { r.day } else { Date::from_days_since_epoch(r.at.div_euclid(86_400)) };
+        let d = if e.by_day {
+            r.day
+        } else {
+            Date::from_days_since_epoch(r.at.div_euclid(86_400))
+        };
         groups.entry(period(g, d)).or_default().push(r);
     }
-    groups.into_iter().map(|(p, rs)| (p, (e.measure)(&rs))).collect()
+    groups
+        .into_iter()
+        .map(|(p, rs)| (p, (e.measure)(&rs)))
+        .collect()
 }
 
 fn expected_series(rows: &[Row], name: &str, g: G) -> BTreeMap<Date, Option<f64>> {
@@ -297,14 +476,20 @@ fn expected_series(rows: &[Row], name: &str, g: G) -> BTreeMap<Date, Option<f64>
             .iter()
             .filter_map(|(p, r)| {
                 let o = orders.get(p)?;
-                Some((*p, match (r, o) {
-                    (Some(r), Some(o)) if *o != 0.0 => Some(r / o),
-                    _ => None,
-                }))
+                Some((
+                    *p,
+                    match (r, o) {
+                        (Some(r), Some(o)) if *o != 0.0 => Some(r / o),
+                        _ => None,
+                    },
+                ))
             })
             .collect();
     }
-    let e = expected().into_iter().find(|e| e.name == name).expect("an expectation");
+    let e = expected()
+        .into_iter()
+        .find(|e| e.name == name)
+        .expect("an expectation");
     series_at(rows, &e, g)
 }
 
@@ -312,41 +497,52 @@ fn grain_of(name: &str) -> G {
     if name == "per_order" {
         return G::Week;
     }
-    expected().into_iter().find(|e| e.name == name).expect("known").grain
+    expected()
+        .into_iter()
+        .find(|e| e.name == name)
+        .expect("known")
+        .grain
 }
 
 // ------------------------------------------------------------ helpers
 
 fn model() -> cpic::model::Model {
     let (db, c) = common::compile_text(&[("spec.cpi", SPEC)]);
-    assert!(!c.has_errors(), "{}", cpic::diag::render::human_string(&db, &c.diagnostics));
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
     c.model.expect("a model")
 }
 
-fn strip(sql: &str) -> &str {
-    sql.trim_end().trim_end_matches(';')
-}
-
 fn series_rows(engine: &mut dyn Engine, sql: &str) -> BTreeMap<Date, Option<f64>> {
-    let wrapped = format!(
-        "SELECT CAST(q.period AS TEXT), CAST(q.value AS DOUBLE PRECISION) FROM (\n{}\n) AS q",
-        strip(sql)
-    );
-    engine
-        .rows(&wrapped, &[Kind::Text, Kind::Num])
+    select(engine, sql, &[("period", Kind::Text), ("value", Kind::Num)])
         .into_iter()
-        .map(|r| (Date::parse(&r[0].text().expect("a period")[..10]).expect("a date"), r[1].num()))
+        .map(|r| {
+            (
+                Date::parse(&r[0].text().expect("a period")[..10]).expect("a date"),
+                r[1].num(),
+            )
+        })
         .collect()
 }
 
-fn assert_series(engine: &str, what: &str, got: &BTreeMap<Date, Option<f64>>, want: &BTreeMap<Date, Option<f64>>) {
+fn assert_series(
+    engine: &str,
+    what: &str,
+    got: &BTreeMap<Date, Option<f64>>,
+    want: &BTreeMap<Date, Option<f64>>,
+) {
     let got_keys: Vec<&Date> = got.keys().collect();
     let want_keys: Vec<&Date> = want.keys().collect();
     assert_eq!(got_keys, want_keys, "{engine}: periods of {what}");
     for (p, w) in want {
         let g = got[p];
         match (g, w) {
-            (Some(g), Some(w)) => assert!(close(g, *w), "{engine}: {what} at {p}: got {g}, want {w}"),
+            (Some(g), Some(w)) => {
+                assert!(close(g, *w), "{engine}: {what} at {p}: got {g}, want {w}")
+            }
             (None, None) => {}
             _ => panic!("{engine}: {what} at {p}: got {g:?}, want {w:?}"),
         }
@@ -357,82 +553,141 @@ fn without_nulls(s: BTreeMap<Date, Option<f64>>) -> BTreeMap<Date, Option<f64>> 
     s.into_iter().filter(|(_, v)| v.is_some()).collect()
 }
 
-#[test]
-fn series_match_on_every_engine() {
+/// Runs `check` on every engine configured here, each loaded with the data.
+fn on_every_engine(test: &str, check: fn(&mut dyn Engine, &cpic::model::Model, &[Row])) {
     let model = model();
     let rows = data();
-    for mut engine in engines::all("series") {
+    for mut engine in engines::all(test) {
         load(engine.as_mut(), &rows);
-        let dialect = engine.dialect();
-        for m in &model.metrics {
-            let sql = sql::metric_series(&model, dialect, &m.name, None).expect("sql");
-            let got = series_rows(engine.as_mut(), &sql);
-            let want = without_nulls(expected_series(&rows, &m.name, grain_of(&m.name)));
-            assert!(!want.is_empty(), "{} has data", m.name);
-            assert_series(dialect.as_str(), &m.name, &got, &want);
+        check(engine.as_mut(), &model, &rows);
+    }
+}
+
+fn check_series(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
+    let dialect = engine.dialect();
+    for m in &model.metrics {
+        let sql =
+            sql::metric_series(model, dialect, &Options::default(), &m.name, None).expect("sql");
+        let got = series_rows(engine, &sql);
+        let want = without_nulls(expected_series(rows, &m.name, grain_of(&m.name)));
+        assert!(!want.is_empty(), "{} has data", m.name);
+        assert_series(dialect.as_str(), &m.name, &got, &want);
+    }
+}
+
+fn check_by_dimension(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
+    let sql = sql::metric_series(
+        model,
+        engine.dialect(),
+        &Options::default(),
+        "wait_median",
+        Some("kind"),
+    )
+    .expect("sql");
+    let got = select(
+        engine,
+        &sql,
+        &[
+            ("period", Kind::Text),
+            ("kind", Kind::Text),
+            ("value", Kind::Num),
+        ],
+    );
+    let e = expected()
+        .into_iter()
+        .find(|e| e.name == "wait_median")
+        .expect("known");
+    let mut want: Vec<(String, String, f64)> = Vec::new();
+    for kind in ["a", "b"] {
+        let only: Vec<Row> = rows.iter().filter(|r| r.kind == kind).cloned().collect();
+        for (p, v) in series_at(&only, &e, G::Week) {
+            if let Some(v) = v {
+                want.push((p.to_string(), kind.to_string(), v));
+            }
         }
     }
+    want.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(got.len(), want.len(), "{}: rows", engine.dialect().as_str());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(&g[0].text().expect("period")[..10], w.0);
+        assert_eq!(g[1].text().as_deref(), Some(w.1.as_str()));
+        assert!(close(g[2].num().expect("value"), w.2));
+    }
+}
+
+fn check_scans(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
+    let dialect = engine.dialect();
+    for scan in sql::source_scans(model) {
+        let query = sql::source_scan(model, dialect, &Options::default(), &scan).expect("sql");
+        let mut columns = vec![("period", Kind::Text)];
+        for m in &scan.metrics {
+            columns.push((m.name.as_str(), Kind::Num));
+        }
+        let got = select(engine, &query, &columns);
+        for (i, m) in scan.metrics.iter().enumerate() {
+            let got: BTreeMap<Date, Option<f64>> = got
+                .iter()
+                .map(|r| {
+                    (
+                        Date::parse(&r[0].text().expect("period")[..10]).expect("date"),
+                        r[i + 1].num(),
+                    )
+                })
+                .filter(|(_, v)| v.is_some())
+                .collect();
+            let want = without_nulls(expected_series(rows, &m.name, grain_of(&m.name)));
+            assert_series(
+                dialect.as_str(),
+                &format!("scan column {}", m.name),
+                &got,
+                &want,
+            );
+        }
+    }
+}
+
+#[test]
+fn series_match_on_every_engine() {
+    on_every_engine("series", check_series);
 }
 
 #[test]
 fn series_by_dimension() {
-    let model = model();
-    let rows = data();
-    for mut engine in engines::all("by_dimension") {
-        load(engine.as_mut(), &rows);
-        let sql = sql::metric_series(&model, engine.dialect(), "wait_median", Some("kind")).expect("sql");
-        let wrapped = format!(
-            "SELECT CAST(q.period AS TEXT), CAST(q.kind AS TEXT), CAST(q.value AS DOUBLE PRECISION) FROM (\n{}\n) AS q",
-            strip(&sql)
-        );
-        let got = engine.rows(&wrapped, &[Kind::Text, Kind::Text, Kind::Num]);
-        let e = expected().into_iter().find(|e| e.name == "wait_median").expect("known");
-        let mut want: Vec<(String, String, f64)> = Vec::new();
-        for kind in ["a", "b"] {
-            let only: Vec<Row> = rows.iter().filter(|r| r.kind == kind).cloned().collect();
-            for (p, v) in series_at(&only, &e, G::Week) {
-                if let Some(v) = v {
-                    want.push((p.to_string(), kind.to_string(), v));
-                }
-            }
-        }
-        want.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        assert_eq!(got.len(), want.len(), "{}: rows", engine.dialect().as_str());
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(&g[0].text().expect("period")[..10], w.0);
-            assert_eq!(g[1].text().as_deref(), Some(w.1.as_str()));
-            assert!(close(g[2].num().expect("value"), w.2));
-        }
-    }
+    on_every_engine("by_dimension", check_by_dimension);
 }
 
 #[test]
 fn one_scan_per_source_matches_the_series() {
+    on_every_engine("scans", check_scans);
+}
+
+#[test]
+fn link_evidence_matches_on_every_engine() {
+    on_every_engine("links", check_links);
+}
+
+#[test]
+fn target_status_matches_on_every_engine() {
+    on_every_engine("targets", check_targets);
+}
+
+/// Spark is slow to start: one session runs every check.
+#[test]
+fn everything_matches_on_spark() {
+    let Some(mut spark) = engines::Spark::start("sql_exec") else {
+        return;
+    };
     let model = model();
     let rows = data();
-    for mut engine in engines::all("scans") {
-        load(engine.as_mut(), &rows);
-        let dialect = engine.dialect();
-        for scan in sql::source_scans(&model) {
-            let query = sql::source_scan(&model, dialect, &scan).expect("sql");
-            let mut columns = vec!["CAST(q.period AS TEXT)".to_string()];
-            let mut kinds = vec![Kind::Text];
-            for m in &scan.metrics {
-                columns.push(format!("CAST(q.{} AS DOUBLE PRECISION)", m.name));
-                kinds.push(Kind::Num);
-            }
-            let wrapped = format!("SELECT {} FROM (\n{}\n) AS q", columns.join(", "), strip(&query));
-            let got = engine.rows(&wrapped, &kinds);
-            for (i, m) in scan.metrics.iter().enumerate() {
-                let got: BTreeMap<Date, Option<f64>> = got
-                    .iter()
-                    .map(|r| (Date::parse(&r[0].text().expect("period")[..10]).expect("date"), r[i + 1].num()))
-                    .filter(|(_, v)| v.is_some())
-                    .collect();
-                let want = without_nulls(expected_series(&rows, &m.name, grain_of(&m.name)));
-                assert_series(dialect.as_str(), &format!("scan column {}", m.name), &got, &want);
-            }
-        }
+    load(&mut spark, &rows);
+    for check in [
+        check_series,
+        check_by_dimension,
+        check_scans,
+        check_links,
+        check_targets,
+    ] {
+        check(&mut spark, &model, &rows);
     }
 }
 
@@ -450,7 +705,10 @@ fn pearson(pairs: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
     if pairs.is_empty() {
         return (None, None);
     }
-    let (mx, my) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
+    let (mx, my) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
     let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
     let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
     let syy: f64 = pairs.iter().map(|(_, y)| (y - my) * (y - my)).sum();
@@ -475,18 +733,34 @@ fn expected_link(rows: &[Row], link: &cpic::model::Link) -> LinkStats {
         .collect();
     let (r, slope) = pearson(&pairs);
     let n = pairs.len() as f64;
-    let t = r.filter(|r| n > 2.0 && r * r < 1.0).map(|r| r * ((n - 2.0) / (1.0 - r * r)).sqrt());
-    let diffs: Vec<(f64, f64)> = pairs.windows(2).map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1)).collect();
+    let t = r
+        .filter(|r| n > 2.0 && r * r < 1.0)
+        .map(|r| r * ((n - 2.0) / (1.0 - r * r)).sqrt());
+    let diffs: Vec<(f64, f64)> = pairs
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1))
+        .collect();
     let (r_diff, _) = pearson(&diffs);
     let sign = link.expected_sign as f64;
     let strong = r.is_some_and(|r| r.abs() >= 1.0) || t.is_some_and(|t| t.abs() >= 2.0);
     let enough = n >= link.min_periods as f64;
     let verdict = match r {
-        Some(r) if enough && r * sign > 0.0 && strong && !r_diff.is_some_and(|d| d * sign < 0.0) => "supports",
+        Some(r)
+            if enough && r * sign > 0.0 && strong && !r_diff.is_some_and(|d| d * sign < 0.0) =>
+        {
+            "supports"
+        }
         Some(r) if enough && r * sign < 0.0 && strong => "contradicts",
         _ => "inconclusive",
     };
-    LinkStats { n, r, slope, t, r_diff, verdict }
+    LinkStats {
+        n,
+        r,
+        slope,
+        t,
+        r_diff,
+        verdict,
+    }
 }
 
 fn opt_close(engine: &str, what: &str, got: Option<f64>, want: Option<f64>) {
@@ -497,85 +771,114 @@ fn opt_close(engine: &str, what: &str, got: Option<f64>, want: Option<f64>) {
     }
 }
 
-#[test]
-fn link_evidence_matches_on_every_engine() {
-    let model = model();
-    let rows = data();
+fn check_links(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
+    let dialect = engine.dialect();
     let mut verdicts = std::collections::BTreeSet::new();
-    for mut engine in engines::all("links") {
-        load(engine.as_mut(), &rows);
-        let dialect = engine.dialect();
-        for link in &model.links {
-            let query = sql::link_evidence(&model, dialect, &link.from, &link.to).expect("sql");
-            let wrapped = format!(
-                "SELECT CAST(q.n AS DOUBLE PRECISION), CAST(q.r AS DOUBLE PRECISION), CAST(q.slope AS DOUBLE PRECISION), CAST(q.t AS DOUBLE PRECISION), CAST(q.r_diff AS DOUBLE PRECISION), CAST(q.expected_sign AS DOUBLE PRECISION), CAST(q.verdict AS TEXT) FROM (\n{}\n) AS q",
-                strip(&query)
-            );
-            let got = engine.rows(&wrapped, &[Kind::Num, Kind::Num, Kind::Num, Kind::Num, Kind::Num, Kind::Num, Kind::Text]);
-            assert_eq!(got.len(), 1, "one row");
-            let g = &got[0];
-            let want = expected_link(&rows, link);
-            let what = format!("{} -> {}", link.from, link.to);
-            let e = dialect.as_str();
-            assert_eq!(g[0].num(), Some(want.n), "{e}: n of {what}");
-            assert!(want.n >= 5.0, "{what} has pairs");
-            opt_close(e, &format!("r of {what}"), g[1].num(), want.r);
-            opt_close(e, &format!("slope of {what}"), g[2].num(), want.slope);
-            opt_close(e, &format!("t of {what}"), g[3].num(), want.t);
-            opt_close(e, &format!("r_diff of {what}"), g[4].num(), want.r_diff);
-            assert_eq!(g[5].num(), Some(link.expected_sign as f64));
-            assert_eq!(g[6].text().as_deref(), Some(want.verdict), "{e}: verdict of {what}");
-            verdicts.insert(want.verdict);
-        }
+    for link in &model.links {
+        let query = sql::link_evidence(model, dialect, &Options::default(), &link.from, &link.to)
+            .expect("sql");
+        let columns = [
+            ("n", Kind::Num),
+            ("r", Kind::Num),
+            ("slope", Kind::Num),
+            ("t", Kind::Num),
+            ("r_diff", Kind::Num),
+            ("expected_sign", Kind::Num),
+            ("verdict", Kind::Text),
+        ];
+        let got = select(engine, &query, &columns);
+        assert_eq!(got.len(), 1, "one row");
+        let g = &got[0];
+        let want = expected_link(rows, link);
+        let what = format!("{} -> {}", link.from, link.to);
+        let e = dialect.as_str();
+        assert_eq!(g[0].num(), Some(want.n), "{e}: n of {what}");
+        assert!(want.n >= 5.0, "{what} has pairs");
+        opt_close(e, &format!("r of {what}"), g[1].num(), want.r);
+        opt_close(e, &format!("slope of {what}"), g[2].num(), want.slope);
+        opt_close(e, &format!("t of {what}"), g[3].num(), want.t);
+        opt_close(e, &format!("r_diff of {what}"), g[4].num(), want.r_diff);
+        assert_eq!(g[5].num(), Some(link.expected_sign as f64));
+        assert_eq!(
+            g[6].text().as_deref(),
+            Some(want.verdict),
+            "{e}: verdict of {what}"
+        );
+        verdicts.insert(want.verdict);
     }
-    assert!(!verdicts.is_empty());
+    assert!(
+        verdicts.len() >= 2,
+        "the fixture exercises several verdicts: {verdicts:?}"
+    );
 }
 
-#[test]
-fn target_status_matches_on_every_engine() {
-    let model = model();
-    let rows = data();
+fn check_targets(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
     let as_of = Date::parse("2026-05-20").expect("date");
-    for mut engine in engines::all("targets") {
-        load(engine.as_mut(), &rows);
-        let dialect = engine.dialect();
-        let query = sql::target_status(&model, dialect, Some(as_of)).expect("sql");
-        let wrapped = format!(
-            "SELECT CAST(q.metric AS TEXT), CAST(q.period AS TEXT), CAST(q.value AS DOUBLE PRECISION), CAST(q.low AS DOUBLE PRECISION), CAST(q.high AS DOUBLE PRECISION), CAST(q.status AS TEXT), CASE WHEN q.good THEN 'yes' ELSE 'no' END FROM (\n{}\n) AS q",
-            strip(&query)
-        );
-        let got = engine.rows(&wrapped, &[Kind::Text, Kind::Text, Kind::Num, Kind::Num, Kind::Num, Kind::Text, Kind::Text]);
-        let mut want = Vec::new();
-        for m in model.metrics.iter().filter(|m| !m.targets.is_empty()) {
-            let g = grain_of(&m.name);
-            let series = expected_series(&rows, &m.name, g);
-            let Some((p, v)) = series
-                .iter()
-                .filter(|(p, v)| v.is_some() && add(g, **p, 1) <= as_of)
-                .next_back()
-                .map(|(p, v)| (*p, v.expect("a value")))
-            else {
-                continue;
-            };
-            let last = Date::from_days_since_epoch(add(g, p, 1).days_since_epoch() - 1);
-            let Some(t) = m.targets.iter().find(|t| t.from <= last && t.until >= last) else {
-                continue;
-            };
-            let status = if v < t.low { "below" } else if v > t.high { "above" } else { "within" };
-            let higher = m.direction == cpic::model::Direction::Higher;
-            let good = status == "within" || (status == "below" && !higher) || (status == "above" && higher);
-            want.push((m.name.clone(), p.to_string(), v, t.low, t.high, status, if good { "yes" } else { "no" }));
-        }
-        assert!(want.len() >= 3, "several metrics have an active target");
-        assert_eq!(got.len(), want.len(), "{}: rows {got:?}", dialect.as_str());
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g[0].text().as_deref(), Some(w.0.as_str()));
-            assert_eq!(&g[1].text().expect("period")[..10], w.1, "{}", w.0);
-            assert!(close(g[2].num().expect("value"), w.2), "{}: value", w.0);
-            assert_eq!((g[3].num(), g[4].num()), (Some(w.3), Some(w.4)));
-            assert_eq!(g[5].text().as_deref(), Some(w.5), "{}: status", w.0);
-            assert_eq!(g[6].text().as_deref(), Some(w.6), "{}: good", w.0);
-        }
+    let dialect = engine.dialect();
+    let query = sql::target_status(
+        model,
+        dialect,
+        &Options {
+            as_of: Some(as_of),
+            since: None,
+        },
+    )
+    .expect("sql");
+    let columns = [
+        ("metric", Kind::Text),
+        ("period", Kind::Text),
+        ("value", Kind::Num),
+        ("low", Kind::Num),
+        ("high", Kind::Num),
+        ("status", Kind::Text),
+        ("good", Kind::Text),
+    ];
+    let got = select(engine, &query, &columns);
+    let mut want = Vec::new();
+    for m in model.metrics.iter().filter(|m| !m.targets.is_empty()) {
+        let g = grain_of(&m.name);
+        let series = expected_series(rows, &m.name, g);
+        let Some((p, v)) = series
+            .iter()
+            .rfind(|(p, v)| v.is_some() && add(g, **p, 1) <= as_of)
+            .map(|(p, v)| (*p, v.expect("a value")))
+        else {
+            continue;
+        };
+        let last = Date::from_days_since_epoch(add(g, p, 1).days_since_epoch() - 1);
+        let Some(t) = m.targets.iter().find(|t| t.from <= last && t.until >= last) else {
+            continue;
+        };
+        let status = if v < t.low {
+            "below"
+        } else if v > t.high {
+            "above"
+        } else {
+            "within"
+        };
+        let higher = m.direction == cpic::model::Direction::Higher;
+        let good =
+            status == "within" || (status == "below" && !higher) || (status == "above" && higher);
+        want.push((
+            m.name.clone(),
+            p.to_string(),
+            v,
+            t.low,
+            t.high,
+            status,
+            good,
+        ));
+    }
+    assert!(want.len() >= 3, "several metrics have an active target");
+    assert_eq!(got.len(), want.len(), "{}: rows {got:?}", dialect.as_str());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g[0].text().as_deref(), Some(w.0.as_str()));
+        assert_eq!(&g[1].text().expect("period")[..10], w.1, "{}", w.0);
+        assert!(close(g[2].num().expect("value"), w.2), "{}: value", w.0);
+        assert_eq!((g[3].num(), g[4].num()), (Some(w.3), Some(w.4)));
+        assert_eq!(g[5].text().as_deref(), Some(w.5), "{}: status", w.0);
+        let good = matches!(g[6].text().as_deref(), Some("true" | "1"));
+        assert_eq!(good, w.6, "{}: good ({:?})", w.0, g[6]);
     }
 }
 
@@ -583,7 +886,11 @@ fn target_status_matches_on_every_engine() {
 fn every_dialect_compiles_every_query() {
     let model = model();
     for dialect in DialectName::ALL {
-        let files = sql::all_queries(&model, dialect, None).expect("table sources work everywhere");
-        assert_eq!(files.len(), model.metrics.len() + model.links.len() + sql::source_scans(&model).len() + 1);
+        let files = sql::all_queries(&model, dialect, &Options::default())
+            .expect("table sources work everywhere");
+        assert_eq!(
+            files.len(),
+            model.metrics.len() + model.links.len() + sql::source_scans(&model).len() + 1
+        );
     }
 }

@@ -10,8 +10,8 @@ mod common;
 use cpic::model::Origin;
 use cpic::sql::{self, DialectName};
 use sqlparser::dialect::{
-    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, GenericDialect, PostgreSqlDialect, SQLiteDialect,
-    SnowflakeDialect,
+    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, GenericDialect, PostgreSqlDialect,
+    SQLiteDialect, SnowflakeDialect,
 };
 
 fn parser_dialect(d: DialectName) -> Box<dyn Dialect> {
@@ -35,18 +35,27 @@ fn golden(example: &str) {
         if dialect != DialectName::Duckdb {
             for s in &mut model.sources {
                 if let Origin::File(path) = &s.origin {
-                    let stem = std::path::Path::new(path).file_stem().expect("a file name").to_string_lossy();
+                    let stem = std::path::Path::new(path)
+                        .file_stem()
+                        .expect("a file name")
+                        .to_string_lossy();
                     s.origin = Origin::Table(stem.into_owned());
                 }
             }
         }
         let as_of = Some(cpic::date::Date::parse("2026-06-01").expect("date"));
-        let files = sql::all_queries(&model, dialect, as_of).expect("every query compiles");
+        let files = sql::all_queries(&model, dialect, &sql::Options { as_of, since: None })
+            .expect("every query compiles");
         let parser = parser_dialect(dialect);
         let mut text = String::new();
         for f in &files {
             if let Err(e) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &f.sql) {
-                panic!("{example}/{}/{} does not parse: {e}\n{}", dialect.as_str(), f.path, f.sql);
+                panic!(
+                    "{example}/{}/{} does not parse: {e}\n{}",
+                    dialect.as_str(),
+                    f.path,
+                    f.sql
+                );
             }
             text.push_str(&format!("-- file: {}\n{}\n", f.path, f.sql));
         }
@@ -78,8 +87,9 @@ fn grocery_delivery() {
 fn file_sources_are_a_diagnostic_outside_duckdb() {
     let (_, c) = common::compile_path(&common::root().join("examples/insurance"));
     let model = c.model.expect("checks");
-    let diags = sql::all_queries(&model, DialectName::Postgres, None).expect_err("files need DuckDB");
+    let diags = sql::all_queries(&model, DialectName::Postgres, &sql::Options::default())
+        .expect_err("files need DuckDB");
     assert!(diags.iter().all(|d| d.code.as_str() == "E0701"));
     assert_eq!(diags.len(), 2, "once per file source");
-    assert!(sql::all_queries(&model, DialectName::Duckdb, None).is_ok());
+    assert!(sql::all_queries(&model, DialectName::Duckdb, &sql::Options::default()).is_ok());
 }

@@ -5,7 +5,9 @@ use crate::date::Date;
 use crate::model::{Grain, Origin, ScalarType};
 
 /// The seven dialects cpic emits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DialectName {
     Duckdb,
@@ -94,6 +96,15 @@ pub trait Dialect: Sync {
         "DOUBLE PRECISION"
     }
 
+    fn text_type(&self) -> &'static str {
+        "TEXT"
+    }
+
+    /// A value as text (dates as `YYYY-MM-DD`).
+    fn to_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS {})", self.text_type())
+    }
+
     /// A value as floating point, so that no division is an integer one.
     fn to_float(&self, expr: &str) -> String {
         format!("CAST({expr} AS {})", self.float_type())
@@ -133,7 +144,9 @@ pub trait Dialect: Sync {
     /// The continuous percentile aggregate, or None when the engine has no
     /// exact one and cpic must emulate it with window functions.
     fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
-        Some(format!("PERCENTILE_CONT({fraction:?}) WITHIN GROUP (ORDER BY {value})"))
+        Some(format!(
+            "PERCENTILE_CONT({fraction:?}) WITHIN GROUP (ORDER BY {value})"
+        ))
     }
 
     fn current_date(&self) -> &'static str {
@@ -172,6 +185,11 @@ impl Dialect for DuckDb {
     }
     fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
         Some(format!("QUANTILE_CONT({value}, {fraction:?})"))
+    }
+    fn current_date(&self) -> &'static str {
+        // The UTC date without the ICU extension (which `CURRENT_DATE`
+        // needs): milliseconds since the epoch as a plain TIMESTAMP.
+        "CAST(EPOCH_MS(CAST(EPOCH_MS(GET_CURRENT_TIMESTAMP()) AS BIGINT)) AS DATE)"
     }
 }
 
@@ -259,6 +277,9 @@ impl Dialect for BigQuery {
     fn float_type(&self) -> &'static str {
         "FLOAT64"
     }
+    fn text_type(&self) -> &'static str {
+        "STRING"
+    }
     fn period_start(&self, grain: Grain, time: &str, time_type: ScalarType) -> String {
         let date = if time_type == ScalarType::Date {
             time.to_string()
@@ -311,6 +332,9 @@ impl Dialect for Snowflake {
     fn name(&self) -> DialectName {
         DialectName::Snowflake
     }
+    fn text_type(&self) -> &'static str {
+        "VARCHAR"
+    }
     fn ident(&self, name: &str) -> String {
         format!("\"{}\"", name.to_uppercase().replace('"', "\"\""))
     }
@@ -346,6 +370,9 @@ impl Dialect for Spark {
     fn name(&self) -> DialectName {
         DialectName::Spark
     }
+    fn text_type(&self) -> &'static str {
+        "STRING"
+    }
     fn ident(&self, name: &str) -> String {
         format!("`{}`", name.replace('`', "``"))
     }
@@ -377,6 +404,9 @@ pub struct Trino;
 impl Dialect for Trino {
     fn name(&self) -> DialectName {
         DialectName::Trino
+    }
+    fn text_type(&self) -> &'static str {
+        "VARCHAR"
     }
     fn float_type(&self) -> &'static str {
         "DOUBLE"

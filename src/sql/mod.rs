@@ -10,6 +10,16 @@ mod render;
 
 pub use dialect::{Dialect, DialectName};
 
+/// What every query of one generation shares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The date the targets query takes as today (default: the engine's
+    /// current date).
+    pub as_of: Option<Date>,
+    /// Only periods that start on or after this date take part.
+    pub since: Option<Date>,
+}
+
 use queries::{comment_text, QueryBuilder, SqlError};
 
 use crate::date::Date;
@@ -27,8 +37,14 @@ pub struct SqlFile {
 #[derive(Debug)]
 pub enum SqlRequestError {
     NoSuchMetric(String),
-    NoSuchDimension { metric: String, dimension: String },
-    NoSuchLink { from: String, to: String },
+    NoSuchDimension {
+        metric: String,
+        dimension: String,
+    },
+    NoSuchLink {
+        from: String,
+        to: String,
+    },
     /// The spec cannot be compiled to this dialect (e.g. a file source).
     Unsupported(Vec<Diagnostic>),
 }
@@ -41,7 +57,9 @@ impl std::fmt::Display for SqlRequestError {
                 write!(f, "metric `{metric}` has no dimension `{dimension}`")
             }
             SqlRequestError::NoSuchLink { from, to } => write!(f, "no link {from} -> {to}"),
-            SqlRequestError::Unsupported(d) => write!(f, "{} problem(s) with this dialect", d.len()),
+            SqlRequestError::Unsupported(d) => {
+                write!(f, "{} problem(s) with this dialect", d.len())
+            }
         }
     }
 }
@@ -89,8 +107,16 @@ fn metric_header(m: &Metric, by: Option<&str>) -> String {
 }
 
 /// The series query of a metric: `period`, [the dimension], `value`.
-pub fn metric_series(model: &Model, dialect: DialectName, metric: &str, by: Option<&str>) -> Result<String, SqlRequestError> {
-    let m = model.metric(metric).ok_or_else(|| SqlRequestError::NoSuchMetric(metric.to_string()))?;
+pub fn metric_series(
+    model: &Model,
+    dialect: DialectName,
+    options: &Options,
+    metric: &str,
+    by: Option<&str>,
+) -> Result<String, SqlRequestError> {
+    let m = model
+        .metric(metric)
+        .ok_or_else(|| SqlRequestError::NoSuchMetric(metric.to_string()))?;
     if let Some(dim) = by {
         if !m.dimensions.iter().any(|d| d == dim) {
             return Err(SqlRequestError::NoSuchDimension {
@@ -99,14 +125,20 @@ pub fn metric_series(model: &Model, dialect: DialectName, metric: &str, by: Opti
             });
         }
     }
-    let sql = QueryBuilder::new(model, dialect.dialect())
+    let sql = QueryBuilder::new(model, dialect.dialect(), options)
         .series_query(m, by)
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
     Ok(format!("{}{sql}", metric_header(m, by)))
 }
 
 /// The evidence query of the link `from -> to`.
-pub fn link_evidence(model: &Model, dialect: DialectName, from: &str, to: &str) -> Result<String, SqlRequestError> {
+pub fn link_evidence(
+    model: &Model,
+    dialect: DialectName,
+    options: &Options,
+    from: &str,
+    to: &str,
+) -> Result<String, SqlRequestError> {
     let link = model
         .links
         .iter()
@@ -115,20 +147,29 @@ pub fn link_evidence(model: &Model, dialect: DialectName, from: &str, to: &str) 
             from: from.to_string(),
             to: to.to_string(),
         })?;
-    let sql = QueryBuilder::new(model, dialect.dialect())
+    let sql = QueryBuilder::new(model, dialect.dialect(), options)
         .link_query(link)
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
     let what = format!(
         "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
-        link.from, link.to, link.from, link.to, link.lag, link.grain.name()
+        link.from,
+        link.to,
+        link.from,
+        link.to,
+        link.lag,
+        link.grain.name()
     );
     Ok(format!("{}{sql}", header(&what, &link.location)))
 }
 
 /// The target status query. `as_of` replaces the engine's current date.
-pub fn target_status(model: &Model, dialect: DialectName, as_of: Option<Date>) -> Result<String, SqlRequestError> {
-    let sql = QueryBuilder::new(model, dialect.dialect())
-        .targets_query(as_of)
+pub fn target_status(
+    model: &Model,
+    dialect: DialectName,
+    options: &Options,
+) -> Result<String, SqlRequestError> {
+    let sql = QueryBuilder::new(model, dialect.dialect(), options)
+        .targets_query()
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
     Ok(format!(
         "-- Target status of every metric with a target active on its latest complete period\n-- Project: {}\n{sql}",
@@ -164,7 +205,10 @@ pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
     let mut scans: Vec<SourceScan> = Vec::new();
     for m in &model.metrics {
         let Measure::Source {
-            source, time, time_type, ..
+            source,
+            time,
+            time_type,
+            ..
         } = &m.measure
         else {
             continue;
@@ -183,14 +227,25 @@ pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
             }),
         }
     }
-    scans.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    scans.sort_by_key(SourceScan::file_name);
     scans
 }
 
 /// The one-scan query of a source scan.
-pub fn source_scan(model: &Model, dialect: DialectName, scan: &SourceScan) -> Result<String, SqlRequestError> {
-    let sql = QueryBuilder::new(model, dialect.dialect())
-        .source_scan(scan.source, &scan.time, scan.time_type, scan.grain, &scan.metrics)
+pub fn source_scan(
+    model: &Model,
+    dialect: DialectName,
+    options: &Options,
+    scan: &SourceScan,
+) -> Result<String, SqlRequestError> {
+    let sql = QueryBuilder::new(model, dialect.dialect(), options)
+        .source_scan(
+            scan.source,
+            &scan.time,
+            scan.time_type,
+            scan.grain,
+            &scan.metrics,
+        )
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
     let names: Vec<&str> = scan.metrics.iter().map(|m| m.name.as_str()).collect();
     let what = format!(
@@ -206,14 +261,21 @@ pub fn source_scan(model: &Model, dialect: DialectName, scan: &SourceScan) -> Re
 /// Every query of the project: `metrics/`, `links/`, `sources/` and
 /// `targets.sql`. Problems (file sources in a dialect that cannot read
 /// them) are returned as diagnostics, once per source.
-pub fn all_queries(model: &Model, dialect: DialectName, as_of: Option<Date>) -> Result<Vec<SqlFile>, Vec<Diagnostic>> {
+pub fn all_queries(
+    model: &Model,
+    dialect: DialectName,
+    options: &Options,
+) -> Result<Vec<SqlFile>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     let mut keep = |path: String, result: Result<String, SqlRequestError>| match result {
         Ok(sql) => files.push(SqlFile { path, sql }),
         Err(SqlRequestError::Unsupported(diags)) => {
             for d in diags {
-                if !problems.iter().any(|p| p.span == d.span && p.code == d.code) {
+                if !problems
+                    .iter()
+                    .any(|p| p.span == d.span && p.code == d.code)
+                {
                     problems.push(d);
                 }
             }
@@ -221,15 +283,27 @@ pub fn all_queries(model: &Model, dialect: DialectName, as_of: Option<Date>) -> 
         Err(other) => unreachable!("every name comes from the model: {other}"),
     };
     for m in &model.metrics {
-        keep(format!("metrics/{}.sql", m.name), metric_series(model, dialect, &m.name, None));
+        keep(
+            format!("metrics/{}.sql", m.name),
+            metric_series(model, dialect, options, &m.name, None),
+        );
     }
     for l in &model.links {
-        keep(format!("links/{}__{}.sql", l.from, l.to), link_evidence(model, dialect, &l.from, &l.to));
+        keep(
+            format!("links/{}__{}.sql", l.from, l.to),
+            link_evidence(model, dialect, options, &l.from, &l.to),
+        );
     }
     for scan in source_scans(model) {
-        keep(format!("sources/{}.sql", scan.file_name()), source_scan(model, dialect, &scan));
+        keep(
+            format!("sources/{}.sql", scan.file_name()),
+            source_scan(model, dialect, options, &scan),
+        );
     }
-    keep("targets.sql".to_string(), target_status(model, dialect, as_of));
+    keep(
+        "targets.sql".to_string(),
+        target_status(model, dialect, options),
+    );
     if problems.is_empty() {
         Ok(files)
     } else {

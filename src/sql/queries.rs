@@ -3,7 +3,7 @@
 
 use super::dialect::Dialect;
 use super::render::{number, EmulatedPercentile, ExprWriter};
-use crate::date::Date;
+use super::Options;
 use crate::model::{Direction, Grain, Link, Measure, Metric, Model, ScalarType, Source};
 use crate::source::Span;
 
@@ -21,6 +21,7 @@ const VALUE: &str = "_value";
 pub(super) struct QueryBuilder<'m> {
     pub model: &'m Model,
     pub d: &'static dyn Dialect,
+    options: Options,
     ctes: Vec<(String, String)>,
     percentiles: usize,
 }
@@ -28,16 +29,23 @@ pub(super) struct QueryBuilder<'m> {
 fn indent(sql: &str, by: usize) -> String {
     let pad = " ".repeat(by);
     sql.lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") })
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
 impl<'m> QueryBuilder<'m> {
-    pub fn new(model: &'m Model, d: &'static dyn Dialect) -> QueryBuilder<'m> {
+    pub fn new(model: &'m Model, d: &'static dyn Dialect, options: &Options) -> QueryBuilder<'m> {
         QueryBuilder {
             model,
             d,
+            options: *options,
             ctes: Vec::new(),
             percentiles: 0,
         }
@@ -69,29 +77,46 @@ impl<'m> QueryBuilder<'m> {
     }
 
     /// The rows of a source with their period at `grain` (from `time`).
-    fn rows(&mut self, source: &Source, time: &str, time_type: ScalarType, grain: Grain) -> Result<String, SqlError> {
+    fn rows(
+        &mut self,
+        source: &Source,
+        time: &str,
+        time_type: ScalarType,
+        grain: Grain,
+    ) -> Result<String, SqlError> {
         let name = format!("_rows_{}__{}__{}", source.name, time, grain.name());
         if self.has(&name) {
             return Ok(name);
         }
-        let table = self.d.table(&source.origin).map_err(|_| SqlError::FileSource {
-            source: source.name.clone(),
-            span: source.location.span,
-        })?;
+        let table = self
+            .d
+            .table(&source.origin)
+            .map_err(|_| SqlError::FileSource {
+                source: source.name.clone(),
+                span: source.location.span,
+            })?;
         let alias = self.id("_source");
         let time_sql = format!("{alias}.{}", self.id(time));
-        let body = format!(
-            "SELECT\n  {} AS {},\n  {alias}.*\nFROM {table} AS {alias}\nWHERE {time_sql} IS NOT NULL",
-            self.d.period_start(grain, &time_sql, time_type),
+        let period = self.d.period_start(grain, &time_sql, time_type);
+        let mut body = format!(
+            "SELECT\n  {period} AS {},\n  {alias}.*\nFROM {table} AS {alias}\nWHERE {time_sql} IS NOT NULL",
             self.id(PERIOD),
         );
+        if let Some(since) = self.options.since {
+            body.push_str(&format!("\n  AND {period} >= {}", self.d.date(since)));
+        }
         self.add(name.clone(), body);
         Ok(name)
     }
 
     /// CTEs computing emulated percentiles over `rows`, partitioned by the
     /// period and the dimension.
-    fn emulate_percentiles(&mut self, rows: &str, dim: Option<&str>, list: Vec<EmulatedPercentile>) {
+    fn emulate_percentiles(
+        &mut self,
+        rows: &str,
+        dim: Option<&str>,
+        list: Vec<EmulatedPercentile>,
+    ) {
         let r = self.id(rows);
         let mut keys = vec![format!("{r}.{}", self.id(PERIOD))];
         if let Some(dim) = dim {
@@ -157,7 +182,12 @@ impl<'m> QueryBuilder<'m> {
 
     /// A CTE with the series of `metric` at `grain` (`_period`, the
     /// dimension if any, `_value`); returns its name.
-    pub fn series(&mut self, metric: &Metric, grain: Grain, by: Option<&str>) -> Result<String, SqlError> {
+    pub fn series(
+        &mut self,
+        metric: &Metric,
+        grain: Grain,
+        by: Option<&str>,
+    ) -> Result<String, SqlError> {
         let mut name = format!("_series_{}", metric.name);
         if grain != metric.grain {
             name.push_str(&format!("__{}", grain.name()));
@@ -176,7 +206,10 @@ impl<'m> QueryBuilder<'m> {
                 expr,
                 filter,
             } => {
-                let source = self.model.source(source).expect("the model resolves sources");
+                let source = self
+                    .model
+                    .source(source)
+                    .expect("the model resolves sources");
                 let rows = self.rows(source, time, *time_type, grain)?;
                 let d = self.d;
                 let no_metrics = |_: &str| String::new();
@@ -219,7 +252,10 @@ impl<'m> QueryBuilder<'m> {
             Measure::Derived { expr, inputs } => {
                 let mut input_ctes = Vec::new();
                 for input in inputs {
-                    let m = self.model.metric(input).expect("the model resolves metrics");
+                    let m = self
+                        .model
+                        .metric(input)
+                        .expect("the model resolves metrics");
                     input_ctes.push((input.clone(), self.series(m, grain, None)?));
                 }
                 let d = self.d;
@@ -244,7 +280,10 @@ impl<'m> QueryBuilder<'m> {
                 for (_, cte) in input_ctes.iter().skip(1) {
                     let c = self.id(cte);
                     if !from.contains(&format!("JOIN {c} ")) && c != first {
-                        from.push_str(&format!("\nJOIN {c} ON {c}.{p} = {first}.{p}", p = self.id(PERIOD)));
+                        from.push_str(&format!(
+                            "\nJOIN {c} ON {c}.{p} = {first}.{p}",
+                            p = self.id(PERIOD)
+                        ));
                     }
                 }
                 let body = format!(
@@ -278,7 +317,14 @@ impl<'m> QueryBuilder<'m> {
 
     /// One scan of a source computing every metric on it with this grain
     /// and time column: one column per metric.
-    pub fn source_scan(mut self, source: &Source, time: &str, time_type: ScalarType, grain: Grain, metrics: &[&Metric]) -> Result<String, SqlError> {
+    pub fn source_scan(
+        mut self,
+        source: &Source,
+        time: &str,
+        time_type: ScalarType,
+        grain: Grain,
+        metrics: &[&Metric],
+    ) -> Result<String, SqlError> {
         let rows = self.rows(source, time, time_type, grain)?;
         let d = self.d;
         let r = self.id(&rows);
@@ -306,7 +352,9 @@ impl<'m> QueryBuilder<'m> {
             self.percentiles = counter;
             // A period where no row passes the metric's filter has no value.
             let value = match filter_sql {
-                Some(f) => format!("CASE WHEN COUNT(CASE WHEN {f} THEN 1 END) > 0 THEN {value} END"),
+                Some(f) => {
+                    format!("CASE WHEN COUNT(CASE WHEN {f} THEN 1 END) > 0 THEN {value} END")
+                }
                 None => value,
             };
             columns.push(format!("{value} AS {}", self.id(&metric.name)));
@@ -350,7 +398,10 @@ impl<'m> QueryBuilder<'m> {
         self.add("_differences".into(), diffs);
         // Pearson correlation in two passes (means, then centred sums):
         // exact where the one-pass formula loses digits.
-        for (stats, input) in [("_pair_stats", "_pairs"), ("_difference_stats", "_differences")] {
+        for (stats, input) in [
+            ("_pair_stats", "_pairs"),
+            ("_difference_stats", "_differences"),
+        ] {
             let means = format!("{stats}_means");
             self.add(
                 means.clone(),
@@ -402,11 +453,19 @@ impl<'m> QueryBuilder<'m> {
             ),
         );
         let s = id("_statistics");
-        let (n, r, rd) = (format!("{s}.{}", id("_n")), format!("{s}.{}", id("r")), format!("{s}.{}", id("r_diff")));
+        let (n, r, rd) = (
+            format!("{s}.{}", id("_n")),
+            format!("{s}.{}", id("r")),
+            format!("{s}.{}", id("r_diff")),
+        );
         let t = format!(
             "CASE WHEN {n} > 2 AND {r} IS NOT NULL AND {r} * {r} < 1 THEN {r} * SQRT(({n} - 2) / (1 - {r} * {r})) END"
         );
-        let (same, opposite) = if link.expected_sign > 0 { (">", "<") } else { ("<", ">") };
+        let (same, opposite) = if link.expected_sign > 0 {
+            (">", "<")
+        } else {
+            ("<", ">")
+        };
         let strong = format!("(ABS({r}) >= 1 OR ABS({t}) >= 2)");
         let enough = format!("{n} >= {}", link.min_periods);
         let verdict = format!(
@@ -430,8 +489,11 @@ impl<'m> QueryBuilder<'m> {
     /// For each metric with a target active on its latest complete period
     /// (the last one that ended on or before `as_of` and has a value): the
     /// value, the range and the status.
-    pub fn targets_query(mut self, as_of: Option<Date>) -> Result<String, SqlError> {
-        let today = as_of.map_or_else(|| self.d.current_date().to_string(), |d| self.d.date(d));
+    pub fn targets_query(mut self) -> Result<String, SqlError> {
+        let today = self
+            .options
+            .as_of
+            .map_or_else(|| self.d.current_date().to_string(), |d| self.d.date(d));
         let id = |s: &str| self.d.ident(s);
         let (p, v) = (id(PERIOD), id(VALUE));
         let mut latest = Vec::new();
@@ -461,7 +523,11 @@ impl<'m> QueryBuilder<'m> {
                     id("_from"),
                     self.d.date(t.until),
                     id("_until"),
-                    if metric.direction == Direction::Higher { 1 } else { -1 },
+                    if metric.direction == Direction::Higher {
+                        1
+                    } else {
+                        -1
+                    },
                     id("_direction"),
                 ));
             }
@@ -518,5 +584,7 @@ impl<'m> QueryBuilder<'m> {
 
 /// Flattens text for a `--` comment line (no line breaks can escape it).
 pub fn comment_text(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }

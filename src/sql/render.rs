@@ -67,9 +67,17 @@ impl ExprWriter<'_> {
             TExprKind::Not { operand } => format!("(NOT {})", self.expr(operand)),
             TExprKind::Binary { op, left, right } => self.binary(*op, left, right),
             TExprKind::IsNull { operand, negated } => {
-                format!("({} IS {}NULL)", self.expr(operand), if *negated { "NOT " } else { "" })
+                format!(
+                    "({} IS {}NULL)",
+                    self.expr(operand),
+                    if *negated { "NOT " } else { "" }
+                )
             }
-            TExprKind::InList { operand, list, negated } => {
+            TExprKind::InList {
+                operand,
+                list,
+                negated,
+            } => {
                 let items: Vec<String> = list.iter().map(|i| self.expr(i)).collect();
                 format!(
                     "({} {}IN ({}))",
@@ -83,7 +91,11 @@ impl ExprWriter<'_> {
                 format!("COALESCE({})", args.join(", "))
             }
             TExprKind::Scale { factor, operand } => {
-                format!("({} * {})", d.to_float(&self.expr(operand)), number(*factor))
+                format!(
+                    "({} * {})",
+                    d.to_float(&self.expr(operand)),
+                    number(*factor)
+                )
             }
             TExprKind::Aggregate {
                 func,
@@ -104,7 +116,9 @@ impl ExprWriter<'_> {
         let d = self.d;
         let (l, r) = (self.expr(left), self.expr(right));
         match op {
-            BinOp::Sub if left.ty == Type::Timestamp && right.ty == Type::Timestamp => d.seconds_between(&l, &r),
+            BinOp::Sub if left.ty == Type::Timestamp && right.ty == Type::Timestamp => {
+                d.seconds_between(&l, &r)
+            }
             BinOp::Sub if left.ty == Type::Date && right.ty == Type::Date => d.days_between(&l, &r),
             BinOp::Div => format!("({} / NULLIF({r}, 0))", d.to_float(&l)),
             _ if op.is_comparison() => {
@@ -138,7 +152,9 @@ impl ExprWriter<'_> {
             None => value.to_string(),
         };
         let boolean_as = |value: &str, one: &str, zero: &str| match &condition {
-            Some(c) => format!("CASE WHEN ({c}) AND {value} THEN {one} WHEN ({c}) AND NOT {value} THEN {zero} END"),
+            Some(c) => format!(
+                "CASE WHEN ({c}) AND {value} THEN {one} WHEN ({c}) AND NOT {value} THEN {zero} END"
+            ),
             None => format!("CASE WHEN {value} THEN {one} WHEN NOT {value} THEN {zero} END"),
         };
         match (func, value) {
@@ -149,7 +165,11 @@ impl ExprWriter<'_> {
             (AggFunc::Count, Some(v)) => format!("COUNT({})", filtered(&v)),
             (AggFunc::CountDistinct, Some(v)) => format!("COUNT(DISTINCT {})", filtered(&v)),
             (AggFunc::Sum, Some(v)) if is_bool => format!("SUM({})", boolean_as(&v, "1", "0")),
-            (AggFunc::Avg, Some(v)) if is_bool => format!("AVG({})", boolean_as(&v, "1.0", "0.0")),
+            // A float, not `1.0`: Spark reads that as a DECIMAL and rounds
+            // the average.
+            (AggFunc::Avg, Some(v)) if is_bool => {
+                format!("AVG({})", self.d.to_float(&boolean_as(&v, "1", "0")))
+            }
             (AggFunc::Sum, Some(v)) => format!("SUM({})", filtered(&v)),
             (AggFunc::Avg, Some(v)) => format!("AVG({})", self.d.to_float(&filtered(&v))),
             (AggFunc::Min, Some(v)) => format!("MIN({})", filtered(&v)),
@@ -161,7 +181,8 @@ impl ExprWriter<'_> {
                     None => {
                         *self.next_percentile += 1;
                         let cte = format!("_percentile_{}", self.next_percentile);
-                        let reference = format!("MAX({}.{})", self.d.ident(&cte), self.d.ident("_v"));
+                        let reference =
+                            format!("MAX({}.{})", self.d.ident(&cte), self.d.ident("_v"));
                         self.percentiles.push(EmulatedPercentile {
                             value: v,
                             fraction,

@@ -1,6 +1,10 @@
 //! Real SQL engines for the execution tests: DuckDB and SQLite in memory,
-//! and PostgreSQL when `CPIC_TEST_POSTGRES_URL` names a server (`.ci/run`
-//! starts one on loopback).
+//! PostgreSQL when `CPIC_TEST_POSTGRES_URL` names a server (`.ci/run`
+//! starts one on loopback) and Spark when `CPIC_TEST_PYSPARK` names a
+//! Python with PySpark (`.ci/run` installs one).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use cpic::sql::DialectName;
 
@@ -35,16 +39,53 @@ pub enum Kind {
 pub trait Engine {
     fn dialect(&self) -> DialectName;
     fn execute(&mut self, sql: &str);
-    /// Runs a query whose columns are cast to `DOUBLE PRECISION` (Num) or
-    /// `TEXT` (Text), in order.
+    /// Runs a query whose columns are cast with `as_num` (Num) or
+    /// `as_text` (Text), in order.
     fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>>;
+    fn as_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS TEXT)")
+    }
+    fn as_num(&self, expr: &str) -> String {
+        format!("CAST({expr} AS DOUBLE PRECISION)")
+    }
+    /// The column type of a test table's column of cpi type `ty`.
+    fn column_type(&self, ty: &str) -> &'static str {
+        match ty {
+            "text" => "TEXT",
+            "timestamp" => "TIMESTAMP",
+            "date" => "DATE",
+            "number" => "DOUBLE PRECISION",
+            "bool" => "BOOLEAN",
+            "int" => "INTEGER",
+            other => panic!("no column type for {other}"),
+        }
+    }
+    /// A literal of cpi type `ty` written as text (`2026-01-05 10:00:00`,
+    /// `true`, `1.5`, a string) for an INSERT.
+    fn literal(&self, ty: &str, text: Option<&str>) -> String {
+        let Some(text) = text else {
+            return "NULL".to_string();
+        };
+        match ty {
+            "text" => format!("'{}'", text.replace('\'', "''")),
+            "timestamp" => format!("TIMESTAMP '{text}'"),
+            "date" => format!("DATE '{text}'"),
+            _ => text.to_string(),
+        }
+    }
 }
 
 pub struct DuckDb(pub duckdb::Connection);
 
 impl DuckDb {
     pub fn new() -> DuckDb {
-        DuckDb(duckdb::Connection::open_in_memory().expect("an in-memory DuckDB"))
+        let conn = duckdb::Connection::open_in_memory().expect("an in-memory DuckDB");
+        // Tests never reach the network, not even for an extension.
+        conn.execute_batch(
+            "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false",
+        )
+        .expect("settings");
+        DuckDb(conn)
     }
 }
 
@@ -53,11 +94,18 @@ impl Engine for DuckDb {
         DialectName::Duckdb
     }
     fn execute(&mut self, sql: &str) {
-        self.0.execute_batch(sql).unwrap_or_else(|e| panic!("duckdb: {e}\n{sql}"));
+        self.0
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("duckdb: {e}\n{sql}"));
     }
     fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
-        let mut stmt = self.0.prepare(sql).unwrap_or_else(|e| panic!("duckdb: {e}\n{sql}"));
-        let mut rows = stmt.query([]).unwrap_or_else(|e| panic!("duckdb: {e}\n{sql}"));
+        let mut stmt = self
+            .0
+            .prepare(sql)
+            .unwrap_or_else(|e| panic!("duckdb: {e}\n{sql}"));
+        let mut rows = stmt
+            .query([])
+            .unwrap_or_else(|e| panic!("duckdb: {e}\n{sql}"));
         let mut out = Vec::new();
         while let Some(row) = rows.next().expect("a row") {
             out.push(
@@ -87,11 +135,32 @@ impl Engine for Sqlite {
     fn dialect(&self) -> DialectName {
         DialectName::Sqlite
     }
+    fn column_type(&self, ty: &str) -> &'static str {
+        match ty {
+            "text" | "timestamp" | "date" => "TEXT",
+            "number" => "REAL",
+            "bool" | "int" => "INTEGER",
+            other => panic!("no column type for {other}"),
+        }
+    }
+    fn literal(&self, ty: &str, text: Option<&str>) -> String {
+        match (ty, text) {
+            (_, None) => "NULL".to_string(),
+            ("text" | "timestamp" | "date", Some(t)) => format!("'{}'", t.replace('\'', "''")),
+            ("bool", Some(t)) => if t == "true" { "1" } else { "0" }.to_string(),
+            (_, Some(t)) => t.to_string(),
+        }
+    }
     fn execute(&mut self, sql: &str) {
-        self.0.execute_batch(sql).unwrap_or_else(|e| panic!("sqlite: {e}\n{sql}"));
+        self.0
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("sqlite: {e}\n{sql}"));
     }
     fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
-        let mut stmt = self.0.prepare(sql).unwrap_or_else(|e| panic!("sqlite: {e}\n{sql}"));
+        let mut stmt = self
+            .0
+            .prepare(sql)
+            .unwrap_or_else(|e| panic!("sqlite: {e}\n{sql}"));
         let rows = stmt
             .query_map([], |row| {
                 Ok(kinds
@@ -111,6 +180,7 @@ impl Engine for Sqlite {
 pub struct Postgres {
     client: postgres::Client,
     schema: String,
+    url: String,
 }
 
 impl Postgres {
@@ -124,18 +194,35 @@ impl Postgres {
             eprintln!("skipping PostgreSQL for {test}: CPIC_TEST_POSTGRES_URL is not set");
             return None;
         };
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("PostgreSQL is reachable");
+        let mut client =
+            postgres::Client::connect(&url, postgres::NoTls).expect("PostgreSQL is reachable");
         let schema = format!("cpic_{}_{}", test, std::process::id());
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema}"))
             .expect("a fresh schema");
-        Some(Postgres { client, schema })
+        Some(Postgres {
+            client,
+            schema,
+            url,
+        })
+    }
+
+    /// The server's URL (as given in `CPIC_TEST_POSTGRES_URL`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The schema this connection's tables are in.
+    pub fn schema(&self) -> &str {
+        &self.schema
     }
 }
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = self.client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        let _ = self
+            .client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
     }
 }
 
@@ -144,10 +231,15 @@ impl Engine for Postgres {
         DialectName::Postgres
     }
     fn execute(&mut self, sql: &str) {
-        self.client.batch_execute(sql).unwrap_or_else(|e| panic!("postgres: {e}\n{sql}"));
+        self.client
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("postgres: {e}\n{sql}"));
     }
     fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
-        let rows = self.client.query(sql, &[]).unwrap_or_else(|e| panic!("postgres: {e}\n{sql}"));
+        let rows = self
+            .client
+            .query(sql, &[])
+            .unwrap_or_else(|e| panic!("postgres: {e}\n{sql}"));
         rows.iter()
             .map(|row| {
                 kinds
@@ -163,6 +255,124 @@ impl Engine for Postgres {
     }
 }
 
+/// Spark SQL through PySpark: one local session in a Python child process
+/// (`tests/support/spark_server.py`), spoken to in JSON lines.
+pub struct Spark {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Spark {
+    /// Starts the session; None (with the reason printed) when no PySpark
+    /// is configured outside CI.
+    pub fn start(test: &str) -> Option<Spark> {
+        let Ok(python) = std::env::var("CPIC_TEST_PYSPARK") else {
+            if std::env::var_os("CI").is_some() {
+                panic!("CI must provide a Python with PySpark in CPIC_TEST_PYSPARK");
+            }
+            eprintln!("skipping Spark for {test}: CPIC_TEST_PYSPARK is not set");
+            return None;
+        };
+        let script = super::root().join("tests/support/spark_server.py");
+        let mut child = Command::new(&python)
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {python}: {e}"));
+        let stdin = child.stdin.take().expect("stdin");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut ready = String::new();
+        stdout.read_line(&mut ready).expect("Spark starts");
+        assert!(ready.contains("ready"), "Spark did not start: {ready:?}");
+        Some(Spark {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn request(&mut self, sql: &str, fetch: bool) -> Vec<Vec<serde_json::Value>> {
+        let line = serde_json::json!({ "sql": sql, "fetch": fetch }).to_string();
+        writeln!(self.stdin, "{line}").expect("a request");
+        self.stdin.flush().expect("a request");
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer).expect("an answer");
+        let answer: serde_json::Value =
+            serde_json::from_str(&answer).unwrap_or_else(|e| panic!("spark: {e}: {answer:?}"));
+        if let Some(error) = answer.get("error") {
+            panic!("spark: {}\n{sql}", error.as_str().unwrap_or_default());
+        }
+        serde_json::from_value(answer["rows"].clone()).expect("rows")
+    }
+}
+
+impl Drop for Spark {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Engine for Spark {
+    fn dialect(&self) -> DialectName {
+        DialectName::Spark
+    }
+    fn execute(&mut self, sql: &str) {
+        self.request(sql, false);
+    }
+    fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
+        self.request(sql, true)
+            .into_iter()
+            .map(|row| {
+                kinds
+                    .iter()
+                    .zip(row)
+                    .map(|(k, v)| match (k, v) {
+                        (Kind::Num, serde_json::Value::Number(n)) => Val::Num(n.as_f64()),
+                        (Kind::Num, serde_json::Value::Null) => Val::Num(None),
+                        (Kind::Text, serde_json::Value::String(s)) => Val::Text(Some(s)),
+                        (Kind::Text, serde_json::Value::Null) => Val::Text(None),
+                        (Kind::Text, other) => Val::Text(Some(other.to_string())),
+                        (Kind::Num, other) => panic!("spark: not a number: {other}"),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+    fn as_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS STRING)")
+    }
+    fn as_num(&self, expr: &str) -> String {
+        format!("CAST({expr} AS DOUBLE)")
+    }
+    fn column_type(&self, ty: &str) -> &'static str {
+        match ty {
+            "text" => "STRING",
+            "number" => "DOUBLE",
+            "int" => "INT",
+            other => match other {
+                "timestamp" => "TIMESTAMP",
+                "date" => "DATE",
+                "bool" => "BOOLEAN",
+                _ => panic!("no column type for {other}"),
+            },
+        }
+    }
+    fn literal(&self, ty: &str, text: Option<&str>) -> String {
+        match (ty, text) {
+            (_, None) => "NULL".to_string(),
+            // Spark strings process backslash escapes.
+            ("text", Some(t)) => format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'")),
+            ("timestamp", Some(t)) => format!("TIMESTAMP '{t}'"),
+            ("date", Some(t)) => format!("DATE '{t}'"),
+            (_, Some(t)) => t.to_string(),
+        }
+    }
+}
+
 /// Every engine available here: DuckDB, SQLite, and PostgreSQL if configured.
 pub fn all(test: &str) -> Vec<Box<dyn Engine>> {
     let mut engines: Vec<Box<dyn Engine>> = vec![Box::new(DuckDb::new()), Box::new(Sqlite::new())];
@@ -175,4 +385,26 @@ pub fn all(test: &str) -> Vec<Box<dyn Engine>> {
 /// Relative comparison at 1e-9 (absolute near zero).
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Runs `sql` as a subquery and reads `columns` from it, each cast to text
+/// or to a double, in order.
+pub fn select(engine: &mut dyn Engine, sql: &str, columns: &[(&str, Kind)]) -> Vec<Vec<Val>> {
+    let d = engine.dialect().dialect();
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(column, kind)| {
+            let column = format!("q.{}", d.ident(column));
+            match kind {
+                Kind::Num => engine.as_num(&column),
+                Kind::Text => engine.as_text(&column),
+            }
+        })
+        .collect();
+    let kinds: Vec<Kind> = columns.iter().map(|(_, k)| *k).collect();
+    let sql = sql.trim_end().trim_end_matches(';');
+    engine.rows(
+        &format!("SELECT {} FROM (\n{sql}\n) AS q", list.join(", ")),
+        &kinds,
+    )
 }
