@@ -46,6 +46,9 @@ struct BuildSection {
 #[serde(deny_unknown_fields)]
 struct DatabaseSection {
     url: Option<String>,
+    /// An extension: SQL run once after connecting, before any query (to
+    /// create views over files, for instance). Path from the project root.
+    init: Option<String>,
 }
 
 /// Reads the project settings. `default_name` is the project folder's name.
@@ -55,6 +58,7 @@ pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
         dialect: "duckdb".to_string(),
         out: "target".to_string(),
         database: None,
+        database_init: None,
     };
     let mut diags = Vec::new();
     let Some(id) = db.config() else {
@@ -110,5 +114,6 @@ pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
         project.out = out;
     }
     project.database = config.database.url;
+    project.database_init = config.database.init;
     (project, diags)
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod date;
 pub mod diag;
 pub mod model;
+pub mod run;
 pub mod source;
 pub mod sql;
 pub mod syntax;

@@ -51,6 +51,8 @@ pub struct Project {
     pub dialect: String,
     pub out: String,
     pub database: Option<String>,
+    /// `[database] init`: a SQL file run after connecting (`cpic run`).
+    pub database_init: Option<String>,
 }
 
 /// Where an item is defined: shown in docs and messages as `file:line`.
@@ -171,6 +173,49 @@ impl Grain {
             Grain::Month => "month",
             Grain::Quarter => "quarter",
             Grain::Year => "year",
+        }
+    }
+
+    /// The first day of the period holding `date` (weeks start on Monday).
+    pub fn period_start(self, date: Date) -> Date {
+        match self {
+            Grain::Day => date,
+            Grain::Week => {
+                let days = date.days_since_epoch();
+                // 1970-01-01 was a Thursday, three days after a Monday.
+                Date::from_days_since_epoch(days - (days + 3).rem_euclid(7))
+            }
+            Grain::Month => Date { day: 1, ..date },
+            Grain::Quarter => Date {
+                month: (date.month - 1) / 3 * 3 + 1,
+                day: 1,
+                ..date
+            },
+            Grain::Year => Date {
+                month: 1,
+                day: 1,
+                ..date
+            },
+        }
+    }
+
+    /// The start of the period `n` periods after the one starting at
+    /// `start` (a period start).
+    pub fn add(self, start: Date, n: i64) -> Date {
+        let months = |m: i64| {
+            let total = i64::from(start.year) * 12 + i64::from(start.month) - 1 + m;
+            Date {
+                year: total.div_euclid(12) as i32,
+                month: total.rem_euclid(12) as u32 + 1,
+                day: 1,
+            }
+        };
+        match self {
+            Grain::Day => Date::from_days_since_epoch(start.days_since_epoch() + n),
+            Grain::Week => Date::from_days_since_epoch(start.days_since_epoch() + 7 * n),
+            Grain::Month => months(n),
+            Grain::Quarter => months(3 * n),
+            Grain::Year => months(12 * n),
         }
     }
 }

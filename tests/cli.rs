@@ -192,7 +192,14 @@ fn sql_prints_one_query_or_writes_them_all() {
     assert!(out.starts_with("-- Series of CPI `quote_turnaround` (Time to a firm quote), in s per week\n-- Defined at metrics.cpi:1\n"), "{out}");
     assert!(out.contains("read_csv('data/quotes.csv', header = true)"));
 
-    let (code, out, _) = run(&["sql", &insurance, "--metric", "quote_turnaround", "--by", "channel"]);
+    let (code, out, _) = run(&[
+        "sql",
+        &insurance,
+        "--metric",
+        "quote_turnaround",
+        "--by",
+        "channel",
+    ]);
     assert_eq!(code, 0);
     assert!(out.contains("AS \"channel\""));
 
@@ -208,7 +215,12 @@ fn sql_prints_one_query_or_writes_them_all() {
     let (code, _, err) = run(&["sql", &insurance, "-o", &dir.path().display().to_string()]);
     assert_eq!(code, 0, "{err}");
     let root = dir.path().join("duckdb");
-    for file in ["metrics/bind_rate.sql", "links/quote_turnaround__bind_rate.sql", "sources/quotes__week.sql", "targets.sql"] {
+    for file in [
+        "metrics/bind_rate.sql",
+        "links/quote_turnaround__bind_rate.sql",
+        "sources/quotes__week.sql",
+        "targets.sql",
+    ] {
         assert!(root.join(file).is_file(), "{file} is written");
     }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
@@ -226,7 +238,10 @@ fn sql_errors_have_the_documented_statuses() {
     assert!(err.contains("has no dimension `nope`"), "{err}");
     let (code, _, err) = run(&["sql", &insurance, "--link", "bind_rate", "quote_turnaround"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no link bind_rate -> quote_turnaround"), "{err}");
+    assert!(
+        err.contains("no link bind_rate -> quote_turnaround"),
+        "{err}"
+    );
     // File sources are a diagnostic outside DuckDB.
     let (code, out, err) = run(&["sql", &insurance, "--dialect", "postgres"]);
     assert_eq!(code, 1);

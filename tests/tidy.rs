@@ -102,9 +102,9 @@ fn no_pending_or_orphaned_snapshots() {
         let known = match test {
             "diagnostics" => fixtures.iter().any(|f| f == case),
             "examples" => examples.iter().any(|e| e == case),
-            "sql_golden" => case
-                .rsplit_once("__")
-                .is_some_and(|(e, d)| examples.iter().any(|x| x == e) && cpic::sql::DialectName::parse(d).is_some()),
+            "sql_golden" => case.rsplit_once("__").is_some_and(|(e, d)| {
+                examples.iter().any(|x| x == e) && cpic::sql::DialectName::parse(d).is_some()
+            }),
             _ => true,
         };
         assert!(known, "snapshot {name} belongs to no fixture or example");

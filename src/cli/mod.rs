@@ -14,6 +14,8 @@ use crate::source::SourceDb;
 use crate::sql::{self as sqlgen, DialectName, SqlRequestError};
 use crate::{compile, Options};
 
+mod run;
+
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERRORS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
@@ -81,6 +83,9 @@ struct SqlArgs {
     /// Judge target status as of this date instead of the engine's current date.
     #[arg(long, value_parser = parse_date)]
     as_of: Option<Date>,
+    /// Only periods that start on or after this date take part.
+    #[arg(long, value_parser = parse_date)]
+    since: Option<Date>,
     /// The date against which expired targets are judged in the check.
     #[arg(long, value_parser = parse_date)]
     today: Option<Date>,
@@ -92,6 +97,8 @@ enum Command {
     Check(CheckArgs),
     /// Compile a project to SQL: metric series, link evidence, target status.
     Sql(SqlArgs),
+    /// Compute every metric, target and link on a database and report them.
+    Run(run::RunArgs),
     /// Explain a diagnostic code, e.g. `cpic explain E0301`.
     Explain {
         /// The code; omit it with `--list` to list every code.
@@ -119,7 +126,7 @@ enum Stage {
     Model,
 }
 
-fn parse_date(s: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
@@ -135,6 +142,7 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Sql(args) => sql(&args),
+        Command::Run(args) => run::run(&args),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { stage, path, today } => debug(stage, &path, today),
     };
@@ -148,13 +156,13 @@ pub fn main() -> u8 {
     }
 }
 
-fn options(today: Option<Date>) -> Options {
+pub(crate) fn options(today: Option<Date>) -> Options {
     Options {
         today: today.unwrap_or_else(Date::today_utc),
     }
 }
 
-fn load(path: &std::path::Path) -> Result<SourceDb, u8> {
+pub(crate) fn load(path: &std::path::Path) -> Result<SourceDb, u8> {
     let db = SourceDb::load(path).map_err(|e| {
         eprintln!("error: {e}");
         EXIT_USAGE
@@ -231,11 +239,13 @@ pub fn exit_status(diags: &[Diagnostic], deny_warnings: bool) -> u8 {
 }
 
 /// Prints diagnostics on standard error (the standard output carries SQL).
-fn report(db: &SourceDb, diags: &[Diagnostic]) -> io::Result<()> {
+pub(crate) fn report(db: &SourceDb, diags: &[Diagnostic]) -> io::Result<()> {
     if diags.is_empty() {
         return Ok(());
     }
-    let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
+    let color = if io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    {
         ColorChoice::Auto
     } else {
         ColorChoice::Never
@@ -252,18 +262,37 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
     let compilation = compile(&db, &options(args.today));
     report(&db, &compilation.diagnostics)?;
     let Some(model) = compilation.model else {
-        eprintln!("{}", render::summary(&compilation.diagnostics, db.spec_count()));
+        eprintln!(
+            "{}",
+            render::summary(&compilation.diagnostics, db.spec_count())
+        );
         return Ok(EXIT_ERRORS);
     };
-    let dialect = args
-        .dialect
-        .unwrap_or_else(|| DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb));
+    let dialect = args.dialect.unwrap_or_else(|| {
+        DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb)
+    });
+    let sql_options = sqlgen::Options {
+        as_of: args.as_of,
+        since: args.since,
+    };
     let single = if let Some(metric) = &args.metric {
-        Some(sqlgen::metric_series(&model, dialect, metric, args.by.as_deref()))
+        Some(sqlgen::metric_series(
+            &model,
+            dialect,
+            &sql_options,
+            metric,
+            args.by.as_deref(),
+        ))
     } else if let Some(link) = &args.link {
-        Some(sqlgen::link_evidence(&model, dialect, &link[0], &link[1]))
+        Some(sqlgen::link_evidence(
+            &model,
+            dialect,
+            &sql_options,
+            &link[0],
+            &link[1],
+        ))
     } else if args.targets {
-        Some(sqlgen::target_status(&model, dialect, args.as_of))
+        Some(sqlgen::target_status(&model, dialect, &sql_options))
     } else {
         None
     };
@@ -283,7 +312,7 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
             }
         };
     }
-    let files = match sqlgen::all_queries(&model, dialect, args.as_of) {
+    let files = match sqlgen::all_queries(&model, dialect, &sql_options) {
         Ok(files) => files,
         Err(diags) => {
             report(&db, &diags)?;
@@ -293,7 +322,11 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
     match &args.out {
         Some(dir) => {
             write_tree(&dir.join(dialect.as_str()), &files)?;
-            eprintln!("wrote {} queries to {}", files.len(), dir.join(dialect.as_str()).display());
+            eprintln!(
+                "wrote {} queries to {}",
+                files.len(),
+                dir.join(dialect.as_str()).display()
+            );
         }
         None => {
             let mut out = io::stdout().lock();
@@ -314,7 +347,9 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
 fn write_tree(dir: &std::path::Path, files: &[sqlgen::SqlFile]) -> io::Result<()> {
     let parent = dir.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(parent)?;
-    let name = dir.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let name = dir
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     let result = (|| {

@@ -44,3 +44,4 @@ pub fn cpic() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_cpic"))
 }
 pub mod engines;
+pub mod oracle;

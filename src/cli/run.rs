@@ -1,0 +1,236 @@
+//! `cpic run`: check, plan the queries, execute them, print the report.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use codespan_reporting::term::termcolor::Buffer;
+
+use super::{load, options, parse_date, report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::compile;
+use crate::date::Date;
+use crate::diag::render;
+use crate::run::db::{Database, DatabaseUrl};
+use crate::run::report::{self as output, Style};
+use crate::run::{execute, plan, RunError, RunOptions};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// A report for people (colour and Unicode only on a terminal).
+    Table,
+    /// Every number, schema `cpic-run/1`.
+    Json,
+    /// One row per metric and period.
+    Csv,
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// A project directory or one `.cpi` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The database: duckdb://PATH, duckdb://:memory:, sqlite://PATH or
+    /// postgres://... (default: `[database] url` of `cpi.toml`, else an
+    /// in-memory DuckDB).
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Report only this metric (repeatable); links touching it are kept.
+    #[arg(long, value_name = "NAME")]
+    metric: Vec<String>,
+    /// Only periods that start on or after this date take part.
+    #[arg(long, value_parser = parse_date)]
+    since: Option<Date>,
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    format: RunFormat,
+    /// Periods that end after this date are not complete yet (default:
+    /// today, UTC).
+    #[arg(long, value_parser = parse_date)]
+    today: Option<Date>,
+    /// Print how long loading, checking and querying took, on stderr.
+    #[arg(long)]
+    timings: bool,
+}
+
+/// Colour and Unicode only for a terminal without `NO_COLOR`.
+fn fancy_stdout() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn run(args: &RunArgs) -> io::Result<u8> {
+    let started = Instant::now();
+    let sources = match load(&args.path) {
+        Ok(db) => db,
+        Err(code) => return Ok(code),
+    };
+    let loaded = started.elapsed();
+    let today = args.today.unwrap_or_else(Date::today_utc);
+    let compilation = compile(&sources, &options(Some(today)));
+    let checked = started.elapsed();
+    report(&sources, &compilation.diagnostics)?;
+    let Some(model) = compilation.model else {
+        eprintln!(
+            "{}",
+            render::summary(&compilation.diagnostics, sources.spec_count())
+        );
+        return Ok(EXIT_ERRORS);
+    };
+    let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let url = match (&args.db, &model.project.database) {
+        (Some(url), _) => DatabaseUrl::parse(url, &std::env::current_dir()?),
+        (None, Some(url)) => DatabaseUrl::parse(url, &root),
+        (None, None) => Ok(DatabaseUrl::DuckDb(None)),
+    };
+    let url = match url {
+        Ok(url) => url,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let dialect = url.dialect();
+    let run_options = RunOptions {
+        metrics: args.metric.clone(),
+        since: args.since,
+        today,
+    };
+    let steps = match plan(&model, dialect, &run_options) {
+        Ok(steps) => steps,
+        Err(RunError::Unsupported(diags)) => {
+            report(&sources, &diags)?;
+            return Ok(EXIT_ERRORS);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let database = url.display();
+    let mut db = match Database::open(&url, &root) {
+        Ok(db) => db,
+        Err(message) => {
+            eprintln!("error: cannot open database {database}: {message}");
+            return Ok(EXIT_ERRORS);
+        }
+    };
+    if let Some(init) = &model.project.database_init {
+        let path = root.join(init);
+        let sql = match std::fs::read_to_string(&path) {
+            Ok(sql) => sql,
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read `[database] init` file {}: {e}",
+                    path.display()
+                );
+                return Ok(EXIT_USAGE);
+            }
+        };
+        if let Err(message) = db.execute_batch(&sql) {
+            eprintln!(
+                "error: the `[database] init` file {} failed on {database}: {message}",
+                path.display()
+            );
+            return Ok(EXIT_ERRORS);
+        }
+    }
+    let opened = started.elapsed();
+    let bar = Progress::new(steps.len() as u64);
+    let result = execute(
+        &model,
+        &mut db,
+        &database,
+        dialect,
+        &run_options,
+        &steps,
+        &mut |step| {
+            bar.advance(&step.what);
+        },
+    );
+    bar.finish();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERRORS);
+        }
+    };
+    let queried = started.elapsed();
+    // The whole report is built before anything is printed: no half output.
+    let mut text = Vec::new();
+    match args.format {
+        RunFormat::Table => {
+            let fancy = fancy_stdout();
+            let mut buffer = if fancy {
+                Buffer::ansi()
+            } else {
+                Buffer::no_color()
+            };
+            output::table(&report, &mut buffer, Style { unicode: fancy })?;
+            text = buffer.into_inner();
+        }
+        RunFormat::Json => {
+            serde_json::to_writer_pretty(&mut text, &output::json(&report))
+                .map_err(io::Error::other)?;
+            text.push(b'\n');
+        }
+        RunFormat::Csv => output::csv(&report, &mut text)?,
+    }
+    io::stdout().lock().write_all(&text)?;
+    if args.timings {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "timings: load {:.1} ms, check {:.1} ms, open database {:.1} ms, {} queries {:.1} ms",
+            ms(loaded),
+            ms(checked - loaded),
+            ms(opened - checked),
+            steps.len(),
+            ms(queried - opened)
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// A progress bar on a terminal, shown only once a run has taken more than
+/// a moment.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: Instant,
+    visible: std::cell::Cell<bool>,
+    terminal: bool,
+}
+
+impl Progress {
+    const DELAY: Duration = Duration::from_millis(300);
+
+    fn new(len: u64) -> Progress {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} queries  {msg}")
+        {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            started: Instant::now(),
+            visible: std::cell::Cell::new(false),
+            terminal: io::stderr().is_terminal(),
+        }
+    }
+
+    fn advance(&self, what: &str) {
+        if self.terminal && !self.visible.get() && self.started.elapsed() >= Self::DELAY {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.visible.set(true);
+        }
+        self.bar.set_message(what.to_string());
+        self.bar.inc(1);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,297 @@
+//! The databases `cpic run` executes on: an embedded DuckDB (the default,
+//! in memory, reading `file` sources directly), a SQLite file, or a
+//! PostgreSQL server. Every database is opened read-only where the engine
+//! allows it: running a spec never changes the data.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::sql::DialectName;
+
+/// Where to run, parsed from `--db` or `cpi.toml` `[database] url`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `duckdb://:memory:` (None) or `duckdb://PATH`.
+    DuckDb(Option<PathBuf>),
+    /// `sqlite://PATH`.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`, passed to the driver as is.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses a URL; relative paths are taken from `base` (the project
+    /// root for `cpi.toml`, the working directory for `--db`).
+    pub fn parse(url: &str, base: &Path) -> Result<DatabaseUrl, String> {
+        let path = |rest: &str| {
+            if rest.is_empty() {
+                return Err(format!("`{url}` names no file"));
+            }
+            let p = Path::new(rest);
+            Ok(if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            })
+        };
+        if let Some(rest) = url.strip_prefix("duckdb://") {
+            if rest == ":memory:" || rest.is_empty() {
+                return Ok(DatabaseUrl::DuckDb(None));
+            }
+            return Ok(DatabaseUrl::DuckDb(Some(path(rest)?)));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            return Ok(DatabaseUrl::Sqlite(path(rest)?));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        Err(format!(
+            "`{url}` is not a database URL cpic knows: use duckdb://PATH, duckdb://:memory:, sqlite://PATH or postgres://USER@HOST/DB"
+        ))
+    }
+
+    pub fn dialect(&self) -> DialectName {
+        match self {
+            DatabaseUrl::DuckDb(_) => DialectName::Duckdb,
+            DatabaseUrl::Sqlite(_) => DialectName::Sqlite,
+            DatabaseUrl::Postgres(_) => DialectName::Postgres,
+        }
+    }
+
+    /// The URL as shown to people: a PostgreSQL password is masked.
+    pub fn display(&self) -> String {
+        match self {
+            DatabaseUrl::DuckDb(None) => "duckdb://:memory:".to_string(),
+            DatabaseUrl::DuckDb(Some(p)) => format!("duckdb://{}", p.display()),
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(url) => mask_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// A query result read back as numbers (doubles) and text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Number(Option<f64>),
+    Text(Option<String>),
+}
+
+impl Cell {
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Number(n) => *n,
+            Cell::Text(t) => t.as_deref().and_then(|t| t.parse().ok()),
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(t) => t.as_deref(),
+            Cell::Number(_) => None,
+        }
+    }
+}
+
+/// How a column is read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Number,
+    Text,
+}
+
+/// An open connection.
+pub enum Database {
+    DuckDb(duckdb::Connection),
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+/// How long cpic waits for a PostgreSQL server before giving up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Database {
+    /// Opens the database. DuckDB resolves `file` source paths from
+    /// `project_root`, so that the generated SQL runs as written.
+    pub fn open(url: &DatabaseUrl, project_root: &Path) -> Result<Database, String> {
+        match url {
+            DatabaseUrl::DuckDb(path) => {
+                let conn = match path {
+                    None => duckdb::Connection::open_in_memory(),
+                    Some(p) => {
+                        if !p.exists() {
+                            return Err(format!("no DuckDB database at {}", p.display()));
+                        }
+                        let config = duckdb::Config::default()
+                            .access_mode(duckdb::AccessMode::ReadOnly)
+                            .map_err(|e| e.to_string())?;
+                        duckdb::Connection::open_with_flags(p, config)
+                    }
+                }
+                .map_err(|e| e.to_string())?;
+                let root = project_root.to_string_lossy().replace('\'', "''");
+                // Never reach the network for an extension.
+                conn.execute_batch(&format!(
+                    "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET file_search_path = '{root}'"
+                ))
+                    .map_err(|e| e.to_string())?;
+                Ok(Database::DuckDb(conn))
+            }
+            DatabaseUrl::Sqlite(p) => {
+                let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                rusqlite::Connection::open_with_flags(p, flags)
+                    .map(Database::Sqlite)
+                    .map_err(|e| format!("cannot open {}: {e}", p.display()))
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut config: postgres::Config = url
+                    .parse()
+                    .map_err(|e| format!("bad PostgreSQL URL: {e}"))?;
+                if config.get_connect_timeout().is_none() {
+                    config.connect_timeout(CONNECT_TIMEOUT);
+                }
+                let mut client = config
+                    .connect(postgres::NoTls)
+                    .map_err(|e| error_chain(&e))?;
+                // Periods are computed in UTC whatever the server's zone.
+                client
+                    .batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(|e| error_chain(&e))?;
+                Ok(Database::Postgres(Box::new(client)))
+            }
+        }
+    }
+
+    /// Runs statements that return nothing (`[database] init`).
+    pub fn execute_batch(&mut self, sql: &str) -> Result<(), String> {
+        match self {
+            Database::DuckDb(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
+            Database::Sqlite(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
+            Database::Postgres(client) => client.batch_execute(sql).map_err(|e| error_chain(&e)),
+        }
+    }
+
+    /// Runs `sql`, reading its columns as `kinds` (the query casts them).
+    pub fn query(&mut self, sql: &str, kinds: &[ColumnKind]) -> Result<Vec<Vec<Cell>>, String> {
+        match self {
+            Database::DuckDb(conn) => {
+                let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+                let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+                    let mut cells = Vec::with_capacity(kinds.len());
+                    for (i, kind) in kinds.iter().enumerate() {
+                        cells.push(match kind {
+                            ColumnKind::Number => {
+                                Cell::Number(row.get(i).map_err(|e| e.to_string())?)
+                            }
+                            ColumnKind::Text => Cell::Text(row.get(i).map_err(|e| e.to_string())?),
+                        });
+                    }
+                    out.push(cells);
+                }
+                Ok(out)
+            }
+            Database::Sqlite(conn) => {
+                let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+                let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+                    let mut cells = Vec::with_capacity(kinds.len());
+                    for (i, kind) in kinds.iter().enumerate() {
+                        cells.push(match kind {
+                            ColumnKind::Number => {
+                                Cell::Number(row.get(i).map_err(|e| e.to_string())?)
+                            }
+                            ColumnKind::Text => Cell::Text(row.get(i).map_err(|e| e.to_string())?),
+                        });
+                    }
+                    out.push(cells);
+                }
+                Ok(out)
+            }
+            Database::Postgres(client) => {
+                let rows = client.query(sql, &[]).map_err(|e| error_chain(&e))?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let mut cells = Vec::with_capacity(kinds.len());
+                    for (i, kind) in kinds.iter().enumerate() {
+                        cells.push(match kind {
+                            ColumnKind::Number => {
+                                Cell::Number(row.try_get(i).map_err(|e| error_chain(&e))?)
+                            }
+                            ColumnKind::Text => {
+                                Cell::Text(row.try_get(i).map_err(|e| error_chain(&e))?)
+                            }
+                        });
+                    }
+                    out.push(cells);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// An error with its causes ("db error: ERROR: relation ... does not exist").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let base = Path::new("/project");
+        assert_eq!(
+            DatabaseUrl::parse("duckdb://:memory:", base),
+            Ok(DatabaseUrl::DuckDb(None))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("duckdb://data/a.duckdb", base),
+            Ok(DatabaseUrl::DuckDb(Some(PathBuf::from(
+                "/project/data/a.duckdb"
+            ))))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db", base),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")))
+        );
+        assert!(DatabaseUrl::parse("mysql://x", base).is_err());
+        assert!(DatabaseUrl::parse("sqlite://", base).is_err());
+        let pg = DatabaseUrl::parse("postgres://me:secret@db.example/sales", base).expect("a URL");
+        assert_eq!(pg.display(), "postgres://me:***@db.example/sales");
+        assert_eq!(pg.dialect(), DialectName::Postgres);
+    }
+}

@@ -1,0 +1,437 @@
+//! A run's report as a table for people, JSON for programs (schema
+//! `cpic-run/1`, documented in `docs/run-json.md`) or CSV (one row per
+//! metric and period).
+
+use std::io::{self, Write};
+
+use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
+use serde_json::{json, Value};
+
+use super::{LinkResult, MetricResult, Report};
+use crate::model::MetricKind;
+use crate::units::Unit;
+
+/// A value in its unit as people read it: `38 s`, `81.4 %`, `12.90 EUR`,
+/// `3.2 options`.
+pub fn format_value(value: f64, unit: &Unit) -> String {
+    let number = match unit {
+        Unit::Money(_) => grouped(value, 2),
+        Unit::Percent => grouped(value, 1),
+        _ => {
+            let decimals = if value.abs() >= 100.0 {
+                0
+            } else if value.abs() >= 10.0 {
+                1
+            } else {
+                2
+            };
+            trim_zeros(grouped(value, decimals))
+        }
+    };
+    match unit {
+        Unit::Dimensionless | Unit::Ratio => number,
+        Unit::Count(None) => number,
+        Unit::Count(Some(thing)) => format!("{number} {thing}"),
+        other => format!("{number} {other}"),
+    }
+}
+
+/// `1234567.891` with 2 decimals → `1,234,567.89`.
+fn grouped(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(frac) = frac {
+        out.push('.');
+        out.push_str(frac);
+    }
+    // No "-0": a value that rounds to zero has no sign.
+    if value < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
+}
+
+fn trim_zeros(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+fn kind_name(kind: MetricKind) -> &'static str {
+    match kind {
+        MetricKind::Cpi => "cpi",
+        MetricKind::Kpi => "kpi",
+    }
+}
+
+/// Glyphs for a terminal, or plain ASCII for pipes and files.
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub unicode: bool,
+}
+
+impl Style {
+    fn arrow(self, up: bool) -> &'static str {
+        match (self.unicode, up) {
+            (true, true) => "▲",
+            (true, false) => "▼",
+            (false, true) => "up",
+            (false, false) => "down",
+        }
+    }
+
+    fn mark(self, good: bool) -> &'static str {
+        match (self.unicode, good) {
+            (true, true) => "✓",
+            (true, false) => "✗",
+            (false, true) => "(good)",
+            (false, false) => "(bad)",
+        }
+    }
+
+    fn dash(self) -> &'static str {
+        if self.unicode {
+            "–"
+        } else {
+            "-"
+        }
+    }
+
+    fn arrow_link(self) -> &'static str {
+        if self.unicode {
+            "→"
+        } else {
+            "->"
+        }
+    }
+}
+
+/// One cell of the table: text and an optional colour.
+struct Cell {
+    text: String,
+    color: Option<Color>,
+}
+
+fn cell(text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        color: None,
+    }
+}
+
+fn colored(text: impl Into<String>, color: Color) -> Cell {
+    Cell {
+        text: text.into(),
+        color: Some(color),
+    }
+}
+
+fn metric_row(m: &MetricResult, style: Style) -> Vec<Cell> {
+    let metric = m.metric;
+    let (period, value) = match m.latest {
+        Some(p) => (p.period.to_string(), format_value(p.value, &metric.unit)),
+        None => (style.dash().to_string(), "no data".to_string()),
+    };
+    let change = match (m.change(), m.change_is_better()) {
+        (Some(c), Some(better)) => {
+            let mut text = format!(
+                "{} {}",
+                style.arrow(c > 0.0),
+                format_value(c.abs(), &metric.unit)
+            );
+            if !style.unicode {
+                // Without colour, say it.
+                text.push_str(if better { ", better" } else { ", worse" });
+            }
+            colored(text, if better { Color::Green } else { Color::Red })
+        }
+        (Some(_), None) => cell("unchanged"),
+        (None, _) => cell(style.dash()),
+    };
+    let (target, status) = match &m.target {
+        Some(t) => (
+            cell(format!(
+                "{} .. {}",
+                format_value(t.low, &metric.unit),
+                format_value(t.high, &metric.unit)
+            )),
+            colored(
+                format!("{} {}", t.status, style.mark(t.good)),
+                if t.good { Color::Green } else { Color::Red },
+            ),
+        ),
+        None => (cell(style.dash()), cell(style.dash())),
+    };
+    vec![
+        cell(&metric.name),
+        cell(&metric.title),
+        cell(&metric.owner),
+        cell(period),
+        cell(value),
+        change,
+        target,
+        status,
+    ]
+}
+
+fn link_row(l: &LinkResult, style: Style) -> Vec<Cell> {
+    let link = l.link;
+    let number = |v: Option<f64>| v.map_or(style.dash().to_string(), |v| format!("{v:.2}"));
+    let verdict = match l.verdict.as_str() {
+        "supports" => colored("supports", Color::Green),
+        "contradicts" => colored("contradicts", Color::Red),
+        other => colored(other, Color::Yellow),
+    };
+    vec![
+        cell(format!("{} {} {}", link.from, style.arrow_link(), link.to)),
+        cell(format!(
+            "{} {}{}",
+            link.lag,
+            link.grain.name(),
+            if link.lag == 1 { "" } else { "s" }
+        )),
+        cell(format!("{}", l.n)),
+        cell(number(l.r)),
+        cell(number(l.t)),
+        verdict,
+        cell(format!("{:?}", link.status).to_lowercase()),
+    ]
+}
+
+/// Writes rows as aligned columns (two spaces apart); the last column is
+/// not padded.
+fn write_table(out: &mut dyn WriteColor, header: &[&str], rows: &[Vec<Cell>]) -> io::Result<()> {
+    let width = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(&c.text));
+        }
+    }
+    let last = header.len() - 1;
+    out.set_color(ColorSpec::new().set_bold(true))?;
+    for (i, h) in header.iter().enumerate() {
+        let pad = if i == last { 0 } else { widths[i] - width(h) };
+        write!(out, "  {h}{}", " ".repeat(pad))?;
+    }
+    out.reset()?;
+    writeln!(out)?;
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            write!(out, "  ")?;
+            if let Some(color) = c.color {
+                out.set_color(ColorSpec::new().set_fg(Some(color)))?;
+            }
+            write!(out, "{}", c.text)?;
+            if c.color.is_some() {
+                out.reset()?;
+            }
+            if i != last {
+                write!(out, "{}", " ".repeat(widths[i] - width(&c.text)))?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The report for people.
+pub fn table(report: &Report, out: &mut dyn WriteColor, style: Style) -> io::Result<()> {
+    out.set_color(ColorSpec::new().set_bold(true))?;
+    write!(out, "{}", report.model.project.name)?;
+    out.reset()?;
+    write!(
+        out,
+        ": latest complete periods as of {} on {}",
+        report.today, report.database
+    )?;
+    if let Some(since) = report.since {
+        write!(out, ", periods since {since}")?;
+    }
+    writeln!(out)?;
+    let header = [
+        "", "title", "owner", "period", "value", "change", "target", "status",
+    ];
+    for (kind, heading) in [(MetricKind::Cpi, "CPIs"), (MetricKind::Kpi, "KPIs")] {
+        let rows: Vec<Vec<Cell>> = report
+            .metrics
+            .iter()
+            .filter(|m| m.metric.kind == kind)
+            .map(|m| metric_row(m, style))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        let mut header = header;
+        header[0] = heading;
+        write_table(out, &header, &rows)?;
+    }
+    if !report.links.is_empty() {
+        writeln!(out)?;
+        let rows: Vec<Vec<Cell>> = report.links.iter().map(|l| link_row(l, style)).collect();
+        write_table(
+            out,
+            &["Links", "lag", "n", "r", "t", "verdict", "declared"],
+            &rows,
+        )?;
+        for l in &report.links {
+            if let Some(warning) = l.disagreement() {
+                out.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true))?;
+                write!(out, "warning")?;
+                out.reset()?;
+                writeln!(
+                    out,
+                    ": {} {} {}: {warning}",
+                    l.link.from,
+                    style.arrow_link(),
+                    l.link.to
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn number(v: Option<f64>) -> Value {
+    v.filter(|v| v.is_finite())
+        .map_or(Value::Null, |v| json!(v))
+}
+
+/// The report for programs: schema `cpic-run/1`.
+pub fn json(report: &Report) -> Value {
+    let metrics: Vec<Value> = report
+        .metrics
+        .iter()
+        .map(|m| {
+            let metric = m.metric;
+            let point = |p: Option<super::Point>| {
+                p.map_or(Value::Null, |p| json!({ "period": p.period, "value": number(Some(p.value)) }))
+            };
+            json!({
+                "name": metric.name,
+                "kind": kind_name(metric.kind),
+                "title": metric.title,
+                "owner": metric.owner,
+                "unit": metric.unit,
+                "direction": metric.direction,
+                "grain": metric.grain,
+                "tier": metric.tier,
+                "latest": point(m.latest),
+                "previous": point(m.previous),
+                "change": number(m.change()),
+                "change_is": match (m.change(), m.change_is_better()) {
+                    (None, _) => Value::Null,
+                    (Some(_), None) => json!("unchanged"),
+                    (Some(_), Some(true)) => json!("better"),
+                    (Some(_), Some(false)) => json!("worse"),
+                },
+                "target": m.target.as_ref().map_or(Value::Null, |t| json!({
+                    "low": t.low,
+                    "high": t.high,
+                    "status": t.status,
+                    "good": t.good,
+                })),
+                "series": m.series.iter().map(|p| json!({ "period": p.period, "value": number(Some(p.value)) })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let links: Vec<Value> = report
+        .links
+        .iter()
+        .map(|l| {
+            let link = l.link;
+            json!({
+                "from": link.from,
+                "to": link.to,
+                "hypothesis": link.hypothesis,
+                "expect": link.expect,
+                "lag": link.lag,
+                "grain": link.grain,
+                "min_periods": link.min_periods,
+                "declared_status": link.status,
+                "n": l.n,
+                "r": number(l.r),
+                "slope": number(l.slope),
+                "t": number(l.t),
+                "r_diff": number(l.r_diff),
+                "expected_sign": l.expected_sign,
+                "verdict": l.verdict,
+                "warning": l.disagreement(),
+            })
+        })
+        .collect();
+    json!({
+        "schema": "cpic-run/1",
+        "project": report.model.project.name,
+        "database": report.database,
+        "today": report.today,
+        "since": report.since,
+        "metrics": metrics,
+        "links": links,
+    })
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// One row per metric and period: `metric,kind,unit,grain,period,value`.
+pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "metric,kind,unit,grain,period,value")?;
+    for m in &report.metrics {
+        let metric = m.metric;
+        for p in &m.series {
+            writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                csv_field(&metric.name),
+                kind_name(metric.kind),
+                csv_field(&metric.unit.to_string()),
+                metric.grain.name(),
+                p.period,
+                p.value
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::DurationUnit;
+
+    #[test]
+    fn values_read_naturally() {
+        assert_eq!(format_value(38.0, &Unit::Duration(DurationUnit::S)), "38 s");
+        assert_eq!(format_value(81.4321, &Unit::Percent), "81.4 %");
+        assert_eq!(format_value(12.9, &Unit::Money("EUR".into())), "12.90 EUR");
+        assert_eq!(
+            format_value(1234567.891, &Unit::Money("USD".into())),
+            "1,234,567.89 USD"
+        );
+        assert_eq!(format_value(-0.001, &Unit::Money("USD".into())), "0.00 USD");
+        assert_eq!(
+            format_value(3.25, &Unit::Count(Some("options".into()))),
+            "3.25 options"
+        );
+        assert_eq!(format_value(-12.0, &Unit::Count(None)), "-12");
+        assert_eq!(format_value(0.5, &Unit::Ratio), "0.5");
+    }
+}

@@ -1,0 +1,429 @@
+//! A reference evaluator of checked metrics over CSV rows, written
+//! independently of the SQL backend: the oracle the end-to-end tests hold
+//! `cpic run` to. It follows LANGUAGE.md section 6 literally (rows grouped
+//! by period, SQL's three-valued logic, continuous percentiles, division by
+//! zero gives no value).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use cpic::date::Date;
+use cpic::model::{
+    AggFunc, ColumnType, Grain, Measure, Metric, Model, Origin, ScalarType, Source, TExpr,
+    TExprKind, Type,
+};
+use cpic::syntax::ast::BinOp;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum V {
+    Null,
+    Num(f64),
+    Text(String),
+    Bool(bool),
+    /// Days since the epoch.
+    Date(i64),
+    /// Seconds since the epoch.
+    Ts(f64),
+}
+
+impl V {
+    fn num(&self) -> Option<f64> {
+        match self {
+            V::Num(n) => Some(*n),
+            V::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            _ => None,
+        }
+    }
+}
+
+/// A source's rows, columns by name.
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<V>>,
+}
+
+fn parse_timestamp(text: &str) -> f64 {
+    let date = Date::parse(&text[..10]).unwrap_or_else(|| panic!("a timestamp: {text}"));
+    let time = &text[11..];
+    let mut parts = time.split(':');
+    let h: f64 = parts.next().expect("hours").parse().expect("hours");
+    let m: f64 = parts.next().expect("minutes").parse().expect("minutes");
+    let s: f64 = parts.next().expect("seconds").parse().expect("seconds");
+    date.days_since_epoch() as f64 * 86_400.0 + h * 3600.0 + m * 60.0 + s
+}
+
+/// Reads a CSV without quoted fields (the example data has none), typed by
+/// the source's declared columns; empty fields are NULL.
+pub fn load_csv(path: &Path, source: &Source) -> Table {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let columns: Vec<String> = lines
+        .next()
+        .expect("a header")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let types: Vec<Option<&ColumnType>> = columns
+        .iter()
+        .map(|c| source.column(c).map(|c| &c.ty))
+        .collect();
+    let rows = lines
+        .map(|line| {
+            line.split(',')
+                .zip(&types)
+                .map(|(field, ty)| match (field, ty) {
+                    ("", _) => V::Null,
+                    (f, Some(ColumnType::Scalar(ScalarType::Bool))) => V::Bool(f == "true"),
+                    (f, Some(ColumnType::Scalar(ScalarType::Date))) => {
+                        V::Date(Date::parse(f).expect("a date").days_since_epoch())
+                    }
+                    (f, Some(ColumnType::Scalar(ScalarType::Timestamp))) => {
+                        V::Ts(parse_timestamp(f))
+                    }
+                    (f, Some(ColumnType::Scalar(ScalarType::Text)) | None) => {
+                        V::Text(f.to_string())
+                    }
+                    (f, Some(_)) => V::Num(f.parse().unwrap_or_else(|_| panic!("a number: {f}"))),
+                })
+                .collect()
+        })
+        .collect();
+    Table { columns, rows }
+}
+
+/// Loads every source of the model: `file:` sources from their path,
+/// `table:` sources from `data/<last part of the name>.csv`.
+pub fn load_sources(model: &Model, root: &Path) -> BTreeMap<String, Table> {
+    model
+        .sources
+        .iter()
+        .map(|s| {
+            let path = match &s.origin {
+                Origin::File(p) => root.join(p),
+                Origin::Table(t) => root
+                    .join("data")
+                    .join(format!("{}.csv", t.rsplit('.').next().expect("a name"))),
+            };
+            (s.name.clone(), load_csv(&path, s))
+        })
+        .collect()
+}
+
+struct Row<'a> {
+    table: &'a Table,
+    values: &'a [V],
+}
+
+impl Row<'_> {
+    fn get(&self, column: &str) -> V {
+        let i = self
+            .table
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .unwrap_or_else(|| panic!("no column {column}"));
+        self.values[i].clone()
+    }
+}
+
+fn truth(v: &V) -> Option<bool> {
+    match v {
+        V::Bool(b) => Some(*b),
+        V::Null => None,
+        other => panic!("not a boolean: {other:?}"),
+    }
+}
+
+fn compare(op: BinOp, l: &V, r: &V) -> V {
+    use std::cmp::Ordering;
+    let ordering = match (l, r) {
+        (V::Null, _) | (_, V::Null) => return V::Null,
+        (V::Text(a), V::Text(b)) => a.cmp(b),
+        (V::Date(a), V::Date(b)) => a.cmp(b),
+        (V::Date(a), V::Ts(b)) => (*a as f64 * 86_400.0).total_cmp(b),
+        (V::Ts(a), V::Date(b)) => a.total_cmp(&(*b as f64 * 86_400.0)),
+        (V::Ts(a), V::Ts(b)) => a.total_cmp(b),
+        (V::Bool(a), V::Bool(b)) => a.cmp(b),
+        (a, b) => a
+            .num()
+            .expect("a number")
+            .total_cmp(&b.num().expect("a number")),
+    };
+    V::Bool(match op {
+        BinOp::Eq => ordering == Ordering::Equal,
+        BinOp::Ne => ordering != Ordering::Equal,
+        BinOp::Lt => ordering == Ordering::Less,
+        BinOp::Le => ordering != Ordering::Greater,
+        BinOp::Gt => ordering == Ordering::Greater,
+        BinOp::Ge => ordering != Ordering::Less,
+        _ => unreachable!(),
+    })
+}
+
+fn binary(op: BinOp, l: V, r: V, left_ty: &Type) -> V {
+    match op {
+        BinOp::And => match (truth(&l), truth(&r)) {
+            (Some(false), _) | (_, Some(false)) => V::Bool(false),
+            (Some(true), Some(true)) => V::Bool(true),
+            _ => V::Null,
+        },
+        BinOp::Or => match (truth(&l), truth(&r)) {
+            (Some(true), _) | (_, Some(true)) => V::Bool(true),
+            (Some(false), Some(false)) => V::Bool(false),
+            _ => V::Null,
+        },
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            compare(op, &l, &r)
+        }
+        BinOp::Sub if *left_ty == Type::Timestamp || *left_ty == Type::Date => match (l, r) {
+            (V::Ts(a), V::Ts(b)) => V::Num(a - b),
+            (V::Date(a), V::Date(b)) => V::Num((a - b) as f64),
+            _ => V::Null,
+        },
+        _ => {
+            let (Some(a), Some(b)) = (l.num(), r.num()) else {
+                return V::Null;
+            };
+            match op {
+                BinOp::Add => V::Num(a + b),
+                BinOp::Sub => V::Num(a - b),
+                BinOp::Mul => V::Num(a * b),
+                BinOp::Div if b == 0.0 => V::Null,
+                BinOp::Div => V::Num(a / b),
+                _ => unreachable!(),
+            }
+        }
+    }
+}
+
+/// Evaluates `e` for a group of rows (aggregates) or one row (`row`).
+fn eval(e: &TExpr, rows: &[Row], row: Option<&Row>, metrics: &dyn Fn(&str) -> V) -> V {
+    let go = |x: &TExpr| eval(x, rows, row, metrics);
+    match &e.kind {
+        TExprKind::Column { name } => row.expect("a row context").get(name),
+        TExprKind::Metric { name } => metrics(name),
+        TExprKind::Number { value } => V::Num(*value),
+        TExprKind::Str { value } => V::Text(value.clone()),
+        TExprKind::Bool { value } => V::Bool(*value),
+        TExprKind::Date { value } => V::Date(value.days_since_epoch()),
+        TExprKind::Null => V::Null,
+        TExprKind::Neg { operand } => go(operand).num().map_or(V::Null, |n| V::Num(-n)),
+        TExprKind::Not { operand } => truth(&go(operand)).map_or(V::Null, |b| V::Bool(!b)),
+        TExprKind::Binary { op, left, right } => binary(*op, go(left), go(right), &left.ty),
+        TExprKind::IsNull { operand, negated } => V::Bool((go(operand) == V::Null) != *negated),
+        TExprKind::InList {
+            operand,
+            list,
+            negated,
+        } => {
+            let v = go(operand);
+            if v == V::Null {
+                return V::Null;
+            }
+            let found = list
+                .iter()
+                .any(|item| compare(BinOp::Eq, &v, &go(item)) == V::Bool(true));
+            V::Bool(found != *negated)
+        }
+        TExprKind::Coalesce { args } => args
+            .iter()
+            .map(go)
+            .find(|v| *v != V::Null)
+            .unwrap_or(V::Null),
+        TExprKind::Scale { factor, operand } => {
+            go(operand).num().map_or(V::Null, |n| V::Num(n * factor))
+        }
+        TExprKind::Aggregate {
+            func,
+            arg,
+            fraction,
+            filter,
+        } => {
+            let selected: Vec<&Row> = rows
+                .iter()
+                .filter(|r| {
+                    filter
+                        .as_ref()
+                        .is_none_or(|f| truth(&eval(f, rows, Some(r), metrics)) == Some(true))
+                })
+                .collect();
+            let values: Vec<V> = match arg {
+                Some(a) => selected
+                    .iter()
+                    .map(|r| eval(a, rows, Some(r), metrics))
+                    .filter(|v| *v != V::Null)
+                    .collect(),
+                None => Vec::new(),
+            };
+            let numbers: Vec<f64> = values.iter().filter_map(V::num).collect();
+            match func {
+                AggFunc::Count if arg.is_none() => V::Num(selected.len() as f64),
+                AggFunc::Count => V::Num(values.len() as f64),
+                AggFunc::CountDistinct => {
+                    let distinct: BTreeSet<String> =
+                        values.iter().map(|v| format!("{v:?}")).collect();
+                    V::Num(distinct.len() as f64)
+                }
+                _ if numbers.is_empty() => V::Null,
+                AggFunc::Sum => V::Num(numbers.iter().sum()),
+                AggFunc::Avg => V::Num(numbers.iter().sum::<f64>() / numbers.len() as f64),
+                AggFunc::Min => V::Num(numbers.iter().copied().fold(f64::INFINITY, f64::min)),
+                AggFunc::Max => V::Num(numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+                AggFunc::Median | AggFunc::Percentile => {
+                    let mut sorted = numbers;
+                    sorted.sort_by(f64::total_cmp);
+                    let h = (sorted.len() - 1) as f64 * fraction.unwrap_or(0.5);
+                    let lo = h.floor() as usize;
+                    let hi = (lo + 1).min(sorted.len() - 1);
+                    V::Num(sorted[lo] + (sorted[hi] - sorted[lo]) * (h - lo as f64))
+                }
+            }
+        }
+    }
+}
+
+/// A metric's series at `grain`: every period with rows (after the filter),
+/// and its value there (None when the measure has none).
+pub fn series(
+    model: &Model,
+    tables: &BTreeMap<String, Table>,
+    metric: &Metric,
+    grain: Grain,
+) -> BTreeMap<Date, Option<f64>> {
+    match &metric.measure {
+        Measure::Source {
+            source,
+            time,
+            expr,
+            filter,
+            ..
+        } => {
+            let table = &tables[source];
+            let no_metrics = |_: &str| V::Null;
+            let mut groups: BTreeMap<Date, Vec<Row>> = BTreeMap::new();
+            for values in &table.rows {
+                let row = Row { table, values };
+                let day = match row.get(time) {
+                    V::Date(d) => d,
+                    V::Ts(s) => (s / 86_400.0).floor() as i64,
+                    V::Null => continue,
+                    other => panic!("not a time: {other:?}"),
+                };
+                if let Some(f) = filter {
+                    if truth(&eval(f, &[], Some(&row), &no_metrics)) != Some(true) {
+                        continue;
+                    }
+                }
+                groups
+                    .entry(grain.period_start(Date::from_days_since_epoch(day)))
+                    .or_default()
+                    .push(row);
+            }
+            groups
+                .into_iter()
+                .map(|(period, rows)| (period, eval(expr, &rows, None, &no_metrics).num()))
+                .collect()
+        }
+        Measure::Derived { expr, inputs } => {
+            let inputs: BTreeMap<&str, BTreeMap<Date, Option<f64>>> = inputs
+                .iter()
+                .map(|i| {
+                    (
+                        i.as_str(),
+                        series(model, tables, model.metric(i).expect("an input"), grain),
+                    )
+                })
+                .collect();
+            let first = inputs.values().next().expect("an input");
+            first
+                .keys()
+                .filter(|p| inputs.values().all(|s| s.contains_key(p)))
+                .map(|p| {
+                    let value = |name: &str| inputs[name][p].map_or(V::Null, V::Num);
+                    (*p, eval(expr, &[], None, &value).num())
+                })
+                .collect()
+        }
+    }
+}
+
+/// Pearson correlation and least-squares slope, two-pass.
+pub fn pearson(pairs: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
+    if pairs.is_empty() {
+        return (None, None);
+    }
+    let n = pairs.len() as f64;
+    let mx = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pairs.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
+    let syy: f64 = pairs.iter().map(|(_, y)| (y - my) * (y - my)).sum();
+    (
+        (sxx * syy != 0.0).then(|| sxy / (sxx * syy).sqrt()),
+        (sxx != 0.0).then(|| sxy / sxx),
+    )
+}
+
+/// A link's statistics and verdict, from the oracle's series.
+pub struct LinkStats {
+    pub n: usize,
+    pub r: Option<f64>,
+    pub slope: Option<f64>,
+    pub t: Option<f64>,
+    pub r_diff: Option<f64>,
+    pub verdict: &'static str,
+}
+
+pub fn link(
+    model: &Model,
+    tables: &BTreeMap<String, Table>,
+    link: &cpic::model::Link,
+) -> LinkStats {
+    let xs = series(
+        model,
+        tables,
+        model.metric(&link.from).expect("from"),
+        link.grain,
+    );
+    let ys = series(
+        model,
+        tables,
+        model.metric(&link.to).expect("to"),
+        link.grain,
+    );
+    let pairs: Vec<(f64, f64)> = xs
+        .iter()
+        .filter_map(|(p, x)| Some(((*x)?, (*ys.get(&link.grain.add(*p, link.lag))?)?)))
+        .collect();
+    let (r, slope) = pearson(&pairs);
+    let n = pairs.len();
+    let nf = n as f64;
+    let t = r
+        .filter(|r| n > 2 && r * r < 1.0)
+        .map(|r| r * ((nf - 2.0) / (1.0 - r * r)).sqrt());
+    let diffs: Vec<(f64, f64)> = pairs
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1))
+        .collect();
+    let (r_diff, _) = pearson(&diffs);
+    let sign = f64::from(link.expected_sign);
+    let strong = r.is_some_and(|r| r.abs() >= 1.0) || t.is_some_and(|t| t.abs() >= 2.0);
+    let enough = n as i64 >= link.min_periods;
+    let verdict = match r {
+        Some(r)
+            if enough && r * sign > 0.0 && strong && !r_diff.is_some_and(|d| d * sign < 0.0) =>
+        {
+            "supports"
+        }
+        Some(r) if enough && r * sign < 0.0 && strong => "contradicts",
+        _ => "inconclusive",
+    };
+    LinkStats {
+        n,
+        r,
+        slope,
+        t,
+        r_diff,
+        verdict,
+    }
+}

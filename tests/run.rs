@@ -1,0 +1,658 @@
+//! `cpic run` end to end: the real binary on every example, its numbers held
+//! to an independent evaluation of the example data in Rust
+//! (`common/oracle.rs`), the verdicts the data was designed to give, the
+//! same report from SQLite and PostgreSQL, and the error cases.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::engines::close;
+use common::oracle;
+use cpic::date::Date;
+use cpic::model::{Direction, Model};
+use serde_json::Value;
+
+fn example(name: &str) -> PathBuf {
+    common::root().join("examples").join(name)
+}
+
+fn today() -> Date {
+    Date::parse(common::TODAY).expect("a date")
+}
+
+/// Runs `cpic run` and returns (exit status, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = common::cpic()
+        .arg("run")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cpic runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run_json(path: &Path, extra: &[&str]) -> Value {
+    let path = path.to_string_lossy();
+    let mut args = vec![path.as_ref(), "--today", common::TODAY, "--format", "json"];
+    args.extend_from_slice(extra);
+    let (status, stdout, stderr) = run(&args);
+    assert_eq!(status, 0, "cpic run {path} failed: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON: {e}\n{stdout}"))
+}
+
+fn model_of(path: &Path) -> Model {
+    let (db, c) = common::compile_path(path);
+    c.model
+        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)))
+}
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn assert_close(what: &str, got: Option<f64>, want: Option<f64>) {
+    match (got, want) {
+        (Some(g), Some(w)) => assert!(close(g, w), "{what}: got {g}, want {w}"),
+        (None, None) => {}
+        _ => panic!("{what}: got {got:?}, want {want:?}"),
+    }
+}
+
+/// Every number of the report against the oracle, and the designed verdicts.
+fn check_example(name: &str, designed: &[(&str, &str, &str)]) -> BTreeSet<String> {
+    let root = example(name);
+    let model = model_of(&root);
+    let tables = oracle::load_sources(&model, &root);
+    let report = run_json(&root, &[]);
+    let metrics = report["metrics"].as_array().expect("metrics");
+    assert_eq!(
+        metrics.len(),
+        model.metrics.len(),
+        "every metric is reported"
+    );
+    for m in metrics {
+        let name = m["name"].as_str().expect("a name");
+        let metric = model.metric(name).expect("a metric of the model");
+        let want: Vec<(Date, f64)> = oracle::series(&model, &tables, metric, metric.grain)
+            .into_iter()
+            .filter_map(|(p, v)| Some((p, v?)))
+            .collect();
+        let got: Vec<(Date, f64)> = m["series"]
+            .as_array()
+            .expect("a series")
+            .iter()
+            .map(|p| {
+                (
+                    Date::parse(p["period"].as_str().expect("a period")).expect("a date"),
+                    num(&p["value"]).expect("a value"),
+                )
+            })
+            .collect();
+        assert!(want.len() >= 8, "{name} has data");
+        assert_eq!(
+            got.iter().map(|p| p.0).collect::<Vec<_>>(),
+            want.iter().map(|p| p.0).collect::<Vec<_>>(),
+            "periods of {name}"
+        );
+        for ((p, g), (_, w)) in got.iter().zip(&want) {
+            assert!(close(*g, *w), "{name} at {p}: got {g}, want {w}");
+        }
+        // The latest complete period and the change from the one before.
+        let latest = want
+            .iter()
+            .rev()
+            .find(|(p, _)| metric.grain.add(*p, 1) <= today())
+            .copied();
+        let (lp, lv) = latest.expect("a complete period");
+        assert_eq!(
+            m["latest"]["period"].as_str(),
+            Some(lp.to_string().as_str()),
+            "{name}"
+        );
+        assert_close(
+            &format!("latest {name}"),
+            num(&m["latest"]["value"]),
+            Some(lv),
+        );
+        let previous = want
+            .iter()
+            .find(|(p, _)| *p == metric.grain.add(lp, -1))
+            .map(|p| p.1);
+        assert_close(
+            &format!("change of {name}"),
+            num(&m["change"]),
+            previous.map(|p| lv - p),
+        );
+        // The target active on the latest period's last day.
+        let last_day = Date::from_days_since_epoch(metric.grain.add(lp, 1).days_since_epoch() - 1);
+        match metric
+            .targets
+            .iter()
+            .find(|t| t.from <= last_day && last_day <= t.until)
+        {
+            Some(t) => {
+                let status = if lv < t.low {
+                    "below"
+                } else if lv > t.high {
+                    "above"
+                } else {
+                    "within"
+                };
+                let higher = metric.direction == Direction::Higher;
+                let good = status == "within" || (status == "above") == higher;
+                assert_eq!(
+                    m["target"]["status"].as_str(),
+                    Some(status),
+                    "target status of {name}"
+                );
+                assert_eq!(
+                    m["target"]["good"].as_bool(),
+                    Some(good),
+                    "target of {name}"
+                );
+                assert_eq!(num(&m["target"]["low"]), Some(t.low));
+            }
+            None => assert!(m["target"].is_null(), "{name} has no active target"),
+        }
+    }
+    let links = report["links"].as_array().expect("links");
+    assert_eq!(links.len(), model.links.len());
+    let mut verdicts = BTreeSet::new();
+    for l in links {
+        let (from, to) = (
+            l["from"].as_str().expect("from"),
+            l["to"].as_str().expect("to"),
+        );
+        let link = model
+            .links
+            .iter()
+            .find(|k| k.from == from && k.to == to)
+            .expect("a link");
+        let want = oracle::link(&model, &tables, link);
+        let what = format!("{from} -> {to}");
+        assert_eq!(l["n"].as_f64(), Some(want.n as f64), "n of {what}");
+        assert_close(&format!("r of {what}"), num(&l["r"]), want.r);
+        assert_close(&format!("slope of {what}"), num(&l["slope"]), want.slope);
+        assert_close(&format!("t of {what}"), num(&l["t"]), want.t);
+        assert_close(&format!("r_diff of {what}"), num(&l["r_diff"]), want.r_diff);
+        assert_eq!(
+            l["verdict"].as_str(),
+            Some(want.verdict),
+            "verdict of {what}"
+        );
+        verdicts.insert(want.verdict.to_string());
+    }
+    for (from, to, verdict) in designed {
+        let l = links
+            .iter()
+            .find(|l| l["from"] == *from && l["to"] == *to)
+            .unwrap_or_else(|| panic!("no link {from} -> {to}"));
+        assert_eq!(
+            l["verdict"].as_str(),
+            Some(*verdict),
+            "the data was designed so that {from} -> {to} {verdict}"
+        );
+    }
+    verdicts
+}
+
+#[test]
+fn insurance_matches_the_data() {
+    let verdicts = check_example(
+        "insurance",
+        &[
+            ("quote_turnaround", "bind_rate", "supports"),
+            ("slow_quote_share", "quote_turnaround", "supports"),
+            ("quote_turnaround", "premium_per_policy", "contradicts"),
+            ("payment_options", "bind_rate", "inconclusive"),
+        ],
+    );
+    assert_eq!(verdicts.len(), 3, "insurance shows all three verdicts");
+}
+
+#[test]
+fn insurance_target_statuses_differ() {
+    let report = run_json(&example("insurance"), &[]);
+    let statuses: BTreeSet<(String, bool)> = report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .filter(|m| !m["target"].is_null())
+        .map(|m| {
+            (
+                m["target"]["status"]
+                    .as_str()
+                    .expect("a status")
+                    .to_string(),
+                m["target"]["good"].as_bool().expect("good"),
+            )
+        })
+        .collect();
+    assert!(statuses.len() >= 3, "several statuses: {statuses:?}");
+}
+
+#[test]
+fn online_course_matches_the_data() {
+    check_example(
+        "online-course",
+        &[
+            ("time_to_trial_lesson", "signups", "supports"),
+            ("trial_start_share", "time_to_trial_lesson", "supports"),
+        ],
+    );
+}
+
+#[test]
+fn grocery_delivery_matches_the_data() {
+    check_example(
+        "grocery-delivery",
+        &[
+            ("intact_orders", "repeat_customers", "supports"),
+            ("slots_offered", "late_minutes", "supports"),
+            ("late_minutes", "repeat_customers", "inconclusive"),
+        ],
+    );
+}
+
+#[test]
+fn customer_service_matches_the_data() {
+    check_example(
+        "customer-service",
+        &[
+            ("first_contact_resolution", "retention", "supports"),
+            ("repeat_contacts", "first_contact_resolution", "supports"),
+        ],
+    );
+}
+
+#[test]
+fn a_declared_status_the_data_disagrees_with_is_a_warning() {
+    // grocery-delivery declares `slots_offered -> late_minutes` refuted; its
+    // data supports it.
+    let report = run_json(&example("grocery-delivery"), &[]);
+    let link = report["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["from"] == "slots_offered" && l["to"] == "late_minutes")
+        .expect("the link");
+    assert_eq!(link["declared_status"], "refuted");
+    assert!(link["warning"]
+        .as_str()
+        .expect("a warning")
+        .contains("supports"));
+    let (status, table, _) = run(&[
+        &example("grocery-delivery").to_string_lossy(),
+        "--today",
+        common::TODAY,
+    ]);
+    assert_eq!(status, 0);
+    assert!(
+        table.contains("warning: slots_offered -> late_minutes"),
+        "{table}"
+    );
+}
+
+/// The JSON schema (keys and value types), snapshotted.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.first().map(shape).into_iter().collect()),
+        Value::String(_) => Value::String("string".into()),
+        Value::Number(_) => Value::String("number".into()),
+        Value::Bool(_) => Value::String("boolean".into()),
+        Value::Null => Value::String("null".into()),
+    }
+}
+
+#[test]
+fn json_schema() {
+    let report = run_json(&example("insurance"), &[]);
+    let schema = serde_json::to_string_pretty(&shape(&report)).expect("JSON");
+    insta::assert_snapshot!("run_json_schema", schema);
+    assert_eq!(report["schema"], "cpic-run/1");
+}
+
+#[test]
+fn table_report_of_insurance() {
+    let (status, stdout, stderr) = run(&[
+        &example("insurance").to_string_lossy(),
+        "--today",
+        common::TODAY,
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stdout.is_ascii(), "plain ASCII when piped");
+    insta::assert_snapshot!("run_table_insurance", stdout);
+}
+
+#[test]
+fn csv_has_a_row_per_metric_and_period() {
+    let root = example("online-course");
+    let (status, stdout, _) = run(&[
+        &root.to_string_lossy(),
+        "--today",
+        common::TODAY,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(status, 0);
+    let report = run_json(&root, &[]);
+    let periods: usize = report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| m["series"].as_array().expect("series").len())
+        .sum();
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("metric,kind,unit,grain,period,value"));
+    assert_eq!(lines.count(), periods);
+}
+
+#[test]
+fn metric_and_since_select() {
+    let root = example("insurance");
+    let report = run_json(&root, &["--metric", "bind_rate", "--since", "2026-01-05"]);
+    let metrics = report["metrics"].as_array().expect("metrics");
+    assert_eq!(metrics.len(), 1);
+    let series = metrics[0]["series"].as_array().expect("series");
+    assert_eq!(series[0]["period"], "2026-01-05");
+    // Only the links touching bind_rate, computed on the selected periods.
+    for l in report["links"].as_array().expect("links") {
+        assert!(l["from"] == "bind_rate" || l["to"] == "bind_rate");
+        assert!(l["n"].as_f64().expect("n") <= 21.0);
+    }
+    let (status, _, stderr) = run(&[&root.to_string_lossy(), "--metric", "nope"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("no metric named `nope`"), "{stderr}");
+}
+
+// ------------------------------------------------------------ other databases
+
+/// A copy of `name` whose sources are plain tables named after their data
+/// files, without the DuckDB init file, for SQLite and PostgreSQL.
+fn tables_copy(name: &str, dir: &Path) -> PathBuf {
+    let from = example(name);
+    let to = dir.join(name);
+    std::fs::create_dir_all(&to).expect("a folder");
+    for entry in std::fs::read_dir(&from).expect("the example") {
+        let path = entry.expect("an entry").path();
+        let file = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        if file.ends_with(".cpi") {
+            let text = std::fs::read_to_string(&path).expect("a spec");
+            let text: String = text
+                .lines()
+                .map(|line| {
+                    let trimmed = line.trim_start();
+                    let value = trimmed
+                        .strip_prefix("file: \"data/")
+                        .and_then(|r| r.strip_suffix(".csv\""))
+                        .or_else(|| {
+                            trimmed
+                                .strip_prefix("table: \"")
+                                .and_then(|r| r.strip_suffix('"'))
+                                .and_then(|r| r.rsplit('.').next())
+                        });
+                    match value {
+                        Some(table) => format!("  table: \"{table}\"\n"),
+                        None => format!("{line}\n"),
+                    }
+                })
+                .collect();
+            std::fs::write(to.join(&file), text).expect("write");
+        } else if file == "cpi.toml" {
+            let text = std::fs::read_to_string(&path).expect("cpi.toml");
+            let kept: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.starts_with("init") && !l.starts_with("url"))
+                .collect();
+            std::fs::write(to.join(&file), kept.join("\n")).expect("write");
+        }
+    }
+    to
+}
+
+/// Loads the example's data into `engine` as tables named after the files.
+fn load_tables(engine: &mut dyn common::engines::Engine, model: &Model, root: &Path) {
+    for source in &model.sources {
+        let path = match &source.origin {
+            cpic::model::Origin::File(p) => root.join(p),
+            cpic::model::Origin::Table(t) => root
+                .join("data")
+                .join(format!("{}.csv", t.rsplit('.').next().expect("a name"))),
+        };
+        let table = path
+            .file_stem()
+            .expect("a stem")
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&path).expect("the data");
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+        let types: Vec<&str> = header
+            .iter()
+            .map(|c| match source.column(c).map(|c| &c.ty) {
+                Some(cpic::model::ColumnType::Scalar(s)) => match s {
+                    cpic::model::ScalarType::Text => "text",
+                    cpic::model::ScalarType::Bool => "bool",
+                    cpic::model::ScalarType::Int => "int",
+                    cpic::model::ScalarType::Float => "number",
+                    cpic::model::ScalarType::Date => "date",
+                    cpic::model::ScalarType::Timestamp => "timestamp",
+                },
+                Some(cpic::model::ColumnType::Quantity { .. }) => "number",
+                None => "text",
+            })
+            .collect();
+        let columns: Vec<String> = header
+            .iter()
+            .zip(&types)
+            .map(|(c, t)| {
+                format!(
+                    "{} {}",
+                    engine.dialect().dialect().ident(c),
+                    engine.column_type(t)
+                )
+            })
+            .collect();
+        engine.execute(&format!("CREATE TABLE {table} ({})", columns.join(", ")));
+        let rows: Vec<String> = lines
+            .map(|line| {
+                let values: Vec<String> = line
+                    .split(',')
+                    .zip(&types)
+                    .map(|(v, t)| engine.literal(t, (!v.is_empty()).then_some(v)))
+                    .collect();
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        for chunk in rows.chunks(1000) {
+            engine.execute(&format!("INSERT INTO {table} VALUES {}", chunk.join(", ")));
+        }
+    }
+}
+
+/// Every number of two reports agrees.
+fn assert_same_report(a: &Value, b: &Value, what: &str) {
+    let (ma, mb) = (
+        a["metrics"].as_array().expect("metrics"),
+        b["metrics"].as_array().expect("metrics"),
+    );
+    assert_eq!(ma.len(), mb.len());
+    for (x, y) in ma.iter().zip(mb) {
+        assert_eq!(x["name"], y["name"]);
+        let (sx, sy) = (
+            x["series"].as_array().expect("series"),
+            y["series"].as_array().expect("series"),
+        );
+        assert_eq!(sx.len(), sy.len(), "{what}: periods of {}", x["name"]);
+        for (p, q) in sx.iter().zip(sy) {
+            assert_eq!(p["period"], q["period"]);
+            assert_close(
+                &format!("{what}: {}", x["name"]),
+                num(&p["value"]),
+                num(&q["value"]),
+            );
+        }
+        assert_eq!(
+            x["target"]["status"], y["target"]["status"],
+            "{what}: {}",
+            x["name"]
+        );
+    }
+    let (la, lb) = (
+        a["links"].as_array().expect("links"),
+        b["links"].as_array().expect("links"),
+    );
+    for (x, y) in la.iter().zip(lb) {
+        for key in ["n", "r", "slope", "t", "r_diff"] {
+            assert_close(
+                &format!("{what}: {key} of {} -> {}", x["from"], x["to"]),
+                num(&x[key]),
+                num(&y[key]),
+            );
+        }
+        assert_eq!(x["verdict"], y["verdict"]);
+    }
+}
+
+#[test]
+fn sqlite_and_postgres_give_the_same_report() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for name in ["insurance", "customer-service"] {
+        let duckdb = run_json(&example(name), &[]);
+        let copy = tables_copy(name, dir.path());
+        let model = model_of(&example(name));
+        // SQLite: a file loaded by the test, opened read-only by cpic.
+        let file = dir.path().join(format!("{name}.sqlite"));
+        let mut sqlite =
+            common::engines::Sqlite(rusqlite::Connection::open(&file).expect("a SQLite file"));
+        load_tables(&mut sqlite, &model, &example(name));
+        drop(sqlite);
+        let url = format!("sqlite://{}", file.display());
+        let report = run_json(&copy, &["--db", &url]);
+        assert_same_report(&duckdb, &report, &format!("sqlite {name}"));
+        // PostgreSQL, in a schema of its own.
+        if let Some(mut pg) =
+            common::engines::Postgres::connect(&format!("run_{}", name.replace('-', "_")))
+        {
+            load_tables(&mut pg, &model, &example(name));
+            let separator = if pg.url().contains('?') { '&' } else { '?' };
+            let url = format!(
+                "{}{separator}options=-csearch_path%3D{}",
+                pg.url(),
+                pg.schema()
+            );
+            let report = run_json(&copy, &["--db", &url]);
+            assert_same_report(&duckdb, &report, &format!("postgres {name}"));
+        }
+    }
+}
+
+// ------------------------------------------------------------ errors
+
+#[test]
+fn a_missing_table_names_the_source_and_the_database() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy("insurance", dir.path());
+    let file = dir.path().join("empty.sqlite");
+    rusqlite::Connection::open(&file)
+        .expect("a file")
+        .execute_batch("CREATE TABLE unrelated (x INTEGER)")
+        .expect("a table");
+    let url = format!("sqlite://{}", file.display());
+    let (status, stdout, stderr) = run(&[
+        &copy.to_string_lossy(),
+        "--db",
+        &url,
+        "--today",
+        common::TODAY,
+    ]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stdout.is_empty(), "no half-written report: {stdout}");
+    assert!(stderr.contains("cannot compute source `"), "{stderr}");
+    assert!(stderr.contains(&url), "{stderr}");
+    assert!(
+        stderr.contains("no such table"),
+        "the engine's own message: {stderr}"
+    );
+}
+
+#[test]
+fn a_bad_url_is_a_usage_error() {
+    let (status, _, stderr) = run(&[
+        &example("insurance").to_string_lossy(),
+        "--db",
+        "mysql://localhost/x",
+    ]);
+    assert_eq!(status, 2);
+    assert!(
+        stderr.contains("is not a database URL cpic knows"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_an_error() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy("insurance", dir.path());
+    let (status, _, stderr) = run(&[
+        &copy.to_string_lossy(),
+        "--db",
+        "postgres://nobody:secret@127.0.0.1:9/nothing?connect_timeout=2",
+    ]);
+    assert_eq!(status, 1);
+    assert!(
+        stderr.contains("cannot open database postgres://nobody:***@127.0.0.1:9/nothing"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "the password is not printed");
+}
+
+#[test]
+fn a_missing_database_file_is_an_error() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy("insurance", dir.path());
+    let (status, _, stderr) = run(&[
+        &copy.to_string_lossy(),
+        "--db",
+        "sqlite:///nonexistent/x.db",
+    ]);
+    assert_eq!(status, 1);
+    assert!(
+        stderr.contains("cannot open database sqlite:///nonexistent/x.db"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_spec_with_errors_is_not_run() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("bad.cpi"), "kpi x { unit: parsecs }").expect("write");
+    let (status, stdout, stderr) = run(&[&dir.path().to_string_lossy()]);
+    assert_eq!(status, 1);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("error["), "{stderr}");
+}
+
+#[test]
+fn file_sources_cannot_run_on_sqlite() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("x.sqlite");
+    rusqlite::Connection::open(&file).expect("a file");
+    let url = format!("sqlite://{}", file.display());
+    let (status, _, stderr) = run(&[&example("insurance").to_string_lossy(), "--db", &url]);
+    assert_eq!(status, 1);
+    assert!(stderr.contains("E0701"), "{stderr}");
+}
