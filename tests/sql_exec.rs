@@ -8,6 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::engines::{self, close, select, Engine, Kind};
+use common::oracle::pearson;
 use cpic::date::Date;
 use cpic::sql::{self, DialectName, Options};
 
@@ -698,23 +699,6 @@ struct LinkStats {
     t: Option<f64>,
     r_diff: Option<f64>,
     verdict: &'static str,
-}
-
-fn pearson(pairs: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
-    let n = pairs.len() as f64;
-    if pairs.is_empty() {
-        return (None, None);
-    }
-    let (mx, my) = (
-        pairs.iter().map(|p| p.0).sum::<f64>() / n,
-        pairs.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
-    let syy: f64 = pairs.iter().map(|(_, y)| (y - my) * (y - my)).sum();
-    let r = (sxx * syy != 0.0).then(|| sxy / (sxx * syy).sqrt());
-    let slope = (sxx != 0.0).then(|| sxy / sxx);
-    (r, slope)
 }
 
 fn expected_link(rows: &[Row], link: &cpic::model::Link) -> LinkStats {

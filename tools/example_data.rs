@@ -12,6 +12,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use cpic::date::Date;
+
 /// A small deterministic generator (PCG-XSH-RR), so the data never changes
 /// with a dependency's version.
 struct Rng(u64);
@@ -65,21 +67,8 @@ impl Rng {
     }
 }
 
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 fn date(days: i64) -> String {
-    let (y, m, d) = civil(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    Date::from_days_since_epoch(days).to_string()
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of seconds since the epoch (UTC).
@@ -100,7 +89,8 @@ const WEEKS: i64 = 126;
 const LAST_DAY: i64 = FIRST_WEEK + 7 * WEEKS - 1; // 2026-05-31
 
 fn quarter_index(day: i64) -> usize {
-    let (y, m, _) = civil(day);
+    let d = Date::from_days_since_epoch(day);
+    let (y, m) = (i64::from(d.year), i64::from(d.month));
     ((y - 2024) * 4 + (m - 1) / 3) as usize
 }
 
@@ -370,11 +360,11 @@ fn customer_service(root: &Path) {
     for m in 0..months {
         let progress = f64::from(m) / f64::from(months - 1);
         let (year, month) = (2024 + i64::from(m) / 12, 1 + i64::from(m) % 12);
-        let first = days_from_civil(year, month, 1);
+        let first = month_start(year, month);
         let next = if month == 12 {
-            days_from_civil(year + 1, 1, 1)
+            month_start(year + 1, 1)
         } else {
-            days_from_civil(year, month + 1, 1)
+            month_start(year, month + 1)
         };
         let fcr = (0.6 + 0.15 * progress + 0.03 * rng.normal()).clamp(0.2, 0.98);
         let resolution_hours = (10.0 - 5.0 * progress + 1.0 * rng.normal()).max(1.0);
@@ -423,19 +413,25 @@ fn customer_service(root: &Path) {
     customers.write(&data.join("customer_months.csv"));
 }
 
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = y - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+/// Days since 1970-01-01 of the first day of a month.
+fn month_start(year: i64, month: i64) -> i64 {
+    Date::from_ymd(year as i32, month as u32, 1)
+        .expect("a month")
+        .days_since_epoch()
+}
+
+/// Writes every example's data under `root` (the `examples` folder).
+pub fn write_all(root: &Path) {
+    insurance(root);
+    online_course(root);
+    grocery_delivery(root);
+    customer_service(root);
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    insurance(&root);
-    online_course(&root);
-    grocery_delivery(&root);
-    customer_service(&root);
+    let root = match std::env::args_os().nth(1) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+    };
+    write_all(&root);
 }

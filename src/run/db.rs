@@ -192,64 +192,62 @@ impl Database {
 
     /// Runs `sql`, reading its columns as `kinds` (the query casts them).
     pub fn query(&mut self, sql: &str, kinds: &[ColumnKind]) -> Result<Vec<Vec<Cell>>, String> {
+        let mut out = Vec::new();
         match self {
             Database::DuckDb(conn) => {
                 let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
                 let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-                let mut out = Vec::new();
                 while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-                    let mut cells = Vec::with_capacity(kinds.len());
-                    for (i, kind) in kinds.iter().enumerate() {
-                        cells.push(match kind {
-                            ColumnKind::Number => {
-                                Cell::Number(row.get(i).map_err(|e| e.to_string())?)
-                            }
-                            ColumnKind::Text => Cell::Text(row.get(i).map_err(|e| e.to_string())?),
-                        });
-                    }
-                    out.push(cells);
+                    out.push(read_row(
+                        kinds,
+                        |i| row.get(i),
+                        |i| row.get(i),
+                        |e| e.to_string(),
+                    )?);
                 }
-                Ok(out)
             }
             Database::Sqlite(conn) => {
                 let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
                 let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-                let mut out = Vec::new();
                 while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-                    let mut cells = Vec::with_capacity(kinds.len());
-                    for (i, kind) in kinds.iter().enumerate() {
-                        cells.push(match kind {
-                            ColumnKind::Number => {
-                                Cell::Number(row.get(i).map_err(|e| e.to_string())?)
-                            }
-                            ColumnKind::Text => Cell::Text(row.get(i).map_err(|e| e.to_string())?),
-                        });
-                    }
-                    out.push(cells);
+                    out.push(read_row(
+                        kinds,
+                        |i| row.get(i),
+                        |i| row.get(i),
+                        |e| e.to_string(),
+                    )?);
                 }
-                Ok(out)
             }
             Database::Postgres(client) => {
-                let rows = client.query(sql, &[]).map_err(|e| error_chain(&e))?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let mut cells = Vec::with_capacity(kinds.len());
-                    for (i, kind) in kinds.iter().enumerate() {
-                        cells.push(match kind {
-                            ColumnKind::Number => {
-                                Cell::Number(row.try_get(i).map_err(|e| error_chain(&e))?)
-                            }
-                            ColumnKind::Text => {
-                                Cell::Text(row.try_get(i).map_err(|e| error_chain(&e))?)
-                            }
-                        });
-                    }
-                    out.push(cells);
+                for row in client.query(sql, &[]).map_err(|e| error_chain(&e))? {
+                    out.push(read_row(
+                        kinds,
+                        |i| row.try_get(i),
+                        |i| row.try_get(i),
+                        |e| error_chain(&e),
+                    )?);
                 }
-                Ok(out)
             }
         }
+        Ok(out)
     }
+}
+
+/// One row's cells, each read by the driver as a double or as text.
+fn read_row<E>(
+    kinds: &[ColumnKind],
+    number: impl Fn(usize) -> Result<Option<f64>, E>,
+    text: impl Fn(usize) -> Result<Option<String>, E>,
+    message: impl Fn(E) -> String,
+) -> Result<Vec<Cell>, String> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| match kind {
+            ColumnKind::Number => number(i).map(Cell::Number).map_err(&message),
+            ColumnKind::Text => text(i).map(Cell::Text).map_err(&message),
+        })
+        .collect()
 }
 
 /// An error with its causes ("db error: ERROR: relation ... does not exist").

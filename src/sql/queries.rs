@@ -4,7 +4,7 @@
 use super::dialect::Dialect;
 use super::render::{number, EmulatedPercentile, ExprWriter};
 use super::Options;
-use crate::model::{Direction, Grain, Link, Measure, Metric, Model, ScalarType, Source};
+use crate::model::{Direction, Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
 use crate::source::Span;
 
 /// Why a query cannot be written.
@@ -12,6 +12,13 @@ use crate::source::Span;
 pub enum SqlError {
     /// A `file` source in a dialect that cannot read files.
     FileSource { source: String, span: Span },
+}
+
+/// Where a metric's filter goes in a query.
+#[derive(Clone, Copy)]
+enum FilterAs {
+    Where,
+    Folded,
 }
 
 /// Internal names start with `_`, which no spec name can: no clash.
@@ -180,6 +187,38 @@ impl<'m> QueryBuilder<'m> {
             .collect()
     }
 
+    /// A source measure and its filter as SQL over the rows CTE, with the
+    /// percentiles to emulate. The filter is either a WHERE clause of the
+    /// query or folded into every aggregate (when metrics share a scan).
+    fn source_measure(
+        &mut self,
+        rows: &str,
+        expr: &TExpr,
+        filter: Option<&TExpr>,
+        filter_as: FilterAs,
+    ) -> (Option<String>, String, Vec<EmulatedPercentile>) {
+        let no_metrics = |_: &str| String::new();
+        let mut counter = self.percentiles;
+        let mut w = ExprWriter {
+            d: self.d,
+            rows: rows.to_string(),
+            fold_filter: None,
+            where_filter: None,
+            metric_ref: &no_metrics,
+            percentiles: Vec::new(),
+            next_percentile: &mut counter,
+        };
+        let filter_sql = filter.map(|f| w.expr(f));
+        match filter_as {
+            FilterAs::Where => w.where_filter = filter_sql.clone(),
+            FilterAs::Folded => w.fold_filter = filter_sql.clone(),
+        }
+        let value = w.expr(expr);
+        let percentiles = std::mem::take(&mut w.percentiles);
+        self.percentiles = counter;
+        (filter_sql, value, percentiles)
+    }
+
     /// A CTE with the series of `metric` at `grain` (`_period`, the
     /// dimension if any, `_value`); returns its name.
     pub fn series(
@@ -211,23 +250,8 @@ impl<'m> QueryBuilder<'m> {
                     .source(source)
                     .expect("the model resolves sources");
                 let rows = self.rows(source, time, *time_type, grain)?;
-                let d = self.d;
-                let no_metrics = |_: &str| String::new();
-                let mut counter = self.percentiles;
-                let mut w = ExprWriter {
-                    d,
-                    rows: rows.clone(),
-                    fold_filter: None,
-                    where_filter: None,
-                    metric_ref: &no_metrics,
-                    percentiles: Vec::new(),
-                    next_percentile: &mut counter,
-                };
-                let filter_sql = filter.as_ref().map(|f| w.expr(f));
-                w.where_filter = filter_sql.clone();
-                let value = w.expr(expr);
-                let percentiles = std::mem::take(&mut w.percentiles);
-                self.percentiles = counter;
+                let (filter_sql, value, percentiles) =
+                    self.source_measure(&rows, expr, filter.as_ref(), FilterAs::Where);
                 let pct_names: Vec<String> = percentiles.iter().map(|p| p.cte.clone()).collect();
                 self.emulate_percentiles(&rows, by, percentiles);
                 let r = self.id(&rows);
@@ -326,7 +350,6 @@ impl<'m> QueryBuilder<'m> {
         metrics: &[&Metric],
     ) -> Result<String, SqlError> {
         let rows = self.rows(source, time, time_type, grain)?;
-        let d = self.d;
         let r = self.id(&rows);
         let mut columns = vec![format!("{r}.{} AS {}", self.id(PERIOD), self.id("period"))];
         let mut all_percentiles = Vec::new();
@@ -334,22 +357,9 @@ impl<'m> QueryBuilder<'m> {
             let Measure::Source { expr, filter, .. } = &metric.measure else {
                 continue;
             };
-            let no_metrics = |_: &str| String::new();
-            let mut counter = self.percentiles;
-            let mut w = ExprWriter {
-                d,
-                rows: rows.clone(),
-                fold_filter: None,
-                where_filter: None,
-                metric_ref: &no_metrics,
-                percentiles: Vec::new(),
-                next_percentile: &mut counter,
-            };
-            let filter_sql = filter.as_ref().map(|f| w.expr(f));
-            w.fold_filter = filter_sql.clone();
-            let value = w.expr(expr);
-            all_percentiles.extend(std::mem::take(&mut w.percentiles));
-            self.percentiles = counter;
+            let (filter_sql, value, percentiles) =
+                self.source_measure(&rows, expr, filter.as_ref(), FilterAs::Folded);
+            all_percentiles.extend(percentiles);
             // A period where no row passes the metric's filter has no value.
             let value = match filter_sql {
                 Some(f) => {
