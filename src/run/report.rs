@@ -125,15 +125,28 @@ struct Cell {
 
 fn cell(text: impl Into<String>) -> Cell {
     Cell {
-        text: text.into(),
+        text: printable(text.into()),
         color: None,
     }
 }
 
 fn colored(text: impl Into<String>, color: Color) -> Cell {
     Cell {
-        text: text.into(),
+        text: printable(text.into()),
         color: Some(color),
+    }
+}
+
+/// Spec strings reach a terminal: control characters (line breaks, escape
+/// sequences) become spaces, so no title can break the table or drive the
+/// terminal.
+fn printable(text: String) -> String {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    } else {
+        text
     }
 }
 
@@ -206,6 +219,7 @@ fn link_row(l: &LinkResult, style: Style) -> Vec<Cell> {
         cell(number(l.t)),
         verdict,
         cell(format!("{:?}", link.status).to_lowercase()),
+        cell(link.hypothesis.as_deref().unwrap_or(style.dash())),
     ]
 }
 
@@ -249,7 +263,7 @@ fn write_table(out: &mut dyn WriteColor, header: &[&str], rows: &[Vec<Cell>]) ->
 /// The report for people.
 pub fn table(report: &Report, out: &mut dyn WriteColor, style: Style) -> io::Result<()> {
     out.set_color(ColorSpec::new().set_bold(true))?;
-    write!(out, "{}", report.model.project.name)?;
+    write!(out, "{}", printable(report.model.project.name.clone()))?;
     out.reset()?;
     write!(
         out,
@@ -283,7 +297,16 @@ pub fn table(report: &Report, out: &mut dyn WriteColor, style: Style) -> io::Res
         let rows: Vec<Vec<Cell>> = report.links.iter().map(|l| link_row(l, style)).collect();
         write_table(
             out,
-            &["Links", "lag", "n", "r", "t", "verdict", "declared"],
+            &[
+                "Links",
+                "lag",
+                "n",
+                "r",
+                "t",
+                "verdict",
+                "declared",
+                "hypothesis",
+            ],
             &rows,
         )?;
         for l in &report.links {
@@ -416,6 +439,11 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::units::DurationUnit;
+
+    #[test]
+    fn spec_strings_cannot_drive_the_terminal() {
+        assert_eq!(cell("a\u{1b}[31mred\nline").text, "a [31mred line");
+    }
 
     #[test]
     fn values_read_naturally() {
