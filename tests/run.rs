@@ -656,3 +656,34 @@ fn file_sources_cannot_run_on_sqlite() {
     assert_eq!(status, 1);
     assert!(stderr.contains("E0701"), "{stderr}");
 }
+
+#[test]
+fn parquet_file_sources_run_on_the_embedded_duckdb() {
+    // The insurance example with its quotes in a Parquet file instead of a
+    // CSV file gives the same report.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let from = example("insurance");
+    let to = dir.path().join("insurance");
+    std::fs::create_dir_all(to.join("data")).expect("a folder");
+    for entry in std::fs::read_dir(&from).expect("the example") {
+        let path = entry.expect("an entry").path();
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path).expect("a file");
+            let text = text.replace("file: \"data/quotes.csv\"", "file: \"data/quotes.parquet\"");
+            std::fs::write(to.join(path.file_name().expect("a name")), text).expect("write");
+        }
+    }
+    std::fs::copy(from.join("data/policies.csv"), to.join("data/policies.csv")).expect("copy");
+    let conn = duckdb::Connection::open_in_memory().expect("DuckDB");
+    let quote = |p: &Path| p.to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!(
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;
+         COPY (SELECT * FROM read_csv('{}', header = true)) TO '{}' (FORMAT parquet)",
+        quote(&from.join("data/quotes.csv")),
+        quote(&to.join("data/quotes.parquet"))
+    ))
+    .expect("a Parquet file");
+    let csv = run_json(&from, &[]);
+    let parquet = run_json(&to, &[]);
+    assert_same_report(&csv, &parquet, "parquet");
+}
