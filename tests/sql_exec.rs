@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::engines::{self, close, select, Engine, Kind};
-use common::oracle::pearson;
+use common::oracle;
 use cpic::date::Date;
 use cpic::sql::{self, DialectName, Options};
 
@@ -692,16 +692,7 @@ fn everything_matches_on_spark() {
     }
 }
 
-struct LinkStats {
-    n: f64,
-    r: Option<f64>,
-    slope: Option<f64>,
-    t: Option<f64>,
-    r_diff: Option<f64>,
-    verdict: &'static str,
-}
-
-fn expected_link(rows: &[Row], link: &cpic::model::Link) -> LinkStats {
+fn expected_link(rows: &[Row], link: &cpic::model::Link) -> oracle::LinkStats {
     let g = match link.grain {
         cpic::model::Grain::Day => G::Day,
         cpic::model::Grain::Week => G::Week,
@@ -715,36 +706,7 @@ fn expected_link(rows: &[Row], link: &cpic::model::Link) -> LinkStats {
         .iter()
         .filter_map(|(p, x)| Some(((*x)?, (*ys.get(&add(g, *p, link.lag))?)?)))
         .collect();
-    let (r, slope) = pearson(&pairs);
-    let n = pairs.len() as f64;
-    let t = r
-        .filter(|r| n > 2.0 && r * r < 1.0)
-        .map(|r| r * ((n - 2.0) / (1.0 - r * r)).sqrt());
-    let diffs: Vec<(f64, f64)> = pairs
-        .windows(2)
-        .map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1))
-        .collect();
-    let (r_diff, _) = pearson(&diffs);
-    let sign = link.expected_sign as f64;
-    let strong = r.is_some_and(|r| r.abs() >= 1.0) || t.is_some_and(|t| t.abs() >= 2.0);
-    let enough = n >= link.min_periods as f64;
-    let verdict = match r {
-        Some(r)
-            if enough && r * sign > 0.0 && strong && !r_diff.is_some_and(|d| d * sign < 0.0) =>
-        {
-            "supports"
-        }
-        Some(r) if enough && r * sign < 0.0 && strong => "contradicts",
-        _ => "inconclusive",
-    };
-    LinkStats {
-        n,
-        r,
-        slope,
-        t,
-        r_diff,
-        verdict,
-    }
+    oracle::link_stats(&pairs, link)
 }
 
 fn opt_close(engine: &str, what: &str, got: Option<f64>, want: Option<f64>) {
@@ -776,8 +738,8 @@ fn check_links(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]
         let want = expected_link(rows, link);
         let what = format!("{} -> {}", link.from, link.to);
         let e = dialect.as_str();
-        assert_eq!(g[0].num(), Some(want.n), "{e}: n of {what}");
-        assert!(want.n >= 5.0, "{what} has pairs");
+        assert_eq!(g[0].num(), Some(want.n as f64), "{e}: n of {what}");
+        assert!(want.n >= 5, "{what} has pairs");
         opt_close(e, &format!("r of {what}"), g[1].num(), want.r);
         opt_close(e, &format!("slope of {what}"), g[2].num(), want.slope);
         opt_close(e, &format!("t of {what}"), g[3].num(), want.t);

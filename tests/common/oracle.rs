@@ -395,7 +395,13 @@ pub fn link(
         .iter()
         .filter_map(|(p, x)| Some(((*x)?, (*ys.get(&link.grain.add(*p, link.lag))?)?)))
         .collect();
-    let (r, slope) = pearson(&pairs);
+    link_stats(&pairs, link)
+}
+
+/// The statistics and verdict of a link from its aligned pairs of values
+/// (FROM at p, TO at p + lag), in period order.
+pub fn link_stats(pairs: &[(f64, f64)], link: &cpic::model::Link) -> LinkStats {
+    let (r, slope) = pearson(pairs);
     let n = pairs.len();
     let nf = n as f64;
     let t = r
