@@ -288,8 +288,19 @@ fn needed_series<'m>(model: &'m Model, wanted: &BTreeSet<&'m str>) -> BTreeSet<&
     needed
 }
 
-/// Wraps a query so that every column comes back as a double or as text,
-/// whatever types the engine chose.
+/// Runs a query with every column read back as a double or as text,
+/// whatever types the engine chose (the query is wrapped in casts).
+fn fetch(
+    db: &mut Database,
+    sql: &str,
+    dialect: DialectName,
+    columns: &[(&str, ColumnKind)],
+) -> Result<Vec<Vec<Cell>>, String> {
+    let kinds: Vec<ColumnKind> = columns.iter().map(|c| c.1).collect();
+    db.query(&read_as(sql, dialect, columns), &kinds)
+}
+
+/// The wrapping query of `fetch`.
 fn read_as(sql: &str, dialect: DialectName, columns: &[(&str, ColumnKind)]) -> String {
     let d = dialect.dialect();
     let list: Vec<String> = columns
@@ -312,6 +323,18 @@ fn read_as(sql: &str, dialect: DialectName, columns: &[(&str, ColumnKind)]) -> S
 
 fn period(cell: &Cell) -> Option<Date> {
     cell.text().and_then(|t| Date::parse(t.get(..10)?))
+}
+
+/// The periods with a value in column `column` (the period is column 0).
+fn points(rows: &[Vec<Cell>], column: usize) -> Vec<Point> {
+    rows.iter()
+        .filter_map(|r| {
+            Some(Point {
+                period: period(&r[0])?,
+                value: r[column].number()?,
+            })
+        })
+        .collect()
 }
 
 /// Runs the plan on `db`, calling `progress` after each query.
@@ -338,41 +361,15 @@ pub fn execute<'m>(
             StepKind::Scan(names) => {
                 let mut columns = vec![("period", ColumnKind::Text)];
                 columns.extend(names.iter().map(|n| (n.as_str(), ColumnKind::Number)));
-                let kinds: Vec<ColumnKind> = columns.iter().map(|c| c.1).collect();
-                let rows = db
-                    .query(&read_as(&step.sql, dialect, &columns), &kinds)
-                    .map_err(|e| fail(step, e))?;
+                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
                 for (i, name) in names.iter().enumerate() {
-                    let points = rows
-                        .iter()
-                        .filter_map(|r| {
-                            Some(Point {
-                                period: period(&r[0])?,
-                                value: r[i + 1].number()?,
-                            })
-                        })
-                        .collect();
-                    series.insert(name.clone(), points);
+                    series.insert(name.clone(), points(&rows, i + 1));
                 }
             }
             StepKind::Series(name) => {
                 let columns = [("period", ColumnKind::Text), ("value", ColumnKind::Number)];
-                let rows = db
-                    .query(
-                        &read_as(&step.sql, dialect, &columns),
-                        &[ColumnKind::Text, ColumnKind::Number],
-                    )
-                    .map_err(|e| fail(step, e))?;
-                let points = rows
-                    .iter()
-                    .filter_map(|r| {
-                        Some(Point {
-                            period: period(&r[0])?,
-                            value: r[1].number()?,
-                        })
-                    })
-                    .collect();
-                series.insert(name.clone(), points);
+                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
+                series.insert(name.clone(), points(&rows, 1));
             }
             StepKind::Link(i) => {
                 let link = &model.links[*i];
@@ -384,10 +381,7 @@ pub fn execute<'m>(
                     ("r_diff", ColumnKind::Number),
                     ("verdict", ColumnKind::Text),
                 ];
-                let kinds: Vec<ColumnKind> = columns.iter().map(|c| c.1).collect();
-                let rows = db
-                    .query(&read_as(&step.sql, dialect, &columns), &kinds)
-                    .map_err(|e| fail(step, e))?;
+                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
                 let row = rows
                     .first()
                     .ok_or_else(|| fail(step, "the query returned no row".to_string()))?;
@@ -410,10 +404,7 @@ pub fn execute<'m>(
                     ("status", ColumnKind::Text),
                     ("good", ColumnKind::Text),
                 ];
-                let kinds: Vec<ColumnKind> = columns.iter().map(|c| c.1).collect();
-                let rows = db
-                    .query(&read_as(&step.sql, dialect, &columns), &kinds)
-                    .map_err(|e| fail(step, e))?;
+                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
                 for r in rows {
                     let (Some(metric), Some(low), Some(high), Some(status)) =
                         (r[0].text(), r[1].number(), r[2].number(), r[3].text())
