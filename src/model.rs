@@ -61,8 +61,12 @@ pub struct Location {
     pub file: String,
     pub line: usize,
     pub column: usize,
+    /// The item's name.
     #[serde(skip)]
     pub span: Span,
+    /// The whole item, from its keyword to its closing brace.
+    #[serde(skip)]
+    pub item: Span,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -229,6 +233,36 @@ pub enum Review {
     Yearly,
 }
 
+impl Review {
+    pub fn name(self) -> &'static str {
+        match self {
+            Review::Weekly => "weekly",
+            Review::Monthly => "monthly",
+            Review::Quarterly => "quarterly",
+            Review::Yearly => "yearly",
+        }
+    }
+
+    /// When the next review is due after one held on `reviewed`: a week,
+    /// or one, three or twelve months later (on the month's last day when
+    /// the day does not exist, as 31 January + 1 month = 28 February).
+    pub fn next_due(self, reviewed: Date) -> Date {
+        let months = match self {
+            Review::Weekly => return Date::from_days_since_epoch(reviewed.days_since_epoch() + 7),
+            Review::Monthly => 1,
+            Review::Quarterly => 3,
+            Review::Yearly => 12,
+        };
+        let total = i64::from(reviewed.year) * 12 + i64::from(reviewed.month) - 1 + months;
+        let (year, month) = (total.div_euclid(12) as i32, total.rem_euclid(12) as u32 + 1);
+        let day = (1..=reviewed.day)
+            .rev()
+            .find(|&d| Date::from_ymd(year, month, d).is_some())
+            .unwrap_or(1);
+        Date { year, month, day }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
@@ -263,6 +297,8 @@ pub struct Metric {
     pub grain: Grain,
     pub dimensions: Vec<String>,
     pub review: Option<Review>,
+    /// When the metric was last reviewed (`reviewed:`, an extension).
+    pub reviewed: Option<Date>,
     /// Sorted by `from`; they never overlap.
     pub targets: Vec<Target>,
     pub location: Location,

@@ -44,6 +44,7 @@ const METRIC: &[Rule] = &[
     once("time"),
     once("dimensions"),
     once("review"),
+    once("reviewed"),
     many("target"),
 ];
 const LINK: &[Rule] = &[

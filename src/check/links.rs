@@ -198,7 +198,7 @@ fn link(
         experiment: f.string("experiment").map(|s| s.value.clone()),
         min_periods: min_periods?,
         expected_sign,
-        location: checker.location(item.name.span),
+        location: checker.location(item),
     })
 }
 

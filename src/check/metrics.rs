@@ -178,6 +178,10 @@ fn metric<'a>(
     let direction = f.keyword("direction", DIRECTIONS, diags);
     let tier = f.keyword("tier", TIERS, diags);
     let review = f.keyword("review", REVIEWS, diags);
+    let reviewed = match f.get("reviewed").map(|x| &x.value) {
+        Some(Value::Date(d)) => Some(d.value),
+        _ => None,
+    };
     let mut evidence = Vec::new();
     let mut evidence_ok = true;
     for field in f.all("evidence") {
@@ -258,8 +262,9 @@ fn metric<'a>(
                 })
                 .unwrap_or_default(),
             review,
+            reviewed,
             targets: targets?,
-            location: checker.location(item.name.span),
+            location: checker.location(item),
         })
     })();
     let info = MetricInfo {

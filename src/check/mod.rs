@@ -110,7 +110,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub fn location(&self, span: Span) -> Location {
+    /// Where `item` is defined: its name, and its whole text.
+    pub fn location(&self, item: &Item) -> Location {
+        let span = item.name.span;
         let file = self.db.get(span.file);
         let (line, column) = file.line_col(span.start as usize);
         Location {
@@ -118,6 +120,7 @@ impl<'a> Checker<'a> {
             line,
             column,
             span,
+            item: item.span,
         }
     }
 
@@ -190,7 +193,7 @@ impl<'a> Checker<'a> {
                     name: item.name.name.clone(),
                     display_name: display_name.value.clone(),
                     contact,
-                    location: self.location(item.name.span),
+                    location: self.location(item),
                 });
             }
         }
@@ -287,7 +290,7 @@ impl<'a> Checker<'a> {
                         origin,
                         time: time.map(|t| t.name),
                         columns,
-                        location: self.location(item.name.span),
+                        location: self.location(item),
                     },
                     columns: by_name,
                 });

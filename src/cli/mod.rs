@@ -14,6 +14,7 @@ use crate::source::SourceDb;
 use crate::sql::{self as sqlgen, DialectName, SqlRequestError};
 use crate::{compile, Options};
 
+mod docs;
 mod run;
 
 pub const EXIT_OK: u8 = 0;
@@ -99,6 +100,8 @@ enum Command {
     Sql(SqlArgs),
     /// Compute every metric, target and link on a database and report them.
     Run(run::RunArgs),
+    /// Build the documentation site: every metric, team, link and source.
+    Docs(docs::DocsArgs),
     /// Explain a diagnostic code, e.g. `cpic explain E0301`.
     Explain {
         /// The code; omit it with `--list` to list every code.
@@ -143,6 +146,7 @@ pub fn main() -> u8 {
         Command::Check(args) => check(&args),
         Command::Sql(args) => sql(&args),
         Command::Run(args) => run::run(&args),
+        Command::Docs(args) => docs::docs(&args),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { stage, path, today } => debug(stage, &path, today),
     };
@@ -321,7 +325,10 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
     };
     match &args.out {
         Some(dir) => {
-            write_tree(&dir.join(dialect.as_str()), &files)?;
+            crate::output::write_tree(
+                &dir.join(dialect.as_str()),
+                files.iter().map(|f| (f.path.as_str(), f.sql.as_bytes())),
+            )?;
             eprintln!(
                 "wrote {} queries to {}",
                 files.len(),
@@ -340,33 +347,6 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
         }
     }
     Ok(EXIT_OK)
-}
-
-/// Writes files under `dir` through a temporary sibling folder that is
-/// renamed into place, so an error never leaves a half-written tree.
-fn write_tree(dir: &std::path::Path, files: &[sqlgen::SqlFile]) -> io::Result<()> {
-    let parent = dir.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let name = dir
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = (|| {
-        for file in files {
-            let path = staging.join(&file.path);
-            std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
-            std::fs::write(&path, &file.sql)?;
-        }
-        if dir.exists() {
-            std::fs::remove_dir_all(dir)?;
-        }
-        std::fs::rename(&staging, dir)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
 }
 
 fn explain(code: Option<&str>, list: bool) -> io::Result<u8> {

@@ -1,7 +1,7 @@
 //! `cpic run`: check, plan the queries, execute them, print the report.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
@@ -11,6 +11,7 @@ use super::{load, options, parse_date, report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE}
 use crate::compile;
 use crate::date::Date;
 use crate::diag::render;
+use crate::model::Model;
 use crate::run::db::{Database, DatabaseUrl};
 use crate::run::report::{self as output, Style};
 use crate::run::{execute, plan, RunError, RunOptions};
@@ -76,16 +77,11 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
         return Ok(EXIT_ERRORS);
     };
     let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
-    let url = match (&args.db, &model.project.database) {
-        (Some(url), _) => DatabaseUrl::parse(url, &std::env::current_dir()?),
-        (None, Some(url)) => DatabaseUrl::parse(url, &root),
-        (None, None) => Ok(DatabaseUrl::DuckDb(None)),
-    };
-    let url = match url {
+    let url = match database_url(args.db.as_deref(), &model, &root) {
         Ok(url) => url,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Ok(EXIT_USAGE);
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return Ok(e.status);
         }
     };
     let dialect = url.dialect();
@@ -93,6 +89,7 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
         metrics: args.metric.clone(),
         since: args.since,
         today,
+        pairs: false,
     };
     let steps = match plan(&model, dialect, &run_options) {
         Ok(steps) => steps,
@@ -106,33 +103,13 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
         }
     };
     let database = url.display();
-    let mut db = match Database::open(&url, &root) {
+    let mut db = match open_database(&url, &model, &root) {
         Ok(db) => db,
-        Err(message) => {
-            eprintln!("error: cannot open database {database}: {message}");
-            return Ok(EXIT_ERRORS);
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return Ok(e.status);
         }
     };
-    if let Some(init) = &model.project.database_init {
-        let path = root.join(init);
-        let sql = match std::fs::read_to_string(&path) {
-            Ok(sql) => sql,
-            Err(e) => {
-                eprintln!(
-                    "error: cannot read `[database] init` file {}: {e}",
-                    path.display()
-                );
-                return Ok(EXIT_USAGE);
-            }
-        };
-        if let Err(message) = db.execute_batch(&sql) {
-            eprintln!(
-                "error: the `[database] init` file {} failed on {database}: {message}",
-                path.display()
-            );
-            return Ok(EXIT_ERRORS);
-        }
-    }
     let opened = started.elapsed();
     let bar = Progress::new(steps.len() as u64);
     let result = execute(
@@ -188,6 +165,63 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
         );
     }
     Ok(EXIT_OK)
+}
+
+/// Why the project's database cannot be used, and the exit status that
+/// calls for.
+pub(super) struct DatabaseError {
+    pub status: u8,
+    pub message: String,
+}
+
+/// The database of a run: `--db` (relative to the working directory), else
+/// `[database] url` (relative to the project root), else an in-memory DuckDB.
+pub(super) fn database_url(
+    db: Option<&str>,
+    model: &Model,
+    root: &Path,
+) -> Result<DatabaseUrl, DatabaseError> {
+    let usage = |message| DatabaseError {
+        status: EXIT_USAGE,
+        message,
+    };
+    match (db, &model.project.database) {
+        (Some(url), _) => {
+            let cwd = std::env::current_dir().map_err(|e| usage(e.to_string()))?;
+            DatabaseUrl::parse(url, &cwd)
+        }
+        (None, Some(url)) => DatabaseUrl::parse(url, root),
+        (None, None) => Ok(DatabaseUrl::DuckDb(None)),
+    }
+    .map_err(usage)
+}
+
+/// Opens the database and runs the project's `[database] init` file on it.
+pub(super) fn open_database(
+    url: &DatabaseUrl,
+    model: &Model,
+    root: &Path,
+) -> Result<Database, DatabaseError> {
+    let database = url.display();
+    let mut db = Database::open(url, root).map_err(|message| DatabaseError {
+        status: EXIT_ERRORS,
+        message: format!("cannot open database {database}: {message}"),
+    })?;
+    if let Some(init) = &model.project.database_init {
+        let path = root.join(init);
+        let sql = std::fs::read_to_string(&path).map_err(|e| DatabaseError {
+            status: EXIT_USAGE,
+            message: format!("cannot read `[database] init` file {}: {e}", path.display()),
+        })?;
+        db.execute_batch(&sql).map_err(|message| DatabaseError {
+            status: EXIT_ERRORS,
+            message: format!(
+                "the `[database] init` file {} failed on {database}: {message}",
+                path.display()
+            ),
+        })?;
+    }
+    Ok(db)
 }
 
 /// A progress bar on a terminal, shown only once a run has taken more than

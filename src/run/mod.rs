@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub since: Option<Date>,
     /// Periods that end after this date are not complete.
     pub today: Date,
+    /// Also fetch the pairs behind every link's evidence (for charts).
+    pub pairs: bool,
 }
 
 /// One period of a series.
@@ -78,10 +80,22 @@ impl MetricResult<'_> {
     }
 }
 
+/// One pair behind a link's evidence: the left metric in `period` and the
+/// right metric `lag` periods later.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Pair {
+    pub period: Date,
+    pub x: f64,
+    pub y: f64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkResult<'m> {
     #[serde(skip)]
     pub link: &'m Link,
+    /// Only with `RunOptions::pairs`.
+    #[serde(skip)]
+    pub pairs: Vec<Pair>,
     pub n: f64,
     pub r: Option<f64>,
     pub slope: Option<f64>,
@@ -166,6 +180,8 @@ enum StepKind {
     /// A derived metric's series: `period`, `value`.
     Series(String),
     Link(usize),
+    /// The pairs of a link: `period`, `x`, `y`.
+    LinkPairs(usize),
     Targets,
 }
 
@@ -234,6 +250,13 @@ pub fn plan(
                 StepKind::Link(i),
                 sql::link_evidence(model, dialect, &sql_options, &l.from, &l.to),
             );
+            if options.pairs {
+                push(
+                    format!("pairs of link `{} -> {}`", l.from, l.to),
+                    StepKind::LinkPairs(i),
+                    sql::link_pairs(model, dialect, &sql_options, &l.from, &l.to),
+                );
+            }
         }
     }
     if model
@@ -387,6 +410,7 @@ pub fn execute<'m>(
                     .ok_or_else(|| fail(step, "the query returned no row".to_string()))?;
                 links.push(LinkResult {
                     link,
+                    pairs: Vec::new(),
                     n: row[0].number().unwrap_or(0.0),
                     r: row[1].number(),
                     slope: row[2].number(),
@@ -395,6 +419,31 @@ pub fn execute<'m>(
                     expected_sign: link.expected_sign,
                     verdict: row[5].text().unwrap_or("inconclusive").to_string(),
                 });
+            }
+            StepKind::LinkPairs(i) => {
+                let columns = [
+                    ("period", ColumnKind::Text),
+                    ("x", ColumnKind::Number),
+                    ("y", ColumnKind::Number),
+                ];
+                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
+                let pairs = rows
+                    .iter()
+                    .filter_map(|r| {
+                        Some(Pair {
+                            period: period(&r[0])?,
+                            x: r[1].number()?,
+                            y: r[2].number()?,
+                        })
+                    })
+                    .collect();
+                // The evidence step of the same link comes just before.
+                if let Some(result) = links
+                    .iter_mut()
+                    .rfind(|l| std::ptr::eq(l.link, &model.links[*i]))
+                {
+                    result.pairs = pairs;
+                }
             }
             StepKind::Targets => {
                 let columns = [

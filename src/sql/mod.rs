@@ -162,6 +162,38 @@ pub fn link_evidence(
     Ok(format!("{}{sql}", header(&what, &link.location)))
 }
 
+/// The pairs behind the evidence of the link `from -> to`: `period`, `x`,
+/// `y` (the right metric `lag` periods later), oldest first. Charts use it.
+pub fn link_pairs(
+    model: &Model,
+    dialect: DialectName,
+    options: &Options,
+    from: &str,
+    to: &str,
+) -> Result<String, SqlRequestError> {
+    let link = model
+        .links
+        .iter()
+        .find(|l| l.from == from && l.to == to)
+        .ok_or_else(|| SqlRequestError::NoSuchLink {
+            from: from.to_string(),
+            to: to.to_string(),
+        })?;
+    let sql = QueryBuilder::new(model, dialect.dialect(), options)
+        .link_pairs_query(link)
+        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
+    let what = format!(
+        "Pairs of link {} -> {}: {} and {} {} {}(s) later",
+        link.from,
+        link.to,
+        link.from,
+        link.to,
+        link.lag,
+        link.grain.name()
+    );
+    Ok(format!("{}{sql}", header(&what, &link.location)))
+}
+
 /// The target status query. `as_of` replaces the engine's current date.
 pub fn target_status(
     model: &Model,

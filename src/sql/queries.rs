@@ -383,22 +383,9 @@ impl<'m> QueryBuilder<'m> {
     /// The evidence query of a link: one row with n, r, slope, t, r_diff,
     /// expected_sign and verdict.
     pub fn link_query(mut self, link: &Link) -> Result<String, SqlError> {
-        let from = self.model.metric(&link.from).expect("resolved");
-        let to = self.model.metric(&link.to).expect("resolved");
-        let x = self.series(from, link.grain, None)?;
-        let y = self.series(to, link.grain, None)?;
+        self.link_pairs(link)?;
         let id = |s: &str| self.d.ident(s);
-        let (p, v) = (id(PERIOD), id(VALUE));
-        let (xs, ys) = (id(&x), id(&y));
-        let pairs = format!(
-            "SELECT\n  {xs}.{p} AS {p},\n  {} AS {x_},\n  {} AS {y_}\nFROM {xs}\nJOIN {ys} ON {ys}.{p} = {}\nWHERE {xs}.{v} IS NOT NULL AND {ys}.{v} IS NOT NULL",
-            self.d.to_float(&format!("{xs}.{v}")),
-            self.d.to_float(&format!("{ys}.{v}")),
-            self.d.add_periods(&format!("{xs}.{p}"), link.grain, link.lag),
-            x_ = id("_x"),
-            y_ = id("_y"),
-        );
-        self.add("_pairs".into(), pairs);
+        let p = id(PERIOD);
         let (xc, yc) = (id("_x"), id("_y"));
         let diffs = format!(
             "SELECT {xc}, {yc}\nFROM (\n  SELECT\n    {xc} - LAG({xc}) OVER (ORDER BY {p}) AS {xc},\n    {yc} - LAG({yc}) OVER (ORDER BY {p}) AS {yc}\n  FROM {}\n) AS {}\nWHERE {xc} IS NOT NULL AND {yc} IS NOT NULL",
@@ -494,6 +481,47 @@ impl<'m> QueryBuilder<'m> {
             slope = id("slope"),
         );
         Ok(self.finish(&select))
+    }
+
+    /// The pairs behind a link's evidence: `period` (of the left metric),
+    /// `x` (its value) and `y` (the right metric's value `lag` periods
+    /// later), oldest first.
+    pub fn link_pairs_query(mut self, link: &Link) -> Result<String, SqlError> {
+        self.link_pairs(link)?;
+        let id = |s: &str| self.d.ident(s);
+        let select = format!(
+            "SELECT\n  {} AS {},\n  {} AS {},\n  {} AS {}\nFROM {}\nORDER BY 1",
+            id(PERIOD),
+            id("period"),
+            id("_x"),
+            id("x"),
+            id("_y"),
+            id("y"),
+            id("_pairs"),
+        );
+        Ok(self.finish(&select))
+    }
+
+    /// Adds `_pairs`: the left metric's value and the right metric's value
+    /// `lag` periods later, for every period where both exist.
+    fn link_pairs(&mut self, link: &Link) -> Result<(), SqlError> {
+        let from = self.model.metric(&link.from).expect("resolved");
+        let to = self.model.metric(&link.to).expect("resolved");
+        let x = self.series(from, link.grain, None)?;
+        let y = self.series(to, link.grain, None)?;
+        let id = |s: &str| self.d.ident(s);
+        let (p, v) = (id(PERIOD), id(VALUE));
+        let (xs, ys) = (id(&x), id(&y));
+        let pairs = format!(
+            "SELECT\n  {xs}.{p} AS {p},\n  {} AS {x_},\n  {} AS {y_}\nFROM {xs}\nJOIN {ys} ON {ys}.{p} = {}\nWHERE {xs}.{v} IS NOT NULL AND {ys}.{v} IS NOT NULL",
+            self.d.to_float(&format!("{xs}.{v}")),
+            self.d.to_float(&format!("{ys}.{v}")),
+            self.d.add_periods(&format!("{xs}.{p}"), link.grain, link.lag),
+            x_ = id("_x"),
+            y_ = id("_y"),
+        );
+        self.add("_pairs".into(), pairs);
+        Ok(())
     }
 
     /// For each metric with a target active on its latest complete period

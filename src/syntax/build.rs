@@ -37,6 +37,7 @@ pub const ITEM_KEYS: &[&str] = &[
     "grain",
     "dimensions",
     "review",
+    "reviewed",
     "target",
     "hypothesis",
     "expect",

@@ -1,0 +1,117 @@
+//! `cpic docs`: check, compute the data when the database is reachable,
+//! build the site in memory, then move it into place whole.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::run::{database_url, open_database};
+use super::{load, options, parse_date, report, EXIT_ERRORS, EXIT_OK};
+use crate::compile;
+use crate::date::Date;
+use crate::diag::render;
+use crate::model::Model;
+use crate::run::{execute, plan, Report, RunOptions};
+
+#[derive(clap::Args)]
+pub struct DocsArgs {
+    /// A project directory or one `.cpi` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Where to write the site (default: `<project>/<[build] out>/docs`,
+    /// i.e. `target/docs`). Replaced whole on every build.
+    #[arg(short = 'o', long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The database to compute values on (default: `[database] url` of
+    /// `cpi.toml`, else an in-memory DuckDB). Given explicitly, it must work.
+    #[arg(long, value_name = "URL", conflicts_with = "no_data")]
+    db: Option<String>,
+    /// Build without values, charts and verdicts: no database is opened.
+    #[arg(long)]
+    no_data: bool,
+    /// The date that decides complete periods, active targets and overdue
+    /// reviews (default: today, UTC).
+    #[arg(long, value_parser = parse_date)]
+    today: Option<Date>,
+}
+
+pub fn docs(args: &DocsArgs) -> io::Result<u8> {
+    let sources = match load(&args.path) {
+        Ok(db) => db,
+        Err(code) => return Ok(code),
+    };
+    let today = args.today.unwrap_or_else(Date::today_utc);
+    let compilation = compile(&sources, &options(Some(today)));
+    report(&sources, &compilation.diagnostics)?;
+    let Some(model) = compilation.model else {
+        eprintln!(
+            "{}",
+            render::summary(&compilation.diagnostics, sources.spec_count())
+        );
+        return Ok(EXIT_ERRORS);
+    };
+    let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join(&model.project.out).join("docs"));
+    let data = if args.no_data {
+        None
+    } else {
+        match compute(&model, &root, args.db.as_deref(), today) {
+            Ok(report) => Some(report),
+            Err(message) if args.db.is_some() => {
+                eprintln!("error: {message}");
+                return Ok(EXIT_ERRORS);
+            }
+            Err(message) => {
+                eprintln!("warning: building the site without data: {message}");
+                None
+            }
+        }
+    };
+    let site = crate::docs::build(&model, &sources, data.as_ref(), today);
+    let pages = site.files.keys().filter(|p| p.ends_with(".html")).count();
+    crate::output::write_tree(
+        &out,
+        site.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
+    )?;
+    eprintln!(
+        "wrote {pages} pages to {}{}",
+        out.display(),
+        if data.is_some() {
+            ""
+        } else {
+            " (without data)"
+        }
+    );
+    Ok(EXIT_OK)
+}
+
+/// Every series, target and link (with its pairs) on the project's database.
+fn compute<'m>(
+    model: &'m Model,
+    root: &Path,
+    db: Option<&str>,
+    today: Date,
+) -> Result<Report<'m>, String> {
+    let url = database_url(db, model, root).map_err(|e| e.message)?;
+    let options = RunOptions {
+        metrics: Vec::new(),
+        since: None,
+        today,
+        pairs: true,
+    };
+    let dialect = url.dialect();
+    let steps = plan(model, dialect, &options).map_err(|e| e.to_string())?;
+    let mut database = open_database(&url, model, root).map_err(|e| e.message)?;
+    execute(
+        model,
+        &mut database,
+        &url.display(),
+        dialect,
+        &options,
+        &steps,
+        &mut |_| {},
+    )
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,151 @@
+//! Descriptions as Markdown, safely: raw HTML is shown as text, links and
+//! images only keep addresses whose scheme is harmless, and headings start
+//! below the page's own title.
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// Renders `text` to HTML that cannot carry script.
+pub fn render(text: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut dropped_links = Vec::new();
+    let mut replacing_image = false;
+    let events = Parser::new_ext(text, options).filter_map(|event| match event {
+        // Raw HTML becomes visible text, escaped by the HTML writer.
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let safe = safe_url(&dest_url);
+            dropped_links.push(!safe);
+            safe.then_some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::End(TagEnd::Link) => {
+            let dropped = dropped_links.pop().unwrap_or(false);
+            (!dropped).then_some(Event::End(TagEnd::Link))
+        }
+        Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) if !safe_url(&dest_url) || !local_url(&dest_url) => {
+            // Only pictures shipped with the site: the site works offline
+            // and never calls out. Others become their alt text in brackets.
+            replacing_image = true;
+            let _ = (dest_url, title);
+            Some(Event::Text(CowStr::from("[image: ")))
+        }
+        Event::End(TagEnd::Image) if replacing_image => {
+            replacing_image = false;
+            Some(Event::Text(CowStr::from("]")))
+        }
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Some(Event::Start(Tag::Heading {
+            level: demote(level),
+            id,
+            classes,
+            attrs,
+        })),
+        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(demote(level)))),
+        other => Some(other),
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+fn demote(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H3,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// `http`, `https`, `mailto` or a relative address. Browsers ignore
+/// whitespace and control characters inside a scheme, so they are removed
+/// before looking (`java\tscript:` is `javascript:`).
+fn safe_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match cleaned.find([':', '/', '?', '#']) {
+        Some(i) if cleaned.as_bytes()[i] == b':' => {
+            matches!(&cleaned[..i], "http" | "https" | "mailto")
+        }
+        _ => true,
+    }
+}
+
+/// An address inside the site (no scheme, no host).
+fn local_url(url: &str) -> bool {
+    !url.contains(':') && !url.starts_with("//")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn markdown_is_rendered() {
+        let html = render("# Why\n\nMedian **time** to a [quote](https://example.com/q).");
+        assert!(html.contains("<h3>Why</h3>"), "{html}");
+        assert!(html.contains("<strong>time</strong>"));
+        assert!(html.contains("<a href=\"https://example.com/q\">quote</a>"));
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        let html = render("<script>alert(1)</script>\n\nand <img src=x onerror=alert(2)> inline");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn dangerous_links_lose_their_address_but_keep_their_text() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+        ] {
+            let html = render(&format!("[click me](<{url}>)"));
+            assert!(!html.contains("href"), "{url}: {html}");
+            assert!(html.contains("click me"), "{url}: {html}");
+        }
+        let html = render("[docs](../metrics/x.html) [mail](mailto:a@b.example)");
+        assert!(html.contains("href=\"../metrics/x.html\""), "{html}");
+        assert!(html.contains("href=\"mailto:a@b.example\""), "{html}");
+    }
+
+    #[test]
+    fn remote_images_are_not_loaded() {
+        let html = render("![chart](https://tracker.example/pixel.png \"Chart\")");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("[image: chart]"), "{html}");
+        let html = render("![alt](javascript:alert(1))");
+        assert!(
+            !html.contains("<img") && !html.contains("javascript"),
+            "{html}"
+        );
+    }
+}

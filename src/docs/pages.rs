@@ -1,0 +1,955 @@
+//! One typed context per page, filled from the model (and the run's report)
+//! and rendered by askama, which escapes every value unless the template
+//! says `|safe`; only HTML that cpic drew itself (charts, the map, rendered
+//! Markdown) is marked so.
+
+use askama::Template;
+
+use super::chart::{self, period_label, ScatterChart, SeriesChart};
+use super::map::{self, status_name};
+use super::{markdown, Ctx};
+use crate::model::{
+    ColumnType, Direction, EvidenceKind, Expect, Link, LinkStatus, Measure, Metric, MetricKind,
+    Origin, ScalarType, Source, Team, Tier,
+};
+use crate::run::report::format_value;
+use crate::run::{LinkResult, MetricResult};
+use crate::sql::{self, DialectName, SqlRequestError};
+
+/// What every page shares: where the root is, the title, the footer.
+pub struct Layout {
+    /// `""` for pages at the root, `"../"` one folder down.
+    pub root: &'static str,
+    pub title: String,
+    pub project: String,
+    /// Which entry of the navigation is current.
+    pub section: &'static str,
+    pub footer: String,
+}
+
+/// A short coloured label: `class` is one of good, bad, warn, info, neutral.
+#[derive(Clone)]
+pub struct Badge {
+    pub label: String,
+    pub class: &'static str,
+}
+
+impl Badge {
+    fn new(label: impl Into<String>, class: &'static str) -> Badge {
+        Badge {
+            label: label.into(),
+            class,
+        }
+    }
+}
+
+/// A reference to another page.
+#[derive(Clone)]
+pub struct Ref {
+    pub href: String,
+    pub label: String,
+}
+
+/// A metric in a table.
+pub struct MetricRow {
+    pub href: String,
+    pub name: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub owner: Ref,
+    pub unit: String,
+    pub value: String,
+    pub period: String,
+    pub change: String,
+    pub target: String,
+    pub status: Badge,
+}
+
+/// A link in a table.
+pub struct LinkRow {
+    pub href: String,
+    pub from: Ref,
+    pub to: Ref,
+    pub hypothesis: String,
+    pub lag: String,
+    pub status: Badge,
+    pub verdict: Option<Badge>,
+}
+
+/// One dialect's SQL, or why there is none.
+pub struct SqlTab {
+    pub id: String,
+    pub label: &'static str,
+    pub sql: Option<String>,
+    pub problem: Option<String>,
+}
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
+    pub badge: Option<Badge>,
+}
+
+fn fact(label: &'static str, value: impl Into<String>) -> Fact {
+    Fact {
+        label,
+        value: value.into(),
+        href: None,
+        badge: None,
+    }
+}
+
+pub fn metric_href(root: &str, name: &str) -> String {
+    format!("{root}metrics/{name}.html")
+}
+
+pub fn team_href(root: &str, name: &str) -> String {
+    format!("{root}teams/{name}.html")
+}
+
+pub fn source_href(root: &str, name: &str) -> String {
+    format!("{root}sources/{name}.html")
+}
+
+pub fn link_href(root: &str, link: &Link) -> String {
+    format!("{root}links/{}__{}.html", link.from, link.to)
+}
+
+pub fn kind_label(kind: MetricKind) -> &'static str {
+    match kind {
+        MetricKind::Cpi => "CPI",
+        MetricKind::Kpi => "KPI",
+    }
+}
+
+fn tier_label(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Core => "core",
+        Tier::Driver => "driver",
+        Tier::Leading => "leading",
+    }
+}
+
+fn evidence_label(kind: EvidenceKind) -> &'static str {
+    match kind {
+        EvidenceKind::ContextualInquiry => "Contextual inquiry",
+        EvidenceKind::Experiment => "Experiment",
+        EvidenceKind::Analytics => "Analytics",
+        EvidenceKind::Survey => "Survey",
+        EvidenceKind::FocusGroup => "Focus group",
+        EvidenceKind::ExpertJudgment => "Expert judgment",
+        EvidenceKind::Benchmark => "Benchmark",
+    }
+}
+
+fn dialect_label(d: DialectName) -> &'static str {
+    match d {
+        DialectName::Duckdb => "DuckDB",
+        DialectName::Postgres => "PostgreSQL",
+        DialectName::Sqlite => "SQLite",
+        DialectName::Bigquery => "BigQuery",
+        DialectName::Snowflake => "Snowflake",
+        DialectName::Spark => "Spark",
+        DialectName::Trino => "Trino",
+    }
+}
+
+fn link_status_badge(status: LinkStatus) -> Badge {
+    let class = match status {
+        LinkStatus::Hypothesized => "neutral",
+        LinkStatus::Testing => "info",
+        LinkStatus::Confirmed => "good",
+        LinkStatus::Refuted => "bad",
+    };
+    Badge::new(status_name(status), class)
+}
+
+fn verdict_badge(result: &LinkResult) -> Badge {
+    let class = match result.verdict.as_str() {
+        "supports" => "good",
+        "contradicts" => "bad",
+        _ => "neutral",
+    };
+    Badge::new(format!("data {}", result.verdict), class)
+}
+
+fn range_text(metric: &Metric, low: f64, high: f64) -> String {
+    format!(
+        "{} .. {}",
+        format_value(low, &metric.unit),
+        format_value(high, &metric.unit)
+    )
+}
+
+/// The status of a metric's latest value against its target.
+fn value_status(result: Option<&MetricResult>, has_data: bool) -> Badge {
+    let Some(r) = result else {
+        return if has_data {
+            Badge::new("not computed", "neutral")
+        } else {
+            Badge::new("no data loaded", "neutral")
+        };
+    };
+    match (&r.latest, &r.target) {
+        (None, _) => Badge::new("no complete period", "neutral"),
+        (Some(_), None) => Badge::new("no active target", "neutral"),
+        (Some(_), Some(t)) => {
+            let label = match (t.status.as_str(), t.good) {
+                ("within", _) => "on target".to_string(),
+                (side, true) => format!("{side} target, better"),
+                (side, false) => format!("{side} target"),
+            };
+            Badge::new(label, if t.good { "good" } else { "bad" })
+        }
+    }
+}
+
+fn change_text(r: &MetricResult) -> String {
+    let Some(change) = r.change() else {
+        return String::new();
+    };
+    let arrow = if change > 0.0 {
+        "▲"
+    } else if change < 0.0 {
+        "▼"
+    } else {
+        "="
+    };
+    let judgement = match r.change_is_better() {
+        Some(true) => ", better",
+        Some(false) => ", worse",
+        None => "",
+    };
+    format!(
+        "{arrow} {}{judgement}",
+        format_value(change.abs(), &r.metric.unit)
+    )
+}
+
+impl Ctx<'_> {
+    pub fn layout(&self, root: &'static str, title: &str, section: &'static str) -> Layout {
+        Layout {
+            root,
+            title: title.to_string(),
+            project: self.model.project.name.clone(),
+            section,
+            footer: self.footer.clone(),
+        }
+    }
+
+    fn team_ref(&self, root: &str, name: &str) -> Ref {
+        Ref {
+            href: team_href(root, name),
+            label: self
+                .model
+                .team(name)
+                .map_or_else(|| name.to_string(), |t| t.display_name.clone()),
+        }
+    }
+
+    fn metric_ref(&self, root: &str, name: &str) -> Ref {
+        Ref {
+            href: metric_href(root, name),
+            label: self
+                .model
+                .metric(name)
+                .map_or_else(|| name.to_string(), |m| m.title.clone()),
+        }
+    }
+
+    pub fn metric_row(&self, root: &str, m: &Metric) -> MetricRow {
+        let result = self.results.get(m.name.as_str()).copied();
+        let latest = result.and_then(|r| r.latest);
+        MetricRow {
+            href: metric_href(root, &m.name),
+            name: m.name.clone(),
+            title: m.title.clone(),
+            kind: kind_label(m.kind),
+            owner: self.team_ref(root, &m.owner),
+            unit: m.unit.to_string(),
+            value: latest.map_or_else(String::new, |p| format_value(p.value, &m.unit)),
+            period: latest.map_or_else(String::new, |p| period_label(p.period, m.grain)),
+            change: result.map(change_text).unwrap_or_default(),
+            target: match result.and_then(|r| r.target.as_ref()) {
+                Some(t) => range_text(m, t.low, t.high),
+                None => self
+                    .active_target(m)
+                    .map(|t| range_text(m, t.low, t.high))
+                    .unwrap_or_default(),
+            },
+            status: value_status(result, self.has_data),
+        }
+    }
+
+    /// The target in force today, if any.
+    fn active_target<'m>(&self, m: &'m Metric) -> Option<&'m crate::model::Target> {
+        m.targets
+            .iter()
+            .find(|t| t.from <= self.today && self.today <= t.until)
+    }
+
+    pub fn link_row(&self, root: &str, l: &Link) -> LinkRow {
+        let result = self.links.get(&(l.from.as_str(), l.to.as_str())).copied();
+        LinkRow {
+            href: link_href(root, l),
+            from: self.metric_ref(root, &l.from),
+            to: self.metric_ref(root, &l.to),
+            hypothesis: l.hypothesis.clone().unwrap_or_default(),
+            lag: lag_text(l),
+            status: link_status_badge(l.status),
+            verdict: result.map(verdict_badge),
+        }
+    }
+
+    /// The spec text of an item, as written.
+    fn definition(&self, location: &crate::model::Location) -> String {
+        let span = location.item;
+        let file = self.sources.get(span.file);
+        file.text
+            .get(span.range())
+            .map(str::to_string)
+            .unwrap_or_default()
+    }
+
+    fn sql_tabs(
+        &self,
+        prefix: &str,
+        query: impl Fn(DialectName) -> Result<String, SqlRequestError>,
+    ) -> Vec<SqlTab> {
+        DialectName::ALL
+            .into_iter()
+            .map(|d| {
+                let (sql, problem) = match query(d) {
+                    Ok(sql) => (Some(sql), None),
+                    Err(SqlRequestError::Unsupported(diags)) => (
+                        None,
+                        Some(
+                            diags
+                                .first()
+                                .map_or_else(|| "not available".to_string(), |d| d.message.clone()),
+                        ),
+                    ),
+                    Err(other) => (None, Some(other.to_string())),
+                };
+                SqlTab {
+                    id: format!("{prefix}-{}", d.as_str()),
+                    label: dialect_label(d),
+                    sql,
+                    problem,
+                }
+            })
+            .collect()
+    }
+}
+
+fn lag_text(l: &Link) -> String {
+    match l.lag {
+        0 => format!("none (same {})", l.grain.name()),
+        1 => format!("1 {}", l.grain.name()),
+        n => format!("{n} {}s", l.grain.name()),
+    }
+}
+
+// ------------------------------------------------------------------ home
+
+#[derive(Template)]
+#[template(path = "index.html")]
+pub struct HomePage {
+    pub page: Layout,
+    pub counts: Vec<(usize, &'static str)>,
+    pub core: Vec<CoreCard>,
+    pub cpi_groups: Vec<(Ref, Vec<MetricRow>)>,
+    pub kpis: Vec<MetricRow>,
+    pub map: String,
+    pub has_data: bool,
+    pub data_note: String,
+}
+
+/// The core metric, front and centre.
+pub struct CoreCard {
+    pub row: MetricRow,
+    pub outcome: Option<String>,
+    pub chart: String,
+}
+
+pub fn home(ctx: &Ctx) -> HomePage {
+    let model = ctx.model;
+    let root = "";
+    let count = |kind| model.metrics.iter().filter(|m| m.kind == kind).count();
+    let core = model
+        .metrics
+        .iter()
+        .filter(|m| m.tier == Some(Tier::Core))
+        .map(|m| CoreCard {
+            row: ctx.metric_row(root, m),
+            outcome: m.outcome.clone(),
+            chart: ctx.series_chart(m),
+        })
+        .collect();
+    let mut cpi_groups = Vec::new();
+    for team in &model.teams {
+        let rows: Vec<MetricRow> = model
+            .metrics
+            .iter()
+            .filter(|m| m.kind == MetricKind::Cpi && m.owner == team.name)
+            .map(|m| ctx.metric_row(root, m))
+            .collect();
+        if !rows.is_empty() {
+            cpi_groups.push((ctx.team_ref(root, &team.name), rows));
+        }
+    }
+    HomePage {
+        page: ctx.layout(root, "Overview", "home"),
+        counts: vec![
+            (count(MetricKind::Cpi), "CPIs"),
+            (count(MetricKind::Kpi), "KPIs"),
+            (model.links.len(), "links"),
+            (model.teams.len(), "teams"),
+            (model.sources.len(), "sources"),
+        ],
+        core,
+        cpi_groups,
+        kpis: model
+            .metrics
+            .iter()
+            .filter(|m| m.kind == MetricKind::Kpi)
+            .map(|m| ctx.metric_row(root, m))
+            .collect(),
+        map: ctx.map(root),
+        has_data: ctx.has_data,
+        data_note: ctx.data_note.clone(),
+    }
+}
+
+// ------------------------------------------------------------------ map
+
+#[derive(Template)]
+#[template(path = "map.html")]
+pub struct MapPage {
+    pub page: Layout,
+    pub map: String,
+    pub links: Vec<LinkRow>,
+    pub has_data: bool,
+}
+
+pub fn map_page(ctx: &Ctx) -> MapPage {
+    MapPage {
+        page: ctx.layout("", "Map of CPIs and KPIs", "map"),
+        map: ctx.map(""),
+        links: ctx
+            .model
+            .links
+            .iter()
+            .map(|l| ctx.link_row("", l))
+            .collect(),
+        has_data: ctx.has_data,
+    }
+}
+
+impl Ctx<'_> {
+    fn map(&self, root: &str) -> String {
+        if self.has_data {
+            map::draw(
+                self.model,
+                root,
+                Some(&map::MapData {
+                    on_target: &self.on_target,
+                    verdicts: &self.verdicts,
+                }),
+            )
+        } else {
+            map::draw(self.model, root, None)
+        }
+    }
+
+    fn series_chart(&self, m: &Metric) -> String {
+        let Some(r) = self.results.get(m.name.as_str()) else {
+            return String::new();
+        };
+        chart::series(&SeriesChart {
+            title: &format!("{} per {}", m.title, m.grain.name()),
+            unit: &m.unit,
+            grain: m.grain,
+            points: &r.series,
+            targets: &m.targets,
+            latest: r.latest,
+            good: r.target.as_ref().map(|t| t.good),
+        })
+    }
+}
+
+// ------------------------------------------------------------------ lists
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub page: Layout,
+    pub intro: &'static str,
+    pub items: Vec<ListItem>,
+}
+
+pub struct ListItem {
+    pub link: Ref,
+    pub detail: String,
+}
+
+pub fn teams_list(ctx: &Ctx) -> ListPage {
+    ListPage {
+        page: ctx.layout("", "Teams", "teams"),
+        intro: "Every metric has one owning team, accountable for moving it.",
+        items: ctx
+            .model
+            .teams
+            .iter()
+            .map(|t| {
+                let owned = ctx
+                    .model
+                    .metrics
+                    .iter()
+                    .filter(|m| m.owner == t.name)
+                    .count();
+                ListItem {
+                    link: ctx.team_ref("", &t.name),
+                    detail: format!("{owned} metric{}", if owned == 1 { "" } else { "s" }),
+                }
+            })
+            .collect(),
+    }
+}
+
+pub fn sources_list(ctx: &Ctx) -> ListPage {
+    ListPage {
+        page: ctx.layout("", "Sources", "sources"),
+        intro: "Where the rows behind the metrics come from.",
+        items: ctx
+            .model
+            .sources
+            .iter()
+            .map(|s| ListItem {
+                link: Ref {
+                    href: source_href("", &s.name),
+                    label: s.name.clone(),
+                },
+                detail: origin_text(s),
+            })
+            .collect(),
+    }
+}
+
+fn origin_text(s: &Source) -> String {
+    match &s.origin {
+        Origin::Table(t) => format!("table {t}"),
+        Origin::File(f) => format!("file {f}"),
+    }
+}
+
+// ------------------------------------------------------------------ metric
+
+#[derive(Template)]
+#[template(path = "metric.html")]
+pub struct MetricPage {
+    pub page: Layout,
+    pub name: String,
+    pub kind: &'static str,
+    pub tier: Option<&'static str>,
+    pub title: String,
+    pub outcome: Option<String>,
+    pub description: Option<String>,
+    pub row: MetricRow,
+    pub has_data: bool,
+    pub chart: String,
+    pub table: Vec<(String, String)>,
+    pub facts: Vec<Fact>,
+    pub evidence: Vec<(&'static str, String)>,
+    pub targets: Vec<TargetRow>,
+    pub links_out: Vec<LinkRow>,
+    pub links_in: Vec<LinkRow>,
+    pub sql: Vec<SqlTab>,
+    pub location: String,
+    pub definition: String,
+}
+
+pub struct TargetRow {
+    pub name: String,
+    pub range: String,
+    pub from: String,
+    pub until: String,
+    pub baseline: String,
+    pub competitor: String,
+    pub note: String,
+    pub state: Badge,
+}
+
+pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
+    let root = "../";
+    let result = ctx.results.get(m.name.as_str()).copied();
+    let mut facts = vec![
+        Fact {
+            href: Some(team_href(root, &m.owner)),
+            ..fact("Owner", ctx.team_ref(root, &m.owner).label)
+        },
+        fact("Unit", m.unit.to_string()),
+        fact(
+            "Better when",
+            match m.direction {
+                Direction::Higher => "higher",
+                Direction::Lower => "lower",
+            },
+        ),
+        fact("Grain", m.grain.name()),
+    ];
+    match &m.measure {
+        Measure::Source { source, time, .. } => {
+            facts.push(Fact {
+                href: Some(source_href(root, source)),
+                ..fact("Source", source.clone())
+            });
+            facts.push(fact("Time column", time.clone()));
+        }
+        Measure::Derived { inputs, .. } => {
+            facts.push(fact("Computed from", inputs.join(", ")));
+        }
+    }
+    if !m.dimensions.is_empty() {
+        facts.push(fact("Dimensions", m.dimensions.join(", ")));
+    }
+    if m.review.is_some() || m.reviewed.is_some() {
+        facts.push(review_fact(ctx, m));
+    }
+    let targets = m
+        .targets
+        .iter()
+        .map(|t| {
+            let state = if t.until < ctx.today {
+                Badge::new("expired", "neutral")
+            } else if t.from > ctx.today {
+                Badge::new("upcoming", "info")
+            } else {
+                Badge::new("active", "good")
+            };
+            let opt = |v: Option<f64>| v.map(|v| format_value(v, &m.unit)).unwrap_or_default();
+            TargetRow {
+                name: t.name.clone().unwrap_or_default(),
+                range: range_text(m, t.low, t.high),
+                from: t.from.to_string(),
+                until: t.until.to_string(),
+                baseline: opt(t.baseline),
+                competitor: opt(t.competitor),
+                note: t.note.clone().unwrap_or_default(),
+                state,
+            }
+        })
+        .collect();
+    let options = sql::Options::default();
+    MetricPage {
+        page: ctx.layout(root, &m.title, "metrics"),
+        name: m.name.clone(),
+        kind: kind_label(m.kind),
+        tier: m.tier.map(tier_label),
+        title: m.title.clone(),
+        outcome: m.outcome.clone(),
+        description: m.description.as_deref().map(markdown::render),
+        row: ctx.metric_row(root, m),
+        has_data: ctx.has_data,
+        chart: ctx.series_chart(m),
+        table: result
+            .map(|r| {
+                r.series
+                    .iter()
+                    .rev()
+                    .map(|p| {
+                        (
+                            period_label(p.period, m.grain),
+                            format_value(p.value, &m.unit),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        facts,
+        evidence: m
+            .evidence
+            .iter()
+            .map(|e| (evidence_label(e.kind), e.text.clone()))
+            .collect(),
+        targets,
+        links_out: ctx
+            .model
+            .links
+            .iter()
+            .filter(|l| l.from == m.name)
+            .map(|l| ctx.link_row(root, l))
+            .collect(),
+        links_in: ctx
+            .model
+            .links
+            .iter()
+            .filter(|l| l.to == m.name)
+            .map(|l| ctx.link_row(root, l))
+            .collect(),
+        sql: ctx.sql_tabs("sql", |d| {
+            sql::metric_series(ctx.model, d, &options, &m.name, None)
+        }),
+        location: format!("{}:{}", m.location.file, m.location.line),
+        definition: ctx.definition(&m.location),
+    }
+}
+
+/// The review cadence, the last review and whether the next is overdue.
+fn review_fact(ctx: &Ctx, m: &Metric) -> Fact {
+    let (value, badge) = match (m.review, m.reviewed) {
+        (Some(cadence), Some(last)) => {
+            let due = cadence.next_due(last);
+            let badge = if due < ctx.today {
+                Badge::new(format!("overdue since {due}"), "bad")
+            } else {
+                Badge::new(format!("next by {due}"), "good")
+            };
+            (format!("{}, last on {last}", cadence.name()), Some(badge))
+        }
+        (Some(cadence), None) => (
+            cadence.name().to_string(),
+            Some(Badge::new("no review recorded", "warn")),
+        ),
+        (None, Some(last)) => (format!("last on {last}"), None),
+        (None, None) => (String::new(), None),
+    };
+    Fact {
+        badge,
+        ..fact("Review", value)
+    }
+}
+
+// ------------------------------------------------------------------ team
+
+#[derive(Template)]
+#[template(path = "team.html")]
+pub struct TeamPage {
+    pub page: Layout,
+    pub name: String,
+    pub display_name: String,
+    pub contact: Option<String>,
+    pub mailto: Option<String>,
+    pub metrics: Vec<MetricRow>,
+    pub links: Vec<LinkRow>,
+    pub has_data: bool,
+    pub location: String,
+}
+
+pub fn team(ctx: &Ctx, t: &Team) -> TeamPage {
+    let root = "../";
+    let owned: Vec<&Metric> = ctx
+        .model
+        .metrics
+        .iter()
+        .filter(|m| m.owner == t.name)
+        .collect();
+    let touches = |name: &str| owned.iter().any(|m| m.name == name);
+    TeamPage {
+        page: ctx.layout(root, &t.display_name, "teams"),
+        name: t.name.clone(),
+        display_name: t.display_name.clone(),
+        contact: t.contact.clone(),
+        mailto: t
+            .contact
+            .as_deref()
+            .filter(|c| is_email(c))
+            .map(|c| format!("mailto:{c}")),
+        metrics: owned.iter().map(|m| ctx.metric_row(root, m)).collect(),
+        links: ctx
+            .model
+            .links
+            .iter()
+            .filter(|l| touches(&l.from) || touches(&l.to))
+            .map(|l| ctx.link_row(root, l))
+            .collect(),
+        has_data: ctx.has_data,
+        location: format!("{}:{}", t.location.file, t.location.line),
+    }
+}
+
+/// A plain address (`name@host.tld`): only then is a contact a mail link.
+fn is_email(text: &str) -> bool {
+    let Some((user, host)) = text.split_once('@') else {
+        return false;
+    };
+    let ok = |s: &str, extra: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c) || extra.contains(c))
+    };
+    ok(user, "+") && ok(host, "") && host.contains('.')
+}
+
+// ------------------------------------------------------------------ link
+
+#[derive(Template)]
+#[template(path = "link.html")]
+pub struct LinkPage {
+    pub page: Layout,
+    pub row: LinkRow,
+    pub expect: String,
+    pub facts: Vec<Fact>,
+    pub stats: Vec<(&'static str, String)>,
+    pub verdict: Option<Badge>,
+    pub verdict_reason: String,
+    pub warning: Option<String>,
+    pub has_data: bool,
+    pub chart: String,
+    pub sql: Vec<SqlTab>,
+    pub location: String,
+    pub definition: String,
+}
+
+pub fn link(ctx: &Ctx, l: &Link) -> LinkPage {
+    let root = "../";
+    let from = ctx.model.metric(&l.from).expect("resolved");
+    let to = ctx.model.metric(&l.to).expect("resolved");
+    let result = ctx.links.get(&(l.from.as_str(), l.to.as_str())).copied();
+    let direction = |m: &Metric| match m.direction {
+        Direction::Higher => "rises",
+        Direction::Lower => "falls",
+    };
+    let expect = match l.expect {
+        Expect::Improves => format!(
+            "When {} gets better, {} gets better: as {} {}, {} {}.",
+            from.title,
+            to.title,
+            from.name,
+            direction(from),
+            to.name,
+            direction(to)
+        ),
+        Expect::Worsens => format!("When {} gets better, {} gets worse.", from.title, to.title),
+    };
+    let mut facts = vec![
+        fact(
+            "Expected correlation",
+            if l.expected_sign > 0 {
+                "positive"
+            } else {
+                "negative"
+            },
+        ),
+        fact("Lag", lag_text(l)),
+        fact("Grain", l.grain.name()),
+        fact("Minimum periods", l.min_periods.to_string()),
+    ];
+    if let Some(e) = &l.experiment {
+        facts.push(fact("Experiment", e.clone()));
+    }
+    let number = |v: Option<f64>, digits: usize| {
+        v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.digits$}"))
+    };
+    let stats = result
+        .map(|r| {
+            vec![
+                ("Periods paired (n)", format!("{}", r.n as i64)),
+                ("Correlation (r)", number(r.r, 3)),
+                ("t statistic", number(r.t, 2)),
+                ("Correlation of changes", number(r.r_diff, 3)),
+                ("Slope", number(r.slope, 4)),
+            ]
+        })
+        .unwrap_or_default();
+    let verdict_reason = result.map_or_else(String::new, |r| {
+        if (r.n as i64) < l.min_periods {
+            format!(
+                "Only {} paired periods; at least {} are needed before the data can judge.",
+                r.n as i64, l.min_periods
+            )
+        } else {
+            match r.verdict.as_str() {
+                "supports" => "The correlation has the expected sign, is strong enough (|t| ≥ 2) and period-to-period changes do not contradict it.".to_string(),
+                "contradicts" => "The correlation is strong and has the opposite sign to the hypothesis.".to_string(),
+                _ => "The correlation is too weak, or changes disagree with levels: no conclusion yet.".to_string(),
+            }
+        }
+    });
+    let chart = result
+        .filter(|r| !r.pairs.is_empty())
+        .map(|r| {
+            chart::scatter(&ScatterChart {
+                title: &format!("{} and {} {} later", from.title, to.title, lag_text(l)),
+                x_label: &format!("{} ({})", from.title, from.unit),
+                y_label: &format!("{} ({}), {} later", to.title, to.unit, lag_text(l)),
+                x_unit: &from.unit,
+                y_unit: &to.unit,
+                grain: l.grain,
+                pairs: &r.pairs,
+                slope: r.slope,
+            })
+        })
+        .unwrap_or_default();
+    let options = sql::Options::default();
+    LinkPage {
+        page: ctx.layout(root, &format!("{} → {}", from.title, to.title), "map"),
+        row: ctx.link_row(root, l),
+        expect,
+        facts,
+        stats,
+        verdict: result.map(verdict_badge),
+        verdict_reason,
+        warning: result.and_then(|r| r.disagreement()),
+        has_data: ctx.has_data,
+        chart,
+        sql: ctx.sql_tabs("sql", |d| {
+            sql::link_evidence(ctx.model, d, &options, &l.from, &l.to)
+        }),
+        location: format!("{}:{}", l.location.file, l.location.line),
+        definition: ctx.definition(&l.location),
+    }
+}
+
+// ------------------------------------------------------------------ source
+
+#[derive(Template)]
+#[template(path = "source.html")]
+pub struct SourcePage {
+    pub page: Layout,
+    pub name: String,
+    pub origin: String,
+    pub time: String,
+    pub columns: Vec<(String, String)>,
+    pub metrics: Vec<MetricRow>,
+    pub has_data: bool,
+    pub location: String,
+    pub definition: String,
+}
+
+pub fn source(ctx: &Ctx, s: &Source) -> SourcePage {
+    let root = "../";
+    let type_name = |t: &ColumnType| match t {
+        ColumnType::Scalar(s) => match s {
+            ScalarType::Text => "text".to_string(),
+            ScalarType::Bool => "bool".to_string(),
+            ScalarType::Int => "int".to_string(),
+            ScalarType::Float => "float".to_string(),
+            ScalarType::Date => "date".to_string(),
+            ScalarType::Timestamp => "timestamp".to_string(),
+        },
+        ColumnType::Quantity { unit } => format!("number in {unit}"),
+    };
+    SourcePage {
+        page: ctx.layout(root, &s.name, "sources"),
+        name: s.name.clone(),
+        origin: origin_text(s),
+        time: s.time.clone().unwrap_or_default(),
+        columns: s
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), type_name(&c.ty)))
+            .collect(),
+        metrics: ctx
+            .model
+            .metrics
+            .iter()
+            .filter(|m| matches!(&m.measure, Measure::Source { source, .. } if *source == s.name))
+            .map(|m| ctx.metric_row(root, m))
+            .collect(),
+        has_data: ctx.has_data,
+        location: format!("{}:{}", s.location.file, s.location.line),
+        definition: ctx.definition(&s.location),
+    }
+}

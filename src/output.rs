@@ -1,0 +1,95 @@
+//! Writing a generated tree of files (SQL, the docs site) all at once.
+
+use std::io;
+use std::path::Path;
+
+/// The file that marks a folder as written by cpic: only such a folder (or
+/// an empty one) is ever replaced, so `-o .` cannot delete a project.
+pub const MARKER: &str = ".cpic-output";
+
+/// Writes `files` (relative paths with `/`) as the folder `dir`, through a
+/// temporary sibling that is renamed into place: an error never leaves a
+/// half-written tree, and the previous tree stays until the new one is whole.
+pub fn write_tree<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> io::Result<()> {
+    if dir.exists() && !replaceable(dir)? {
+        return Err(io::Error::other(format!(
+            "{} exists and was not written by cpic (no `{MARKER}` file in it); \
+             choose an empty or new folder",
+            dir.display()
+        )));
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)?;
+    let name = dir
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = (|| {
+        std::fs::create_dir_all(&staging)?;
+        std::fs::write(
+            staging.join(MARKER),
+            "Written by cpic; the whole folder is replaced on the next build.\n",
+        )?;
+        for (path, bytes) in files {
+            let path = staging.join(path);
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            std::fs::write(&path, bytes)?;
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::rename(&staging, dir)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// An empty folder, or one that cpic wrote.
+fn replaceable(dir: &Path) -> io::Result<bool> {
+    if !dir.is_dir() {
+        return Ok(false);
+    }
+    if dir.join(MARKER).is_file() {
+        return Ok(true);
+    }
+    Ok(std::fs::read_dir(dir)?.next().is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_its_own_output_but_not_other_folders() {
+        let tmp = std::env::temp_dir().join(format!("cpic-output-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let out = tmp.join("site");
+        write_tree(&out, [("a/b.txt", &b"one"[..])]).unwrap();
+        assert_eq!(std::fs::read(out.join("a/b.txt")).unwrap(), b"one");
+        write_tree(&out, [("c.txt", &b"two"[..])]).unwrap();
+        assert!(!out.join("a/b.txt").exists(), "the old tree is replaced");
+        assert_eq!(std::fs::read(out.join("c.txt")).unwrap(), b"two");
+
+        let project = tmp.join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(project.join("metrics.cpi"), "keep me").unwrap();
+        let err = write_tree(&project, [("x.txt", &b"x"[..])]).unwrap_err();
+        assert!(err.to_string().contains("was not written by cpic"), "{err}");
+        assert_eq!(
+            std::fs::read(project.join("metrics.cpi")).unwrap(),
+            b"keep me"
+        );
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}
