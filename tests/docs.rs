@@ -87,7 +87,7 @@ fn main_region(html: &str) -> String {
 }
 
 /// The values of `attr="..."` in a page, unescaped.
-fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<String> {
+fn attribute_values(html: &str, attr: &str) -> Vec<String> {
     let needle = format!(" {attr}=\"");
     let mut out = Vec::new();
     let mut rest = html;
