@@ -687,3 +687,46 @@ fn parquet_file_sources_run_on_the_embedded_duckdb() {
     let parquet = run_json(&to, &[]);
     assert_same_report(&csv, &parquet, "parquet");
 }
+
+/// The pairs behind each link (for the docs' scatter plots) come from the
+/// SQL backend's `link_pairs` query and equal the oracle's.
+#[test]
+fn link_pairs_match_the_data() {
+    use cpic::run::db::{Database, DatabaseUrl};
+    use cpic::run::{execute, plan, RunOptions};
+    let root = example("insurance");
+    let model = model_of(&root);
+    let tables = oracle::load_sources(&model, &root);
+    let options = RunOptions {
+        metrics: Vec::new(),
+        since: None,
+        today: today(),
+        pairs: true,
+    };
+    let url = DatabaseUrl::DuckDb(None);
+    let steps = plan(&model, url.dialect(), &options).expect("a plan");
+    let mut db = Database::open(&url, &root).expect("DuckDB opens");
+    let report = execute(
+        &model,
+        &mut db,
+        "duckdb",
+        url.dialect(),
+        &options,
+        &steps,
+        &mut |_| {},
+    )
+    .expect("the run succeeds");
+    assert_eq!(report.links.len(), model.links.len());
+    for result in &report.links {
+        let want = oracle::link_pairs(&model, &tables, result.link);
+        let what = format!("{} -> {}", result.link.from, result.link.to);
+        assert!(want.len() >= 5, "{what}: the oracle pairs ({})", want.len());
+        assert_eq!(result.pairs.len(), want.len(), "{what}: number of pairs");
+        assert_eq!(result.pairs.len() as f64, result.n, "{what}: as many as n");
+        for (got, (period, x, y)) in result.pairs.iter().zip(&want) {
+            assert_eq!(got.period, *period, "{what}");
+            assert_close(&format!("{what} x at {period}"), Some(got.x), Some(*x));
+            assert_close(&format!("{what} y at {period}"), Some(got.y), Some(*y));
+        }
+    }
+}

@@ -398,6 +398,29 @@ pub fn link(
     link_stats(&pairs, link)
 }
 
+/// The pairs behind a link: (period of FROM, FROM there, TO `lag` later).
+pub fn link_pairs(
+    model: &Model,
+    tables: &BTreeMap<String, Table>,
+    link: &cpic::model::Link,
+) -> Vec<(Date, f64, f64)> {
+    let xs = series(
+        model,
+        tables,
+        model.metric(&link.from).expect("from"),
+        link.grain,
+    );
+    let ys = series(
+        model,
+        tables,
+        model.metric(&link.to).expect("to"),
+        link.grain,
+    );
+    xs.iter()
+        .filter_map(|(p, x)| Some((*p, (*x)?, (*ys.get(&link.grain.add(*p, link.lag))?)?)))
+        .collect()
+}
+
 /// The statistics and verdict of a link from its aligned pairs of values
 /// (FROM at p, TO at p + lag), in period order.
 pub fn link_stats(pairs: &[(f64, f64)], link: &cpic::model::Link) -> LinkStats {
