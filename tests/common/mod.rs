@@ -43,5 +43,6 @@ pub fn codes(c: &Compilation) -> Vec<&'static str> {
 pub fn cpic() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_cpic"))
 }
+pub mod browser;
 pub mod engines;
 pub mod oracle;

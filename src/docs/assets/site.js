@@ -89,9 +89,12 @@
         items[i].scrollIntoView({ block: 'nearest' });
       }
     }
-    function score(entry, terms) {
+    function score(entry, terms, query) {
       var title = entry.t.toLowerCase();
-      var s = 0;
+      // The whole query in the title beats scattered words; metrics come
+      // before the links and teams that mention them.
+      var s = title === query ? 20 : title.indexOf(query) >= 0 ? 8 : 0;
+      if (entry.k === 'CPI' || entry.k === 'KPI') { s += 3; }
       terms.forEach(function (term) {
         if (title.indexOf(term) === 0) { s += 3; }
         else if (title.indexOf(term) > 0) { s += 2; }
@@ -101,14 +104,15 @@
       return s;
     }
     function update() {
-      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var query = input.value.toLowerCase().trim().replace(/\s+/g, ' ');
+      var terms = query.split(' ').filter(Boolean);
       while (list.firstChild) { list.removeChild(list.firstChild); }
       if (!terms.length) { close(); return; }
       hits = [];
       for (var i = 0; i < index.length; i++) {
         var h = haystacks[i];
         if (terms.every(function (t) { return h.indexOf(t) >= 0; })) {
-          hits.push({ entry: index[i], score: score(index[i], terms) });
+          hits.push({ entry: index[i], score: score(index[i], terms, query) });
         }
       }
       hits.sort(function (a, b) { return b.score - a.score || (a.entry.t < b.entry.t ? -1 : a.entry.t > b.entry.t ? 1 : 0); });
