@@ -5,10 +5,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::run::{database_url, open_database};
-use super::{load, options, parse_date, report, EXIT_ERRORS, EXIT_OK};
-use crate::compile;
+use super::{checked_model, load, parse_date, EXIT_ERRORS, EXIT_OK};
 use crate::date::Date;
-use crate::diag::render;
 use crate::model::Model;
 use crate::run::{execute, plan, Report, RunOptions};
 
@@ -40,14 +38,9 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
         Err(code) => return Ok(code),
     };
     let today = args.today.unwrap_or_else(Date::today_utc);
-    let compilation = compile(&sources, &options(Some(today)));
-    report(&sources, &compilation.diagnostics)?;
-    let Some(model) = compilation.model else {
-        eprintln!(
-            "{}",
-            render::summary(&compilation.diagnostics, sources.spec_count())
-        );
-        return Ok(EXIT_ERRORS);
+    let model = match checked_model(&sources, Some(today))? {
+        Ok(model) => model,
+        Err(code) => return Ok(code),
     };
     let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
     let out = args

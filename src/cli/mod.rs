@@ -166,6 +166,23 @@ pub(crate) fn options(today: Option<Date>) -> Options {
     }
 }
 
+/// Compiles for a backend: diagnostics go to standard error; the model, or
+/// the exit status when there are errors (with the summary line printed).
+pub(crate) fn checked_model(
+    sources: &SourceDb,
+    today: Option<Date>,
+) -> io::Result<Result<crate::model::Model, u8>> {
+    let compilation = compile(sources, &options(today));
+    report(sources, &compilation.diagnostics)?;
+    Ok(compilation.model.ok_or_else(|| {
+        eprintln!(
+            "{}",
+            render::summary(&compilation.diagnostics, sources.spec_count())
+        );
+        EXIT_ERRORS
+    }))
+}
+
 pub(crate) fn load(path: &std::path::Path) -> Result<SourceDb, u8> {
     let db = SourceDb::load(path).map_err(|e| {
         eprintln!("error: {e}");
@@ -263,14 +280,9 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
         Ok(db) => db,
         Err(code) => return Ok(code),
     };
-    let compilation = compile(&db, &options(args.today));
-    report(&db, &compilation.diagnostics)?;
-    let Some(model) = compilation.model else {
-        eprintln!(
-            "{}",
-            render::summary(&compilation.diagnostics, db.spec_count())
-        );
-        return Ok(EXIT_ERRORS);
+    let model = match checked_model(&db, args.today)? {
+        Ok(model) => model,
+        Err(code) => return Ok(code),
     };
     let dialect = args.dialect.unwrap_or_else(|| {
         DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb)

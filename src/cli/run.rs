@@ -7,10 +7,8 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 use codespan_reporting::term::termcolor::Buffer;
 
-use super::{load, options, parse_date, report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use crate::compile;
+use super::{checked_model, load, parse_date, report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::date::Date;
-use crate::diag::render;
 use crate::model::Model;
 use crate::run::db::{Database, DatabaseUrl};
 use crate::run::report::{self as output, Style};
@@ -66,16 +64,11 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
     };
     let loaded = started.elapsed();
     let today = args.today.unwrap_or_else(Date::today_utc);
-    let compilation = compile(&sources, &options(Some(today)));
-    let checked = started.elapsed();
-    report(&sources, &compilation.diagnostics)?;
-    let Some(model) = compilation.model else {
-        eprintln!(
-            "{}",
-            render::summary(&compilation.diagnostics, sources.spec_count())
-        );
-        return Ok(EXIT_ERRORS);
+    let model = match checked_model(&sources, Some(today))? {
+        Ok(model) => model,
+        Err(code) => return Ok(code),
     };
+    let checked = started.elapsed();
     let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
     let url = match database_url(args.db.as_deref(), &model, &root) {
         Ok(url) => url,

@@ -24,7 +24,7 @@ use queries::{comment_text, QueryBuilder, SqlError};
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Grain, Measure, Metric, Model, ScalarType};
+use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType};
 
 /// One generated query and where it goes under `DIR/<dialect>/`.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,6 +131,17 @@ pub fn metric_series(
     Ok(format!("{}{sql}", metric_header(m, by)))
 }
 
+fn find_link<'m>(model: &'m Model, from: &str, to: &str) -> Result<&'m Link, SqlRequestError> {
+    model
+        .links
+        .iter()
+        .find(|l| l.from == from && l.to == to)
+        .ok_or_else(|| SqlRequestError::NoSuchLink {
+            from: from.to_string(),
+            to: to.to_string(),
+        })
+}
+
 /// The evidence query of the link `from -> to`.
 pub fn link_evidence(
     model: &Model,
@@ -139,14 +150,7 @@ pub fn link_evidence(
     from: &str,
     to: &str,
 ) -> Result<String, SqlRequestError> {
-    let link = model
-        .links
-        .iter()
-        .find(|l| l.from == from && l.to == to)
-        .ok_or_else(|| SqlRequestError::NoSuchLink {
-            from: from.to_string(),
-            to: to.to_string(),
-        })?;
+    let link = find_link(model, from, to)?;
     let sql = QueryBuilder::new(model, dialect.dialect(), options)
         .link_query(link)
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
@@ -171,14 +175,7 @@ pub fn link_pairs(
     from: &str,
     to: &str,
 ) -> Result<String, SqlRequestError> {
-    let link = model
-        .links
-        .iter()
-        .find(|l| l.from == from && l.to == to)
-        .ok_or_else(|| SqlRequestError::NoSuchLink {
-            from: from.to_string(),
-            to: to.to_string(),
-        })?;
+    let link = find_link(model, from, to)?;
     let sql = QueryBuilder::new(model, dialect.dialect(), options)
         .link_pairs_query(link)
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;

@@ -379,21 +379,9 @@ pub fn link(
     tables: &BTreeMap<String, Table>,
     link: &cpic::model::Link,
 ) -> LinkStats {
-    let xs = series(
-        model,
-        tables,
-        model.metric(&link.from).expect("from"),
-        link.grain,
-    );
-    let ys = series(
-        model,
-        tables,
-        model.metric(&link.to).expect("to"),
-        link.grain,
-    );
-    let pairs: Vec<(f64, f64)> = xs
-        .iter()
-        .filter_map(|(p, x)| Some(((*x)?, (*ys.get(&link.grain.add(*p, link.lag))?)?)))
+    let pairs: Vec<(f64, f64)> = link_pairs(model, tables, link)
+        .into_iter()
+        .map(|(_, x, y)| (x, y))
         .collect();
     link_stats(&pairs, link)
 }
