@@ -253,3 +253,63 @@ fn sql_errors_have_the_documented_statuses() {
     assert!(out.is_empty());
     assert!(err.contains("error[E0301]"), "{err}");
 }
+
+#[test]
+fn completions_cover_every_command_and_are_valid_scripts() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, out, err) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for word in [
+            "check", "sql", "run", "docs", "explain", "no-data", "format",
+        ] {
+            assert!(out.contains(word), "{shell} completion lacks `{word}`");
+        }
+    }
+    // bash and fish can say whether the script parses.
+    let (_, script, _) = run(&["completions", "bash"]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("cpic.bash");
+    std::fs::write(&path, script).expect("write");
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "the bash completion script parses");
+    let (code, _, err) = run(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "an unknown shell is a usage error: {err}");
+}
+
+#[test]
+fn man_pages_are_generated_from_the_command_line_definition() {
+    let (code, out, err) = run(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(".TH cpic 1") && out.contains(".SH NAME"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let man = dir.path().join("man");
+    let (code, _, err) = run(&["man", "-o", man.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "{err}");
+    for command in [
+        "check",
+        "sql",
+        "run",
+        "docs",
+        "explain",
+        "debug",
+        "completions",
+        "man",
+    ] {
+        let page = std::fs::read_to_string(man.join(format!("cpic-{command}.1")))
+            .unwrap_or_else(|e| panic!("cpic-{command}.1: {e}"));
+        assert!(page.contains(&format!(".TH cpic-{command} 1")), "{page}");
+        assert!(
+            page.contains(&format!("cpic {command}")),
+            "the synopsis names the command"
+        );
+    }
+    let docs = std::fs::read_to_string(man.join("cpic-docs.1")).expect("page");
+    assert!(docs.contains("no\\-data"), "options are documented: {docs}");
+}

@@ -102,6 +102,17 @@ enum Command {
     Run(run::RunArgs),
     /// Build the documentation site: every metric, team, link and source.
     Docs(docs::DocsArgs),
+    /// Print a shell completion script: `cpic completions bash > ~/.local/share/bash-completion/completions/cpic`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (`cpic.1` and one per command) into DIR, or
+    /// print `cpic.1` without `-o`.
+    Man {
+        #[arg(short = 'o', long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Explain a diagnostic code, e.g. `cpic explain E0301`.
     Explain {
         /// The code; omit it with `--list` to list every code.
@@ -147,6 +158,12 @@ pub fn main() -> u8 {
         Command::Sql(args) => sql(&args),
         Command::Run(args) => run::run(&args),
         Command::Docs(args) => docs::docs(&args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "cpic", &mut io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Man { out } => man(out.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { stage, path, today } => debug(stage, &path, today),
     };
@@ -358,6 +375,31 @@ fn sql(args: &SqlArgs) -> io::Result<u8> {
             }
         }
     }
+    Ok(EXIT_OK)
+}
+
+/// The manual pages, generated from the same clap definition as `--help`.
+fn man(out: Option<&std::path::Path>) -> io::Result<u8> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = out else {
+        clap_mangen::Man::new(command).render(&mut io::stdout().lock())?;
+        return Ok(EXIT_OK);
+    };
+    let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut page = |name: String, command: clap::Command| -> io::Result<()> {
+        let mut roff = Vec::new();
+        clap_mangen::Man::new(command).render(&mut roff)?;
+        pages.push((format!("{name}.1"), roff));
+        Ok(())
+    };
+    page("cpic".to_string(), command.clone())?;
+    for sub in command.get_subcommands() {
+        let name = format!("cpic-{}", sub.get_name());
+        let bin = format!("cpic {}", sub.get_name());
+        page(name.clone(), sub.clone().display_name(name).bin_name(bin))?;
+    }
+    crate::output::write_tree(dir, pages.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
+    eprintln!("wrote {} manual pages to {}", pages.len(), dir.display());
     Ok(EXIT_OK)
 }
 
