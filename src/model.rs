@@ -247,19 +247,17 @@ impl Review {
     /// or one, three or twelve months later (on the month's last day when
     /// the day does not exist, as 31 January + 1 month = 28 February).
     pub fn next_due(self, reviewed: Date) -> Date {
-        let months = match self {
-            Review::Weekly => return Date::from_days_since_epoch(reviewed.days_since_epoch() + 7),
-            Review::Monthly => 1,
-            Review::Quarterly => 3,
-            Review::Yearly => 12,
+        let (grain, periods) = match self {
+            Review::Weekly => return Grain::Week.add(reviewed, 1),
+            Review::Monthly => (Grain::Month, 1),
+            Review::Quarterly => (Grain::Month, 3),
+            Review::Yearly => (Grain::Month, 12),
         };
-        let total = i64::from(reviewed.year) * 12 + i64::from(reviewed.month) - 1 + months;
-        let (year, month) = (total.div_euclid(12) as i32, total.rem_euclid(12) as u32 + 1);
-        let day = (1..=reviewed.day)
+        let month = grain.add(Grain::Month.period_start(reviewed), periods);
+        (1..=reviewed.day)
             .rev()
-            .find(|&d| Date::from_ymd(year, month, d).is_some())
-            .unwrap_or(1);
-        Date { year, month, day }
+            .find_map(|day| Date::from_ymd(month.year, month.month, day))
+            .unwrap_or(month)
     }
 }
 
@@ -466,4 +464,23 @@ pub enum TExprKind {
         factor: f64,
         operand: Box<TExpr>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).expect("a date")
+    }
+
+    #[test]
+    fn the_next_review_is_due_a_cadence_later_clamped_to_the_month_end() {
+        assert_eq!(Review::Weekly.next_due(d("2026-12-29")), d("2027-01-05"));
+        assert_eq!(Review::Monthly.next_due(d("2026-01-15")), d("2026-02-15"));
+        assert_eq!(Review::Monthly.next_due(d("2026-01-31")), d("2026-02-28"));
+        assert_eq!(Review::Monthly.next_due(d("2028-01-31")), d("2028-02-29"));
+        assert_eq!(Review::Quarterly.next_due(d("2026-11-30")), d("2027-02-28"));
+        assert_eq!(Review::Yearly.next_due(d("2028-02-29")), d("2029-02-28"));
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{Field, Ident, ItemKind, Quantity, Str, Value};
+use crate::syntax::ast::{DateLit, Field, Ident, ItemKind, Quantity, Str, Value};
 
 /// A field a kind of item accepts.
 struct Rule {
@@ -234,6 +234,13 @@ impl<'a> Fields<'a> {
     pub fn word(&self, key: &str) -> Option<&'a Ident> {
         match &self.get(key)?.value {
             Value::Word(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self, key: &str) -> Option<&'a DateLit> {
+        match &self.get(key)?.value {
+            Value::Date(d) => Some(d),
             _ => None,
         }
     }

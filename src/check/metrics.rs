@@ -178,10 +178,7 @@ fn metric<'a>(
     let direction = f.keyword("direction", DIRECTIONS, diags);
     let tier = f.keyword("tier", TIERS, diags);
     let review = f.keyword("review", REVIEWS, diags);
-    let reviewed = match f.get("reviewed").map(|x| &x.value) {
-        Some(Value::Date(d)) => Some(d.value),
-        _ => None,
-    };
+    let reviewed = f.date("reviewed").map(|d| d.value);
     let mut evidence = Vec::new();
     let mut evidence_ok = true;
     for field in f.all("evidence") {

@@ -104,11 +104,7 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
         diags,
         Some("a target is an achievable range held for a stated time: `range: 30s .. 45s  from: 2026-01-01  until: 2026-12-31`".into()),
     );
-    let date = |key: &str| match f.get(key).map(|x| &x.value) {
-        Some(Value::Date(d)) => Some(d.clone()),
-        _ => None,
-    };
-    let (from, until) = (date("from"), date("until"));
+    let (from, until) = (f.date("from"), f.date("until"));
     let mut ok = true;
     if let (Some(from), Some(until)) = (&from, &until) {
         if from.value > until.value {

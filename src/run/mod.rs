@@ -437,13 +437,12 @@ pub fn execute<'m>(
                         })
                     })
                     .collect();
-                // The evidence step of the same link comes just before.
-                if let Some(result) = links
-                    .iter_mut()
-                    .rfind(|l| std::ptr::eq(l.link, &model.links[*i]))
-                {
-                    result.pairs = pairs;
-                }
+                // `plan` puts a link's pairs right after its evidence.
+                let result = links
+                    .last_mut()
+                    .filter(|l| std::ptr::eq(l.link, &model.links[*i]))
+                    .expect("the evidence step precedes the pairs step");
+                result.pairs = pairs;
             }
             StepKind::Targets => {
                 let columns = [

@@ -150,20 +150,25 @@ pub fn link_evidence(
     from: &str,
     to: &str,
 ) -> Result<String, SqlRequestError> {
-    let link = find_link(model, from, to)?;
-    let sql = QueryBuilder::new(model, dialect.dialect(), options)
-        .link_query(link)
-        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
-    let what = format!(
-        "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
-        link.from,
-        link.to,
-        link.from,
-        link.to,
-        link.lag,
-        link.grain.name()
-    );
-    Ok(format!("{}{sql}", header(&what, &link.location)))
+    link_sql(
+        model,
+        dialect,
+        options,
+        from,
+        to,
+        QueryBuilder::link_query,
+        |l| {
+            format!(
+                "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
+                l.from,
+                l.to,
+                l.from,
+                l.to,
+                l.lag,
+                l.grain.name()
+            )
+        },
+    )
 }
 
 /// The pairs behind the evidence of the link `from -> to`: `period`, `x`,
@@ -175,20 +180,41 @@ pub fn link_pairs(
     from: &str,
     to: &str,
 ) -> Result<String, SqlRequestError> {
+    link_sql(
+        model,
+        dialect,
+        options,
+        from,
+        to,
+        QueryBuilder::link_pairs_query,
+        |l| {
+            format!(
+                "Pairs of link {} -> {}: {} and {} {} {}(s) later",
+                l.from,
+                l.to,
+                l.from,
+                l.to,
+                l.lag,
+                l.grain.name()
+            )
+        },
+    )
+}
+
+/// A query about one link, with its header comment.
+fn link_sql<'m>(
+    model: &'m Model,
+    dialect: DialectName,
+    options: &Options,
+    from: &str,
+    to: &str,
+    build: fn(QueryBuilder<'m>, &Link) -> Result<String, SqlError>,
+    what: fn(&Link) -> String,
+) -> Result<String, SqlRequestError> {
     let link = find_link(model, from, to)?;
-    let sql = QueryBuilder::new(model, dialect.dialect(), options)
-        .link_pairs_query(link)
+    let sql = build(QueryBuilder::new(model, dialect.dialect(), options), link)
         .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
-    let what = format!(
-        "Pairs of link {} -> {}: {} and {} {} {}(s) later",
-        link.from,
-        link.to,
-        link.from,
-        link.to,
-        link.lag,
-        link.grain.name()
-    );
-    Ok(format!("{}{sql}", header(&what, &link.location)))
+    Ok(format!("{}{sql}", header(&what(link), &link.location)))
 }
 
 /// The target status query. `as_of` replaces the engine's current date.
