@@ -21,6 +21,41 @@ pub fn period_label(period: Date, grain: Grain) -> String {
     }
 }
 
+/// The distance between two ticks.
+fn tick_step(ticks: &[f64]) -> f64 {
+    ticks.get(1).map_or(1.0, |b| b - ticks[0])
+}
+
+/// A scale from the first to the last tick onto `p0..p1` pixels.
+fn tick_scale(ticks: &[f64], p0: f64, p1: f64) -> Scale {
+    Scale {
+        d0: ticks[0],
+        d1: *ticks.last().expect("ticks"),
+        p0,
+        p1,
+    }
+}
+
+/// The vertical axis: a grid line and a label per tick from `LEFT` to
+/// `right`, and the title turned along the axis.
+fn value_axis(svg: &mut String, ticks: &[f64], y: Scale, right: f64, title: &str) {
+    for v in ticks {
+        let py = coord(y.at(*v));
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{right}\" y1=\"{py}\" y2=\"{py}\"/><text class=\"tick\" x=\"{}\" y=\"{py}\" dy=\"0.32em\" text-anchor=\"end\">{}</text>",
+            LEFT - 8.0,
+            tick_label(*v, tick_step(ticks))
+        );
+    }
+    let mid = coord((y.p0 + y.p1) / 2.0);
+    let _ = write!(
+        svg,
+        "<text class=\"axis-title\" x=\"12\" y=\"{mid}\" transform=\"rotate(-90 12 {mid})\" text-anchor=\"middle\">{}</text>",
+        escape(title)
+    );
+}
+
 pub struct SeriesChart<'a> {
     pub title: &'a str,
     pub unit: &'a Unit,
@@ -64,13 +99,7 @@ pub fn series(chart: &SeriesChart) -> String {
         high = high.max(t.high);
     }
     let ys = ticks(low, high, 5);
-    let step = ys.get(1).map_or(1.0, |b| b - ys[0]);
-    let y = Scale {
-        d0: ys[0],
-        d1: *ys.last().expect("ticks"),
-        p0: HEIGHT - BOTTOM,
-        p1: TOP,
-    };
+    let y = tick_scale(&ys, HEIGHT - BOTTOM, TOP);
     let x = Scale {
         d0: day(first.period),
         d1: day(last.period),
@@ -119,23 +148,7 @@ pub fn series(chart: &SeriesChart) -> String {
             t.until
         );
     }
-    for v in &ys {
-        let py = coord(y.at(*v));
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{py}\" y2=\"{py}\"/><text class=\"tick\" x=\"{}\" y=\"{py}\" dy=\"0.32em\" text-anchor=\"end\">{}</text>",
-            WIDTH - RIGHT,
-            LEFT - 8.0,
-            tick_label(*v, step)
-        );
-    }
-    let _ = write!(
-        svg,
-        "<text class=\"axis-title\" x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text>",
-        coord((TOP + HEIGHT - BOTTOM) / 2.0),
-        coord((TOP + HEIGHT - BOTTOM) / 2.0),
-        escape(&unit)
-    );
+    value_axis(&mut svg, &ys, y, WIDTH - RIGHT, &unit);
     let labels = 6.min(points.len());
     let mut shown = Vec::new();
     for k in 0..labels {
@@ -251,19 +264,8 @@ pub fn scatter(chart: &ScatterChart) -> String {
     let (x_lo, x_hi) = range(&mut pairs.iter().map(|p| p.x));
     let (y_lo, y_hi) = range(&mut pairs.iter().map(|p| p.y));
     let (xt, yt) = (ticks(x_lo, x_hi, 5), ticks(y_lo, y_hi, 5));
-    let step = |t: &[f64]| t.get(1).map_or(1.0, |b| b - t[0]);
-    let x = Scale {
-        d0: xt[0],
-        d1: *xt.last().expect("ticks"),
-        p0: LEFT,
-        p1: S_WIDTH - RIGHT,
-    };
-    let y = Scale {
-        d0: yt[0],
-        d1: *yt.last().expect("ticks"),
-        p0: S_HEIGHT - S_BOTTOM,
-        p1: TOP,
-    };
+    let x = tick_scale(&xt, LEFT, S_WIDTH - RIGHT);
+    let y = tick_scale(&yt, S_HEIGHT - S_BOTTOM, TOP);
     let _ = write!(
         svg,
         "<svg class=\"chart scatter\" viewBox=\"0 0 {S_WIDTH} {S_HEIGHT}\" role=\"img\" aria-labelledby=\"scatter-title scatter-desc\" xmlns=\"http://www.w3.org/2000/svg\">\
@@ -288,28 +290,16 @@ pub fn scatter(chart: &ScatterChart) -> String {
             "<line class=\"grid\" x1=\"{px}\" x2=\"{px}\" y1=\"{TOP}\" y2=\"{}\"/><text class=\"tick\" x=\"{px}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             S_HEIGHT - S_BOTTOM,
             S_HEIGHT - S_BOTTOM + 18.0,
-            tick_label(*v, step(&xt))
+            tick_label(*v, tick_step(&xt))
         );
     }
-    for v in &yt {
-        let py = coord(y.at(*v));
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{py}\" y2=\"{py}\"/><text class=\"tick\" x=\"{}\" y=\"{py}\" dy=\"0.32em\" text-anchor=\"end\">{}</text>",
-            S_WIDTH - RIGHT,
-            LEFT - 8.0,
-            tick_label(*v, step(&yt))
-        );
-    }
+    value_axis(&mut svg, &yt, y, S_WIDTH - RIGHT, chart.y_label);
     let _ = write!(
         svg,
-        "<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
-<text class=\"axis-title\" x=\"12\" y=\"{mid}\" transform=\"rotate(-90 12 {mid})\" text-anchor=\"middle\">{}</text>",
+        "<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
         coord((LEFT + S_WIDTH - RIGHT) / 2.0),
         S_HEIGHT - 10.0,
         escape(chart.x_label),
-        escape(chart.y_label),
-        mid = coord((TOP + S_HEIGHT - S_BOTTOM) / 2.0),
     );
     if let Some(slope) = chart.slope.filter(|s| s.is_finite()) {
         let n = pairs.len() as f64;

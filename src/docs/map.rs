@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::svg::{coord, escape, truncate};
 use crate::model::{LinkStatus, MetricKind, Model};
+use crate::run::{LinkResult, MetricResult};
 
 const NODE_W: f64 = 230.0;
 const NODE_H: f64 = 48.0;
@@ -16,10 +17,10 @@ const PAD: f64 = 16.0;
 
 /// What the map knows about the data, when there is any.
 pub struct MapData<'a> {
-    /// Metric name → whether its latest value is on target.
-    pub on_target: &'a BTreeMap<String, bool>,
-    /// (from, to) → `supports`, `contradicts` or `inconclusive`.
-    pub verdicts: &'a BTreeMap<(String, String), String>,
+    /// The run's results by metric name.
+    pub results: &'a BTreeMap<&'a str, &'a MetricResult<'a>>,
+    /// The run's link results by (from, to).
+    pub links: &'a BTreeMap<(&'a str, &'a str), &'a LinkResult<'a>>,
 }
 
 pub fn status_name(status: LinkStatus) -> &'static str {
@@ -163,7 +164,9 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
         let (bx, by) = (x2 - 2.0, y2 + NODE_H / 2.0);
         let mid = (ax + bx) / 2.0;
         let status = status_name(l.status);
-        let verdict = data.and_then(|d| d.verdicts.get(&(l.from.clone(), l.to.clone())));
+        let verdict = data
+            .and_then(|d| d.links.get(&(l.from.as_str(), l.to.as_str())))
+            .map(|r| &r.verdict);
         let _ = write!(
             svg,
             "<a href=\"{root}links/{}__{}.html\" class=\"edge edge-{status}\"><title>{} → {}: {status}{}</title>\
@@ -207,9 +210,11 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
             MetricKind::Cpi => "cpi",
             MetricKind::Kpi => "kpi",
         };
+        // Tinted only when the latest complete period has a target.
         let state = data
-            .and_then(|d| d.on_target.get(&m.name))
-            .map(|good| if *good { " on-target" } else { " off-target" })
+            .and_then(|d| d.results.get(m.name.as_str()))
+            .and_then(|r| r.latest.and(r.target.as_ref()))
+            .map(|t| if t.good { " on-target" } else { " off-target" })
             .unwrap_or("");
         let _ = write!(
             svg,

@@ -40,8 +40,6 @@ pub struct Ctx<'a> {
     footer: String,
     results: BTreeMap<&'a str, &'a MetricResult<'a>>,
     links: BTreeMap<(&'a str, &'a str), &'a LinkResult<'a>>,
-    on_target: BTreeMap<String, bool>,
-    verdicts: BTreeMap<(String, String), String>,
 }
 
 const STYLE: &str = include_str!("assets/style.css");
@@ -53,18 +51,12 @@ const SCRIPT: &str = include_str!("assets/site.js");
 pub fn build(model: &Model, sources: &SourceDb, report: Option<&Report>, today: Date) -> Site {
     let mut results = BTreeMap::new();
     let mut links = BTreeMap::new();
-    let mut on_target = BTreeMap::new();
-    let mut verdicts = BTreeMap::new();
     if let Some(report) = report {
         for r in &report.metrics {
             results.insert(r.metric.name.as_str(), r);
-            if let (Some(_), Some(t)) = (r.latest, &r.target) {
-                on_target.insert(r.metric.name.clone(), t.good);
-            }
         }
         for l in &report.links {
             links.insert((l.link.from.as_str(), l.link.to.as_str()), l);
-            verdicts.insert((l.link.from.clone(), l.link.to.clone()), l.verdict.clone());
         }
     }
     let data_note = match report {
@@ -87,8 +79,6 @@ pub fn build(model: &Model, sources: &SourceDb, report: Option<&Report>, today: 
         footer,
         results,
         links,
-        on_target,
-        verdicts,
     };
     let mut files = BTreeMap::new();
     let mut page = |path: String, html: askama::Result<String>| {

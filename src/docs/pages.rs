@@ -454,8 +454,8 @@ impl Ctx<'_> {
                 self.model,
                 root,
                 Some(&map::MapData {
-                    on_target: &self.on_target,
-                    verdicts: &self.verdicts,
+                    results: &self.results,
+                    links: &self.links,
                 }),
             )
         } else {
