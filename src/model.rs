@@ -69,6 +69,13 @@ pub struct Location {
     pub item: Span,
 }
 
+/// `file:line`, as docs and messages show it.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Team {
     pub name: String,

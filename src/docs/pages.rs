@@ -691,7 +691,7 @@ pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
         sql: ctx.sql_tabs("sql", |d| {
             sql::metric_series(ctx.model, d, &options, &m.name, None)
         }),
-        location: format!("{}:{}", m.location.file, m.location.line),
+        location: m.location.to_string(),
         definition: ctx.definition(&m.location),
     }
 }
@@ -765,7 +765,7 @@ pub fn team(ctx: &Ctx, t: &Team) -> TeamPage {
             .map(|l| ctx.link_row(root, l))
             .collect(),
         has_data: ctx.has_data,
-        location: format!("{}:{}", t.location.file, t.location.line),
+        location: t.location.to_string(),
     }
 }
 
@@ -897,7 +897,7 @@ pub fn link(ctx: &Ctx, l: &Link) -> LinkPage {
         sql: ctx.sql_tabs("sql", |d| {
             sql::link_evidence(ctx.model, d, &options, &l.from, &l.to)
         }),
-        location: format!("{}:{}", l.location.file, l.location.line),
+        location: l.location.to_string(),
         definition: ctx.definition(&l.location),
     }
 }
@@ -949,7 +949,7 @@ pub fn source(ctx: &Ctx, s: &Source) -> SourcePage {
             .map(|m| ctx.metric_row(root, m))
             .collect(),
         has_data: ctx.has_data,
-        location: format!("{}:{}", s.location.file, s.location.line),
+        location: s.location.to_string(),
         definition: ctx.definition(&s.location),
     }
 }
