@@ -16,6 +16,7 @@ pub mod config;
 pub mod date;
 pub mod diag;
 pub mod docs;
+pub mod fmt;
 pub mod model;
 pub mod output;
 pub mod run;

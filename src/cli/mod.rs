@@ -15,6 +15,7 @@ use crate::sql::{self as sqlgen, DialectName, SqlRequestError};
 use crate::{compile, Options};
 
 mod docs;
+mod fmt;
 mod run;
 
 pub const EXIT_OK: u8 = 0;
@@ -102,6 +103,9 @@ enum Command {
     Run(run::RunArgs),
     /// Build the documentation site: every metric, team, link and source.
     Docs(docs::DocsArgs),
+    /// Rewrite spec files in the canonical layout (comments kept), or list
+    /// the ones that are not with `--check`.
+    Fmt(fmt::FmtArgs),
     /// Print a shell completion script: `cpic completions bash > ~/.local/share/bash-completion/completions/cpic`.
     Completions {
         #[arg(value_enum)]
@@ -158,6 +162,7 @@ pub fn main() -> u8 {
         Command::Sql(args) => sql(&args),
         Command::Run(args) => run::run(&args),
         Command::Docs(args) => docs::docs(&args),
+        Command::Fmt(args) => fmt::fmt(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "cpic", &mut io::stdout());

@@ -59,6 +59,27 @@ pub(super) struct Builder<'d> {
 /// Binding power of comparisons, `is null` and `in`.
 const COMPARISON: u8 = 4;
 
+/// Where an expression field's text ends: after the expression's last
+/// operand (`from`) and any closing parentheses, before trailing trivia.
+fn expression_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let (mut at, mut end) = (from, from);
+    while at < bytes.len() {
+        match bytes[at] {
+            b')' => {
+                at += 1;
+                end = at;
+            }
+            b'/' if bytes.get(at + 1) == Some(&b'/') => {
+                at = text[at..].find('\n').map_or(bytes.len(), |n| at + n);
+            }
+            c if c.is_ascii_whitespace() => at += 1,
+            _ => break,
+        }
+    }
+    end
+}
+
 fn binding(op: BinOp) -> u8 {
     match op {
         BinOp::Or => 1,
@@ -169,6 +190,7 @@ impl<'d> Builder<'d> {
     /// A field of an item, or of a target block when `in_target`.
     fn field(&mut self, pair: P, in_target: bool) -> Field {
         let span = self.span(&pair);
+        let field_text = pair.as_str();
         let pair = pair.into_inner().next().expect("field has one alternative");
         let rule = pair.as_rule();
         let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::colon);
@@ -260,6 +282,17 @@ impl<'d> Builder<'d> {
                 );
                 Value::Unknown
             }
+        };
+        // Pest skips the trivia after an expression while it looks for one
+        // more operator; the field ends where the expression does, so that
+        // a comment below it is not inside it.
+        let span = match &value {
+            Value::Expr(expr) => {
+                let start = span.range().start;
+                let end = expression_end(field_text, expr.span.range().end - start);
+                Span::new(self.file, start, start + end)
+            }
+            _ => span,
         };
         Field { key, value, span }
     }

@@ -66,6 +66,12 @@ pub fn parse(db: &SourceDb) -> (Ast, Vec<Diagnostic>) {
     (Ast { files }, diags)
 }
 
+/// Parses the text of one file (the formatter and the language server work
+/// on text that is not saved yet). Problems are pushed to `diags`.
+pub fn parse_text(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> ast::File {
+    parser::parse_file(file, text, diags)
+}
+
 /// Stack of each parser thread: nesting is bounded (`MAX_NESTING`), this is
 /// a wide margin on top.
 const PARSER_STACK: usize = 64 * 1024 * 1024;

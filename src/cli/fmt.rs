@@ -1,0 +1,140 @@
+//! `cpic fmt`: rewrite spec files in the canonical layout, or with
+//! `--check` list the ones that are not.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::{report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::fmt::{format_file, FormatError};
+use crate::source::{FileKind, SourceDb};
+
+#[derive(clap::Args)]
+pub struct FmtArgs {
+    /// Project directories or `.cpi` files; `-` reads standard input and
+    /// writes the result to standard output.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Write nothing: list the files that would change and exit 1 if any would.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn fmt(args: &FmtArgs) -> io::Result<u8> {
+    let mut status = EXIT_OK;
+    for path in &args.paths {
+        let code = if path.as_os_str() == "-" {
+            stdin(args.check)?
+        } else {
+            project(path, args.check)?
+        };
+        status = status.max(code);
+    }
+    Ok(status)
+}
+
+fn stdin(check: bool) -> io::Result<u8> {
+    let mut bytes = Vec::new();
+    io::stdin().read_to_end(&mut bytes)?;
+    let mut db = SourceDb::new();
+    db.add("<stdin>.cpi", bytes);
+    let (id, file) = db.files().next().expect("one file was added");
+    if file.invalid_utf8_at.is_some() {
+        eprintln!("error: standard input is not valid UTF-8");
+        return Ok(EXIT_ERRORS);
+    }
+    match format_file(id, &file.text) {
+        Ok(formatted) if check => Ok(if formatted == file.text {
+            EXIT_OK
+        } else {
+            EXIT_ERRORS
+        }),
+        Ok(formatted) => {
+            io::stdout().lock().write_all(formatted.as_bytes())?;
+            Ok(EXIT_OK)
+        }
+        Err(error) => failed(&db, "<stdin>", error),
+    }
+}
+
+fn project(path: &Path, check: bool) -> io::Result<u8> {
+    let db = match SourceDb::load(path) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let root = db.root.clone().unwrap_or_default();
+    let mut status = EXIT_OK;
+    let (mut changed, mut unchanged) = (0, 0);
+    for (id, file) in db.files().filter(|(_, f)| f.kind == FileKind::Spec) {
+        let on_disk = root.join(&file.name);
+        if file.invalid_utf8_at.is_some() {
+            eprintln!("error: `{}` is not valid UTF-8", on_disk.display());
+            status = EXIT_ERRORS;
+            continue;
+        }
+        let formatted = match format_file(id, &file.text) {
+            Ok(formatted) => formatted,
+            Err(error) => {
+                status = status.max(failed(&db, &on_disk.display().to_string(), error)?);
+                continue;
+            }
+        };
+        if formatted == file.text {
+            unchanged += 1;
+            continue;
+        }
+        changed += 1;
+        if check {
+            println!("{}", on_disk.display());
+            status = EXIT_ERRORS;
+        } else {
+            write_atomically(&on_disk, &formatted)?;
+        }
+    }
+    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    if check {
+        if changed > 0 {
+            eprintln!(
+                "{changed} {} would be reformatted, {unchanged} already formatted",
+                files(changed)
+            );
+        }
+    } else {
+        eprintln!(
+            "{changed} {} reformatted, {unchanged} unchanged",
+            files(changed)
+        );
+    }
+    Ok(status)
+}
+
+fn failed(db: &SourceDb, name: &str, error: FormatError) -> io::Result<u8> {
+    match error {
+        FormatError::Syntax(diags) => {
+            report(db, &diags)?;
+            eprintln!("error: `{name}` has syntax errors and was not formatted");
+        }
+        FormatError::Unfaithful { what } => eprintln!(
+            "error: formatting `{name}` would change {what}, so it was left as it is; \
+             this is a bug in cpic, please report it with the file"
+        ),
+    }
+    Ok(EXIT_ERRORS)
+}
+
+/// Replaces a file through a temporary file beside it, so that an
+/// interrupted run never leaves half a spec.
+fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".cpic-fmt.tmp");
+    let temp = PathBuf::from(temp);
+    std::fs::write(&temp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(&temp, meta.permissions())?;
+    }
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
