@@ -17,6 +17,7 @@ pub mod date;
 pub mod diag;
 pub mod docs;
 pub mod fmt;
+pub mod graph;
 pub mod model;
 pub mod output;
 pub mod run;

@@ -141,6 +141,16 @@ pub enum MetricKind {
     Kpi,
 }
 
+impl MetricKind {
+    /// The keyword: `cpi` or `kpi`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetricKind::Cpi => "cpi",
+            MetricKind::Kpi => "kpi",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
@@ -357,6 +367,18 @@ pub enum LinkStatus {
     Testing,
     Confirmed,
     Refuted,
+}
+
+impl LinkStatus {
+    /// The keyword, as written in `status:`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkStatus::Hypothesized => "hypothesized",
+            LinkStatus::Testing => "testing",
+            LinkStatus::Confirmed => "confirmed",
+            LinkStatus::Refuted => "refuted",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

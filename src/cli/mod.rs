@@ -103,6 +103,17 @@ enum Command {
     Run(run::RunArgs),
     /// Build the documentation site: every metric, team, link and source.
     Docs(docs::DocsArgs),
+    /// Print the link graph: metrics (title, unit) and links (status, lag).
+    Graph {
+        /// A project directory or one `.cpi` file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = crate::graph::GraphFormat::Dot)]
+        format: crate::graph::GraphFormat,
+        /// The date against which expired targets are judged in the check.
+        #[arg(long, value_parser = parse_date)]
+        today: Option<Date>,
+    },
     /// Rewrite spec files in the canonical layout (comments kept), or list
     /// the ones that are not with `--check`.
     Fmt(fmt::FmtArgs),
@@ -163,6 +174,11 @@ pub fn main() -> u8 {
         Command::Run(args) => run::run(&args),
         Command::Docs(args) => docs::docs(&args),
         Command::Fmt(args) => fmt::fmt(&args),
+        Command::Graph {
+            path,
+            format,
+            today,
+        } => graph(&path, format, today),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "cpic", &mut io::stdout());
@@ -440,6 +456,25 @@ fn explain(code: Option<&str>, list: bool) -> io::Result<u8> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+fn graph(
+    path: &std::path::Path,
+    format: crate::graph::GraphFormat,
+    today: Option<Date>,
+) -> io::Result<u8> {
+    let db = match load(path) {
+        Ok(db) => db,
+        Err(code) => return Ok(code),
+    };
+    let model = match checked_model(&db, today)? {
+        Ok(model) => model,
+        Err(code) => return Ok(code),
+    };
+    io::stdout()
+        .lock()
+        .write_all(crate::graph::render(&model, format).as_bytes())?;
+    Ok(EXIT_OK)
 }
 
 fn debug(stage: Stage, path: &std::path::Path, today: Option<Date>) -> io::Result<u8> {

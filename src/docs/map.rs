@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::svg::{coord, escape, truncate};
-use crate::model::{LinkStatus, MetricKind, Model};
+use crate::model::{MetricKind, Model};
 use crate::run::{LinkResult, MetricResult};
 
 const NODE_W: f64 = 230.0;
@@ -21,15 +21,6 @@ pub struct MapData<'a> {
     pub results: &'a BTreeMap<&'a str, &'a MetricResult<'a>>,
     /// The run's link results by (from, to).
     pub links: &'a BTreeMap<(&'a str, &'a str), &'a LinkResult<'a>>,
-}
-
-pub fn status_name(status: LinkStatus) -> &'static str {
-    match status {
-        LinkStatus::Hypothesized => "hypothesized",
-        LinkStatus::Testing => "testing",
-        LinkStatus::Confirmed => "confirmed",
-        LinkStatus::Refuted => "refuted",
-    }
 }
 
 /// The column of every metric: KPIs in the last one; a CPI one column left
@@ -163,7 +154,7 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
         let (ax, ay) = (x1 + NODE_W, y1 + NODE_H / 2.0);
         let (bx, by) = (x2 - 2.0, y2 + NODE_H / 2.0);
         let mid = (ax + bx) / 2.0;
-        let status = status_name(l.status);
+        let status = l.status.name();
         let verdict = data
             .and_then(|d| d.links.get(&(l.from.as_str(), l.to.as_str())))
             .map(|r| &r.verdict);

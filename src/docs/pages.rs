@@ -6,7 +6,7 @@
 use askama::Template;
 
 use super::chart::{self, period_label, ScatterChart, SeriesChart};
-use super::map::{self, status_name};
+use super::map;
 use super::{markdown, Ctx};
 use crate::model::{
     ColumnType, Direction, EvidenceKind, Expect, Link, LinkStatus, Measure, Metric, MetricKind,
@@ -162,7 +162,7 @@ fn link_status_badge(status: LinkStatus) -> Badge {
         LinkStatus::Confirmed => "good",
         LinkStatus::Refuted => "bad",
     };
-    Badge::new(status_name(status), class)
+    Badge::new(status.name(), class)
 }
 
 fn verdict_badge(result: &LinkResult) -> Badge {

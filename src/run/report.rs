@@ -68,13 +68,6 @@ fn trim_zeros(text: String) -> String {
     }
 }
 
-fn kind_name(kind: MetricKind) -> &'static str {
-    match kind {
-        MetricKind::Cpi => "cpi",
-        MetricKind::Kpi => "kpi",
-    }
-}
-
 /// Glyphs for a terminal, or plain ASCII for pipes and files.
 #[derive(Clone, Copy)]
 pub struct Style {
@@ -344,7 +337,7 @@ pub fn json(report: &Report) -> Value {
             };
             json!({
                 "name": metric.name,
-                "kind": kind_name(metric.kind),
+                "kind": metric.kind.name(),
                 "title": metric.title,
                 "owner": metric.owner,
                 "unit": metric.unit,
@@ -424,7 +417,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "{},{},{},{},{},{}",
                 csv_field(&metric.name),
-                kind_name(metric.kind),
+                metric.kind.name(),
                 csv_field(&metric.unit.to_string()),
                 metric.grain.name(),
                 p.period,
