@@ -18,6 +18,7 @@ pub mod diag;
 pub mod docs;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 pub mod model;
 pub mod output;
 pub mod run;

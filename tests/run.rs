@@ -66,7 +66,11 @@ fn assert_close(what: &str, got: Option<f64>, want: Option<f64>) {
 
 /// Every number of the report against the oracle, and the designed verdicts.
 fn check_example(name: &str, designed: &[(&str, &str, &str)]) -> BTreeSet<String> {
-    let root = example(name);
+    check_project(&example(name), designed)
+}
+
+fn check_project(root: &Path, designed: &[(&str, &str, &str)]) -> BTreeSet<String> {
+    let root = root.to_path_buf();
     let model = model_of(&root);
     let tables = oracle::load_sources(&model, &root);
     let report = run_json(&root, &[]);
@@ -200,6 +204,61 @@ fn check_example(name: &str, designed: &[(&str, &str, &str)]) -> BTreeSet<String
         );
     }
     verdicts
+}
+
+/// `cpic init`'s starter project checks without a warning, is already
+/// formatted, and runs: every number matches the oracle over its CSV, and
+/// its link is supported by the data it generated.
+#[test]
+fn the_starter_project_checks_clean_and_matches_its_data() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let project = dir.path().join("starter");
+    let init = common::cpic()
+        .args(["init", "--today", common::TODAY])
+        .arg(&project)
+        .output()
+        .expect("cpic runs");
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let check = common::cpic()
+        .args(["check", "--deny-warnings", "--today", common::TODAY])
+        .arg(&project)
+        .output()
+        .expect("cpic runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let fmt = common::cpic()
+        .args(["fmt", "--check"])
+        .arg(&project)
+        .output()
+        .expect("cpic runs");
+    assert!(
+        fmt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
+    check_project(
+        &project,
+        &[("time_to_answer", "conversion_rate", "supports")],
+    );
+
+    let again = common::cpic()
+        .arg("init")
+        .arg(&project)
+        .output()
+        .expect("cpic runs");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing project is never replaced"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("cpi.toml"));
 }
 
 #[test]

@@ -114,6 +114,19 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         today: Option<Date>,
     },
+    /// Create a starter project in DIR: a team, a source over a small CSV, a
+    /// CPI with a target, a KPI and a link; it checks clean and runs at once.
+    Init {
+        /// The folder (created if needed; files already there are never replaced).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The project's name (default: the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The date the sample data and the target's year are generated for.
+        #[arg(long, value_parser = parse_date)]
+        today: Option<Date>,
+    },
     /// Rewrite spec files in the canonical layout (comments kept), or list
     /// the ones that are not with `--check`.
     Fmt(fmt::FmtArgs),
@@ -174,6 +187,7 @@ pub fn main() -> u8 {
         Command::Run(args) => run::run(&args),
         Command::Docs(args) => docs::docs(&args),
         Command::Fmt(args) => fmt::fmt(&args),
+        Command::Init { dir, name, today } => init(&dir, name, today),
         Command::Graph {
             path,
             format,
@@ -456,6 +470,41 @@ fn explain(code: Option<&str>, list: bool) -> io::Result<u8> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+fn init(dir: &std::path::Path, name: Option<String>, today: Option<Date>) -> io::Result<u8> {
+    let name = name.unwrap_or_else(|| {
+        std::path::absolute(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "cpi project".to_string())
+    });
+    let files = crate::init::files(&name, today.unwrap_or_else(Date::today_utc));
+    let taken: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| dir.join(path).exists())
+        .map(|(path, _)| dir.join(path).display().to_string())
+        .collect();
+    if !taken.is_empty() {
+        eprintln!(
+            "error: `cpic init` never replaces files, and these exist: {}",
+            taken.join(", ")
+        );
+        return Ok(EXIT_USAGE);
+    }
+    for (path, text) in &files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text)?;
+    }
+    let shown = dir.display();
+    eprintln!(
+        "created the cpi project `{name}` in `{shown}`: {} files\n\nnext:\n  cpic check {shown}\n  cpic run {shown}\n  cpic docs {shown}",
+        files.len()
+    );
+    Ok(EXIT_OK)
 }
 
 fn graph(
