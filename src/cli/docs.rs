@@ -81,7 +81,7 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
 }
 
 /// Every series, target and link (with its pairs) on the project's database.
-fn compute<'m>(
+pub(super) fn compute<'m>(
     model: &'m Model,
     root: &Path,
     db: Option<&str>,

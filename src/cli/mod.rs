@@ -14,6 +14,7 @@ use crate::source::SourceDb;
 use crate::sql::{self as sqlgen, DialectName, SqlRequestError};
 use crate::{compile, Options};
 
+mod build;
 mod docs;
 mod fmt;
 mod run;
@@ -103,6 +104,9 @@ enum Command {
     Run(run::RunArgs),
     /// Build the documentation site: every metric, team, link and source.
     Docs(docs::DocsArgs),
+    /// Build everything into one folder: the SQL of every dialect, the docs
+    /// site and `manifest.json` (the checked model for other tools).
+    Build(build::BuildArgs),
     /// Print the link graph: metrics (title, unit) and links (status, lag).
     Graph {
         /// A project directory or one `.cpi` file.
@@ -187,6 +191,7 @@ pub fn main() -> u8 {
         Command::Run(args) => run::run(&args),
         Command::Docs(args) => docs::docs(&args),
         Command::Fmt(args) => fmt::fmt(&args),
+        Command::Build(args) => build::build(&args),
         Command::Init { dir, name, today } => init(&dir, name, today),
         Command::Graph {
             path,

@@ -71,7 +71,7 @@ impl DatabaseUrl {
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-fn mask_password(url: &str) -> String {
+pub fn mask_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

@@ -1,0 +1,277 @@
+//! `cpic build`: SQL for every dialect, the docs site and `manifest.json`
+//! in one folder; the manifest is the checked model and validates against
+//! the committed JSON Schema (`schemas/manifest.schema.json`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn build(project: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    common::cpic()
+        .args(["build", "--today", common::TODAY])
+        .args(extra)
+        .arg(project)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("cpic runs")
+}
+
+fn examples() -> Vec<PathBuf> {
+    [
+        "customer-service",
+        "grocery-delivery",
+        "insurance",
+        "online-course",
+    ]
+    .iter()
+    .map(|e| common::root().join("examples").join(e))
+    .collect()
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The Python of a virtual environment that has `jsonschema` (the dbt
+/// environment `.ci/run` installs has it), or None outside CI.
+fn jsonschema_python() -> Option<PathBuf> {
+    match std::env::var_os("CPIC_TEST_DBT_VENV") {
+        Some(venv) => Some(PathBuf::from(venv).join("bin/python")),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must set CPIC_TEST_DBT_VENV"
+            );
+            eprintln!("skipped schema validation: CPIC_TEST_DBT_VENV is not set");
+            None
+        }
+    }
+}
+
+/// Validates `instance` with Python's `jsonschema` (Draft 2020-12, after
+/// checking the schema itself); returns the errors.
+fn schema_errors(python: &Path, instance: &Path) -> Vec<String> {
+    let script = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+for error in validator.iter_errors(json.load(open(sys.argv[2]))):
+    print("/".join(map(str, error.absolute_path)), error.message[:200])
+"#;
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(common::root().join("schemas/manifest.schema.json"))
+        .arg(instance)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_example_builds_and_its_manifest_is_the_model() {
+    let python = jsonschema_python();
+    for example in examples() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("build");
+        let run = build(&example, &out, &["--no-data"]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest["schema_version"], 1);
+        assert_eq!(manifest["as_of"], common::TODAY);
+        assert_eq!(manifest["docs_with_data"], false);
+
+        // The manifest holds the checked model, field for field.
+        let (_, compilation) = common::compile_path(&example);
+        // (Through text, as the manifest went: serde_json's float parsing
+        // is not exact in the last digit.)
+        let model = serde_json::to_string(&compilation.model.expect("checks")).unwrap();
+        let model: serde_json::Value = serde_json::from_str(&model).unwrap();
+        for key in ["teams", "sources", "metrics", "links"] {
+            assert_eq!(manifest[key], model[key], "{key} of {}", example.display());
+        }
+
+        // Every listed SQL file is there, and nothing else is under sql/.
+        let on_disk = files_under(&out);
+        let mut listed: Vec<String> = Vec::new();
+        for (dialect, output) in manifest["sql"].as_object().unwrap() {
+            match output.get("files") {
+                Some(files) => {
+                    for file in files.as_array().unwrap() {
+                        let file = file.as_str().unwrap();
+                        assert!(file.starts_with(&format!("sql/{dialect}/")));
+                        listed.push(file.to_string());
+                    }
+                }
+                None => assert!(!output["unsupported"].as_array().unwrap().is_empty()),
+            }
+        }
+        listed.sort();
+        let sql_on_disk: Vec<String> = on_disk
+            .iter()
+            .filter(|f| f.starts_with("sql/"))
+            .cloned()
+            .collect();
+        assert_eq!(listed, sql_on_disk);
+        assert!(on_disk.contains(&"docs/index.html".to_string()));
+
+        // The SQL is what `cpic sql -o` writes for the same dialect.
+        let duckdb = manifest["sql"]["duckdb"]["files"]
+            .as_array()
+            .expect("duckdb always compiles");
+        assert!(!duckdb.is_empty());
+        let sql_dir = dir.path().join("sql");
+        let sql = common::cpic()
+            .args(["sql", "--dialect", "duckdb", "--today", common::TODAY, "-o"])
+            .arg(&sql_dir)
+            .arg(&example)
+            .output()
+            .unwrap();
+        assert!(sql.status.success());
+        for file in duckdb {
+            let file = file.as_str().unwrap();
+            let inside = file.strip_prefix("sql/").unwrap();
+            assert_eq!(
+                std::fs::read(out.join(file)).unwrap(),
+                std::fs::read(sql_dir.join(inside)).unwrap(),
+                "{file}"
+            );
+        }
+
+        if let Some(python) = &python {
+            let errors = schema_errors(python, &out.join("manifest.json"));
+            assert!(errors.is_empty(), "{}: {errors:#?}", example.display());
+        }
+    }
+}
+
+/// The schema is strict enough to catch a manifest that drifted from it.
+#[test]
+fn the_schema_rejects_a_drifted_manifest() {
+    let Some(python) = jsonschema_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("build");
+    assert!(build(&examples()[2], &out, &["--no-data"]).status.success());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let mutations: [(&str, fn(&mut serde_json::Value)); 4] = [
+        ("an unknown top-level field", |m| {
+            m["extra"] = serde_json::json!(1);
+        }),
+        ("a metric without a title", |m| {
+            m["metrics"][0].as_object_mut().unwrap().remove("title");
+        }),
+        ("a link with an unknown status", |m| {
+            m["links"][0]["status"] = serde_json::json!("proven");
+        }),
+        ("a renamed field", |m| {
+            let v = m["metrics"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("unit")
+                .unwrap();
+            m["metrics"][0]["units"] = v;
+        }),
+    ];
+    for (what, mutate) in mutations {
+        let mut drifted = manifest.clone();
+        mutate(&mut drifted);
+        let path = dir.path().join("drifted.json");
+        std::fs::write(&path, serde_json::to_vec(&drifted).unwrap()).unwrap();
+        assert!(
+            !schema_errors(&python, &path).is_empty(),
+            "{what} must be rejected"
+        );
+    }
+}
+
+#[test]
+fn a_build_is_byte_identical_when_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = &examples()[0];
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    assert!(build(example, &a, &[]).status.success());
+    assert!(build(example, &b, &[]).status.success());
+    let files = files_under(&a);
+    assert_eq!(files, files_under(&b));
+    for file in files {
+        assert_eq!(
+            std::fs::read(a.join(&file)).unwrap(),
+            std::fs::read(b.join(&file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn the_manifest_masks_a_database_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    std::fs::create_dir(&project).unwrap();
+    for entry in std::fs::read_dir(examples()[0].clone()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "cpi") {
+            std::fs::copy(&path, project.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        project.join("cpi.toml"),
+        "[database]\nurl = \"postgres://analyst:s3cret@127.0.0.1:1/db\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("build");
+    let run = build(&project, &out, &["--no-data"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(!manifest.contains("s3cret"));
+    assert!(manifest.contains("postgres://analyst:***@127.0.0.1:1/db"));
+}
+
+#[test]
+fn a_project_with_errors_builds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cpi"), "cpi x { unit: s }").unwrap();
+    let out = dir.path().join("build");
+    let run = build(dir.path(), &out, &["--no-data"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(!out.exists());
+}
