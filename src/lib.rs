@@ -16,6 +16,7 @@ pub mod config;
 pub mod date;
 pub mod diag;
 pub mod docs;
+pub mod export;
 pub mod fmt;
 pub mod graph;
 pub mod init;

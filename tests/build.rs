@@ -178,6 +178,9 @@ fn every_example_builds_and_its_manifest_is_the_model() {
     }
 }
 
+/// A way of breaking a manifest, and its description.
+type Mutation = (&'static str, fn(&mut serde_json::Value));
+
 /// The schema is strict enough to catch a manifest that drifted from it.
 #[test]
 fn the_schema_rejects_a_drifted_manifest() {
@@ -189,7 +192,7 @@ fn the_schema_rejects_a_drifted_manifest() {
     assert!(build(&examples()[2], &out, &["--no-data"]).status.success());
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    let mutations: [(&str, fn(&mut serde_json::Value)); 4] = [
+    let mutations: [Mutation; 4] = [
         ("an unknown top-level field", |m| {
             m["extra"] = serde_json::json!(1);
         }),

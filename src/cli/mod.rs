@@ -16,6 +16,7 @@ use crate::{compile, Options};
 
 mod build;
 mod docs;
+mod export;
 mod fmt;
 mod run;
 
@@ -107,6 +108,9 @@ enum Command {
     /// Build everything into one folder: the SQL of every dialect, the docs
     /// site and `manifest.json` (the checked model for other tools).
     Build(build::BuildArgs),
+    /// Export the project to another tool's format.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Print the link graph: metrics (title, unit) and links (status, lag).
     Graph {
         /// A project directory or one `.cpi` file.
@@ -192,6 +196,7 @@ pub fn main() -> u8 {
         Command::Docs(args) => docs::docs(&args),
         Command::Fmt(args) => fmt::fmt(&args),
         Command::Build(args) => build::build(&args),
+        Command::Export(command) => export::export(&command),
         Command::Init { dir, name, today } => init(&dir, name, today),
         Command::Graph {
             path,

@@ -8,6 +8,8 @@ pub mod dialect;
 mod queries;
 mod render;
 
+pub use render::{number, ExprWriter};
+
 pub use dialect::{Dialect, DialectName};
 
 /// What every query of one generation shares.

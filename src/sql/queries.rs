@@ -198,10 +198,12 @@ impl<'m> QueryBuilder<'m> {
         filter_as: FilterAs,
     ) -> (Option<String>, String, Vec<EmulatedPercentile>) {
         let no_metrics = |_: &str| String::new();
+        let d = self.d;
+        let column = |name: &str| format!("{}.{}", d.ident(rows), d.ident(name));
         let mut counter = self.percentiles;
         let mut w = ExprWriter {
-            d: self.d,
-            rows: rows.to_string(),
+            d,
+            column: &column,
             fold_filter: None,
             where_filter: None,
             metric_ref: &no_metrics,
@@ -289,9 +291,10 @@ impl<'m> QueryBuilder<'m> {
                     format!("{}.{}", d.ident(cte), d.ident(VALUE))
                 };
                 let mut counter = 0;
+                let no_columns = |_: &str| String::new();
                 let mut w = ExprWriter {
                     d,
-                    rows: String::new(),
+                    column: &no_columns,
                     fold_filter: None,
                     where_filter: None,
                     metric_ref: &metric_ref,

@@ -19,8 +19,8 @@ pub struct EmulatedPercentile {
 /// Renders expressions; collects emulated percentiles on the way.
 pub struct ExprWriter<'a> {
     pub d: &'a dyn Dialect,
-    /// Qualifies column references (the rows CTE's alias).
-    pub rows: String,
+    /// How column references are written (qualified by the rows CTE).
+    pub column: &'a dyn Fn(&str) -> String,
     /// A row condition ANDed into every aggregate (a metric's filter, when
     /// several metrics share one scan).
     pub fold_filter: Option<String>,
@@ -56,7 +56,7 @@ impl ExprWriter<'_> {
     pub fn expr(&mut self, e: &TExpr) -> String {
         let d = self.d;
         match &e.kind {
-            TExprKind::Column { name } => format!("{}.{}", d.ident(&self.rows), d.ident(name)),
+            TExprKind::Column { name } => (self.column)(name),
             TExprKind::Metric { name } => (self.metric_ref)(name),
             TExprKind::Number { value } => number(*value),
             TExprKind::Str { value } => d.string(value),

@@ -1,0 +1,209 @@
+//! `cpic export metricflow`, verified by MetricFlow itself: the exported
+//! dbt project is built with dbt-duckdb, validated by `mf validate-configs`
+//! (parsing, semantics and every measure, dimension and metric against the
+//! warehouse), and `mf query` must give every value `cpic run` gives.
+//!
+//! Needs dbt-core 1.9, dbt-duckdb 1.9 and dbt-metricflow 0.8 in the virtual
+//! environment `CPIC_TEST_DBT_VENV` (`.ci/run` installs them from PyPI).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn venv() -> Option<PathBuf> {
+    match std::env::var_os("CPIC_TEST_DBT_VENV") {
+        Some(v) => Some(PathBuf::from(v)),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must set CPIC_TEST_DBT_VENV"
+            );
+            eprintln!("skipped: CPIC_TEST_DBT_VENV is not set");
+            None
+        }
+    }
+}
+
+/// Runs a tool of the dbt environment in the exported project.
+fn tool(venv: &Path, dir: &Path, program: &str, args: &[&str]) -> String {
+    let out = Command::new(venv.join("bin").join(program))
+        .args(args)
+        .current_dir(dir)
+        .env("DBT_PROFILES_DIR", dir)
+        .env("DO_NOT_TRACK", "1")
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", venv.join("bin").display()),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{program} {args:?} failed:\n{text}");
+    text
+}
+
+fn export(example: &Path, out: &Path) {
+    let run = common::cpic()
+        .args(["export", "metricflow", "--today", common::TODAY, "-o"])
+        .arg(out)
+        .arg(example)
+        .output()
+        .expect("cpic runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// `cpic run`'s series: metric → period → value.
+fn cpic_series(example: &Path) -> BTreeMap<String, BTreeMap<String, f64>> {
+    let out = common::cpic()
+        .args(["run", "--today", common::TODAY, "--format", "json"])
+        .arg(example)
+        .output()
+        .expect("cpic runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut series = BTreeMap::new();
+    for metric in report["metrics"].as_array().expect("metrics") {
+        let values = metric["series"]
+            .as_array()
+            .expect("a series")
+            .iter()
+            .filter_map(|p| Some((p["period"].as_str()?.to_string(), p["value"].as_f64()?)))
+            .collect();
+        series.insert(metric["name"].as_str().unwrap().to_string(), values);
+    }
+    series
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn verify(example: &str, at_least: usize) {
+    let Some(venv) = venv() else { return };
+    let example = common::root().join(example);
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("dbt");
+    export(&example, &project);
+
+    tool(&venv, &project, "dbt", &["run"]);
+    let validation = tool(&venv, &project, "mf", &["validate-configs"]);
+    assert!(
+        !validation.contains("ERRORS: 1")
+            && validation.contains("Successfully validated metrics against data warehouse"),
+        "{validation}"
+    );
+
+    let (_, compilation) = common::compile_path(&example);
+    let model = compilation.model.expect("the example checks");
+    let want = cpic_series(&example);
+    // One query per grain, every metric of that grain in it.
+    let mut by_grain: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for metric in &model.metrics {
+        by_grain
+            .entry(metric.grain.name())
+            .or_default()
+            .push(&metric.name);
+    }
+    let mut compared = 0;
+    for (grain, metrics) in by_grain {
+        let csv = dir.path().join(format!("{grain}.csv"));
+        let group_by = format!("metric_time__{grain}");
+        tool(
+            &venv,
+            &project,
+            "mf",
+            &[
+                "query",
+                "--metrics",
+                &metrics.join(","),
+                "--group-by",
+                &group_by,
+                "--csv",
+                csv.to_str().unwrap(),
+            ],
+        );
+        let text = std::fs::read_to_string(&csv).expect("mf wrote the CSV");
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+        let mut got: BTreeMap<&str, BTreeMap<String, f64>> = BTreeMap::new();
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            let period = cells[0].split(' ').next().unwrap().to_string();
+            for (name, cell) in header.iter().zip(&cells).skip(1) {
+                if let Ok(value) = cell.parse::<f64>() {
+                    got.entry(name).or_default().insert(period.clone(), value);
+                }
+            }
+        }
+        for metric in metrics {
+            let want = &want[metric];
+            let got = got.remove(metric).unwrap_or_default();
+            assert_eq!(
+                got.keys().collect::<Vec<_>>(),
+                want.keys().collect::<Vec<_>>(),
+                "periods of {metric}"
+            );
+            for (period, value) in want {
+                assert!(
+                    close(got[period], *value),
+                    "{metric} at {period}: MetricFlow {}, cpic {value}",
+                    got[period]
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= at_least, "only {compared} values compared");
+}
+
+#[test]
+fn insurance_in_metricflow_gives_cpics_numbers() {
+    verify("examples/insurance", 500);
+}
+
+#[test]
+fn grocery_delivery_in_metricflow_gives_cpics_numbers() {
+    verify("examples/grocery-delivery", 500);
+}
+
+/// Names that are SQL keywords (`at`) and strings built to break out of
+/// YAML, Jinja and SQL still give MetricFlow's validation and cpic's numbers.
+#[test]
+fn the_hostile_fixture_in_metricflow_gives_cpics_numbers() {
+    verify("tests/fixtures/docs/hostile", 4);
+}
+
+/// What MetricFlow has no field for travels in `config.meta.cpic`.
+#[test]
+fn links_targets_and_evidence_are_in_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("dbt");
+    export(&common::root().join("examples/insurance"), &project);
+    let metrics = std::fs::read_to_string(project.join("models/metrics.yml")).unwrap();
+    for expected in [
+        "name: \"quote_turnaround\"",
+        "kind: \"contextual_inquiry\"",
+        "experiment: \"EXP-142 instant quotes, April 2026\"",
+        "name: \"h1_2026\"",
+        "to: \"bind_rate\"",
+        "unit: \"s\"",
+        "direction: \"lower\"",
+    ] {
+        assert!(metrics.contains(expected), "{expected} missing");
+    }
+}
