@@ -20,6 +20,7 @@ pub mod export;
 pub mod fmt;
 pub mod graph;
 pub mod init;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod run;

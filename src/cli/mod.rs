@@ -111,6 +111,8 @@ enum Command {
     /// Export the project to another tool's format.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
     /// Print the link graph: metrics (title, unit) and links (status, lag).
     Graph {
         /// A project directory or one `.cpi` file.
@@ -196,6 +198,13 @@ pub fn main() -> u8 {
         Command::Docs(args) => docs::docs(&args),
         Command::Fmt(args) => fmt::fmt(&args),
         Command::Build(args) => build::build(&args),
+        Command::Lsp => match crate::lsp::run() {
+            Ok(()) => Ok(EXIT_OK),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(EXIT_USAGE)
+            }
+        },
         Command::Export(command) => export::export(&command),
         Command::Init { dir, name, today } => init(&dir, name, today),
         Command::Graph {

@@ -1,0 +1,295 @@
+//! Completion from the text before the cursor: names after `owner:`,
+//! `source:` and in link headers, columns and functions in expressions,
+//! units and keyword values after their keys, field names at the start of
+//! a line inside an item, item keywords at the top level.
+
+use lsp_types::{CompletionItem, CompletionItemKind};
+
+use super::symbols::find_item;
+use crate::source::{FileId, SourceDb};
+use crate::syntax::ast::{ItemKind, Value};
+use crate::syntax::Ast;
+
+const UNITS: &[&str] = &[
+    "s", "min", "h", "d", "wk", "%", "1", "count", "USD", "EUR", "GBP", "{items}",
+];
+const FUNCTIONS: &[&str] = &[
+    "count",
+    "count_distinct",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "percentile",
+    "coalesce",
+];
+const EVIDENCE: &[&str] = &[
+    "contextual_inquiry",
+    "experiment",
+    "analytics",
+    "survey",
+    "focus_group",
+    "expert_judgment",
+    "benchmark",
+];
+
+fn keyword_values(key: &str) -> Option<&'static [&'static str]> {
+    Some(match key {
+        "direction" => &["higher", "lower"],
+        "tier" => &["core", "driver", "leading"],
+        "grain" => &["day", "week", "month", "quarter", "year"],
+        "review" => &["weekly", "monthly", "quarterly", "yearly"],
+        "expect" => &["improves", "worsens"],
+        "status" => &["hypothesized", "testing", "confirmed", "refuted"],
+        "evidence" => EVIDENCE,
+        "unit" => UNITS,
+        _ => return None,
+    })
+}
+
+fn fields_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "team" => &["name", "contact"],
+        "source" => &["table", "file", "time", "columns"],
+        "cpi" => &[
+            "title",
+            "outcome",
+            "description",
+            "owner",
+            "unit",
+            "direction",
+            "tier",
+            "evidence",
+            "source",
+            "measure",
+            "filter",
+            "grain",
+            "time",
+            "dimensions",
+            "review",
+            "reviewed",
+            "target",
+        ],
+        "kpi" => &[
+            "title",
+            "description",
+            "owner",
+            "unit",
+            "direction",
+            "tier",
+            "evidence",
+            "source",
+            "measure",
+            "filter",
+            "grain",
+            "time",
+            "dimensions",
+            "review",
+            "reviewed",
+            "target",
+        ],
+        "link" => &[
+            "hypothesis",
+            "expect",
+            "lag",
+            "grain",
+            "status",
+            "experiment",
+            "min_periods",
+        ],
+        "target" => crate::syntax::TARGET_KEYS,
+        _ => &[],
+    }
+}
+
+fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail,
+        ..CompletionItem::default()
+    }
+}
+
+/// The blocks open at `offset`: each block's header words (`cpi x`,
+/// `target h1`, `columns`), outermost first. Strings and comments skipped.
+fn open_blocks(text: &str) -> Vec<String> {
+    let mut stack = Vec::new();
+    let mut header_start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' if text[i..].starts_with("\"\"\"") => {
+                i = text[i + 3..]
+                    .find("\"\"\"")
+                    .map_or(bytes.len(), |e| i + 3 + e + 3);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'{' => {
+                let header = text[header_start..i].trim();
+                // The header is the last line's words before the brace.
+                let header = header.rsplit(['\n', '}']).next().unwrap_or("").trim();
+                // `{options}` in a unit is not a block.
+                if header.ends_with(':') || header.is_empty() && stack.is_empty() {
+                    header_start = i + 1;
+                } else {
+                    stack.push(header.to_string());
+                    header_start = i + 1;
+                }
+            }
+            b'}' => {
+                stack.pop();
+                header_start = i + 1;
+            }
+            b'\n' => {}
+            _ => {}
+        }
+        i += 1;
+    }
+    stack
+}
+
+pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<CompletionItem> {
+    let text = &db.get(file).text;
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..offset];
+    let blocks = open_blocks(&text[..offset]);
+    let names = |kind: ItemKind| -> Vec<CompletionItem> {
+        ast.files
+            .iter()
+            .flat_map(|(_, f)| &f.items)
+            .filter(|i| i.kind == kind || (kind == ItemKind::Cpi && i.kind == ItemKind::Kpi))
+            .map(|i| {
+                item(
+                    &i.name.name,
+                    CompletionItemKind::REFERENCE,
+                    Some(i.kind.keyword().to_string()),
+                )
+            })
+            .collect()
+    };
+    let trimmed = line.trim_start();
+    // `link a -> b`: metric names.
+    if trimmed.starts_with("link ") && !trimmed.contains('{') {
+        return names(ItemKind::Cpi);
+    }
+    if let Some((key, _value)) = trimmed.split_once(':') {
+        let key = key.trim();
+        return match key {
+            "owner" => names(ItemKind::Team),
+            "source" => names(ItemKind::Source),
+            "time" | "dimensions" | "measure" | "filter" => {
+                let mut out = columns(ast, &blocks);
+                if matches!(key, "measure" | "filter") {
+                    out.extend(
+                        FUNCTIONS
+                            .iter()
+                            .map(|f| item(f, CompletionItemKind::FUNCTION, None)),
+                    );
+                    out.push(item("where", CompletionItemKind::KEYWORD, None));
+                    if key == "measure" {
+                        out.extend(names(ItemKind::Cpi));
+                    }
+                }
+                out
+            }
+            key => keyword_values(key)
+                .map(|values| {
+                    values
+                        .iter()
+                        .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, None))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+    }
+    if trimmed.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    match blocks.last() {
+        None => ["team", "source", "cpi", "kpi", "link"]
+            .iter()
+            .map(|k| item(k, CompletionItemKind::KEYWORD, None))
+            .collect(),
+        Some(block) => {
+            let kind = block.split_whitespace().next().unwrap_or("");
+            fields_of(kind)
+                .iter()
+                .map(|f| CompletionItem {
+                    insert_text: Some(if *f == "target" || *f == "columns" {
+                        format!("{f} {{\n}}")
+                    } else {
+                        format!("{f}: ")
+                    }),
+                    ..item(f, CompletionItemKind::FIELD, None)
+                })
+                .collect()
+        }
+    }
+}
+
+/// The columns of the source of the item the cursor is in.
+fn columns(ast: &Ast, blocks: &[String]) -> Vec<CompletionItem> {
+    let Some(header) = blocks.first() else {
+        return Vec::new();
+    };
+    let mut words = header.split_whitespace();
+    let (Some(kind), Some(name)) = (words.next(), words.next()) else {
+        return Vec::new();
+    };
+    let source = if kind == "source" {
+        Some(name.to_string())
+    } else {
+        find_item(ast, name).and_then(|(_, item)| {
+            item.fields
+                .iter()
+                .find_map(|f| match (&f.value, f.key.name.as_str()) {
+                    (Value::Word(w), "source") => Some(w.name.clone()),
+                    _ => None,
+                })
+        })
+    };
+    let Some((_, source)) = source.and_then(|s| find_item(ast, &s)) else {
+        return Vec::new();
+    };
+    source
+        .fields
+        .iter()
+        .flat_map(|f| match &f.value {
+            Value::Columns { columns } => columns.as_slice(),
+            _ => &[],
+        })
+        .map(|c| {
+            item(
+                &c.name.name,
+                CompletionItemKind::FIELD,
+                Some(c.ty.name.clone()),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_blocks;
+
+    #[test]
+    fn open_blocks_are_found_outside_strings_and_units() {
+        let text =
+            "team a { name: \"{ not\" }\ncpi x {\n  unit: {options}\n  target h {\n    range: 1";
+        assert_eq!(open_blocks(text), ["cpi x", "target h"]);
+    }
+}

@@ -1,0 +1,168 @@
+//! Every name in the project's syntax trees, as a definition or a
+//! reference of a symbol: teams, sources, metrics and columns. Built from
+//! the AST, so it works while other parts of the project have errors.
+
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{Expr, ExprKind, Field, Ident, Item, ItemKind, Value};
+use crate::syntax::Ast;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Symbol {
+    /// A team, source or metric (one namespace).
+    Item(String),
+    Column {
+        source: String,
+        column: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Occurrence {
+    pub symbol: Symbol,
+    pub span: Span,
+    pub definition: bool,
+}
+
+pub fn occurrences(ast: &Ast) -> Vec<Occurrence> {
+    let mut out = Vec::new();
+    for (_, file) in &ast.files {
+        for item in &file.items {
+            item_occurrences(item, &mut out);
+        }
+    }
+    out
+}
+
+fn word<'a>(item: &'a Item, key: &str) -> Option<&'a Ident> {
+    item.fields
+        .iter()
+        .find_map(|f| match (&f.value, f.key.name == key) {
+            (Value::Word(w), true) => Some(w),
+            _ => None,
+        })
+}
+
+fn item_occurrences(item: &Item, out: &mut Vec<Occurrence>) {
+    let reference = |ident: &Ident, symbol: Symbol| Occurrence {
+        symbol,
+        span: ident.span,
+        definition: false,
+    };
+    if item.kind == ItemKind::Link {
+        out.push(reference(&item.name, Symbol::Item(item.name.name.clone())));
+        if let Some(to) = &item.to {
+            out.push(reference(to, Symbol::Item(to.name.clone())));
+        }
+        return;
+    }
+    out.push(Occurrence {
+        symbol: Symbol::Item(item.name.name.clone()),
+        span: item.name.span,
+        definition: true,
+    });
+    // The source whose columns this item's column names mean.
+    let source = match item.kind {
+        ItemKind::Source => Some(item.name.name.clone()),
+        _ => word(item, "source").map(|w| w.name.clone()),
+    };
+    let column = |name: &str| {
+        source.as_ref().map(|s| Symbol::Column {
+            source: s.clone(),
+            column: name.to_string(),
+        })
+    };
+    for field in &item.fields {
+        field_occurrences(item, field, &column, out);
+    }
+}
+
+fn field_occurrences(
+    item: &Item,
+    field: &Field,
+    column: &dyn Fn(&str) -> Option<Symbol>,
+    out: &mut Vec<Occurrence>,
+) {
+    let mut push = |ident: &Ident, symbol: Option<Symbol>, definition: bool| {
+        if let Some(symbol) = symbol {
+            out.push(Occurrence {
+                symbol,
+                span: ident.span,
+                definition,
+            });
+        }
+    };
+    match (&field.value, field.key.name.as_str()) {
+        (Value::Word(w), "owner" | "source") => push(w, Some(Symbol::Item(w.name.clone())), false),
+        (Value::Word(w), "time") => push(w, column(&w.name), false),
+        (Value::Names { names }, "dimensions") => {
+            for name in names {
+                push(name, column(&name.name), false);
+            }
+        }
+        (Value::Columns { columns }, _) if item.kind == ItemKind::Source => {
+            for c in columns {
+                push(&c.name, column(&c.name.name), true);
+            }
+        }
+        (Value::Expr(expr), _) => {
+            let has_source = column("x").is_some();
+            expr_names(expr, &mut |name, span| {
+                let symbol = if has_source {
+                    column(name)
+                } else {
+                    Some(Symbol::Item(name.to_string()))
+                };
+                if let Some(symbol) = symbol {
+                    out.push(Occurrence {
+                        symbol,
+                        span,
+                        definition: false,
+                    });
+                }
+            });
+        }
+        _ => {}
+    }
+}
+
+fn expr_names(expr: &Expr, f: &mut dyn FnMut(&str, Span)) {
+    match &expr.kind {
+        ExprKind::Name { name } => f(name, expr.span),
+        ExprKind::Neg { operand }
+        | ExprKind::Not { operand }
+        | ExprKind::IsNull { operand, .. } => expr_names(operand, f),
+        ExprKind::Binary { left, right, .. } => {
+            expr_names(left, f);
+            expr_names(right, f);
+        }
+        ExprKind::InList { operand, list, .. } => {
+            expr_names(operand, f);
+            list.iter().for_each(|e| expr_names(e, f));
+        }
+        ExprKind::Call { args, filter, .. } => {
+            args.iter().for_each(|e| expr_names(e, f));
+            if let Some(filter) = filter {
+                expr_names(filter, f);
+            }
+        }
+        ExprKind::Literal { .. } | ExprKind::Error => {}
+    }
+}
+
+/// The occurrence under byte `offset` of `file`.
+pub fn at(occurrences: &[Occurrence], file: FileId, offset: usize) -> Option<&Occurrence> {
+    occurrences.iter().find(|o| {
+        let range = o.span.range();
+        o.span.file == file && range.start <= offset && offset <= range.end
+    })
+}
+
+/// The item of `ast` with this name (not a link).
+pub fn find_item<'a>(ast: &'a Ast, name: &str) -> Option<(FileId, &'a Item)> {
+    ast.files.iter().find_map(|(id, file)| {
+        file.items
+            .iter()
+            .find(|i| i.kind != ItemKind::Link && i.name.name == name)
+            .map(|i| (*id, i))
+    })
+}
