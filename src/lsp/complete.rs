@@ -138,16 +138,20 @@ fn open_blocks(text: &str) -> Vec<String> {
                 continue;
             }
             b'{' => {
-                let header = text[header_start..i].trim();
-                // The header is the last line's words before the brace.
-                let header = header.rsplit(['\n', '}']).next().unwrap_or("").trim();
-                // `{options}` in a unit is not a block.
-                if header.ends_with(':') || header.is_empty() && stack.is_empty() {
-                    header_start = i + 1;
-                } else {
-                    stack.push(header.to_string());
-                    header_start = i + 1;
-                }
+                // The header is the last line's words before the brace; a
+                // brace after anything else is a unit such as `{options}`.
+                let header = text[header_start..i]
+                    .rsplit(['\n', '}'])
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                let first = header.split_whitespace().next().unwrap_or("");
+                let is_block = matches!(
+                    first,
+                    "team" | "source" | "cpi" | "kpi" | "link" | "target" | "columns"
+                );
+                stack.push(is_block.then(|| header.to_string()));
+                header_start = i + 1;
             }
             b'}' => {
                 stack.pop();
@@ -158,7 +162,7 @@ fn open_blocks(text: &str) -> Vec<String> {
         }
         i += 1;
     }
-    stack
+    stack.into_iter().flatten().collect()
 }
 
 pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<CompletionItem> {
