@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::docs::compute;
+use super::docs::site_data;
 use super::{checked_model, load, parse_date, report, EXIT_ERRORS, EXIT_OK};
 use crate::date::Date;
 use crate::model::Project;
@@ -114,20 +114,9 @@ pub fn build(args: &BuildArgs) -> io::Result<u8> {
         }
     }
 
-    let data = if args.no_data {
-        None
-    } else {
-        match compute(&model, &root, args.db.as_deref(), today) {
-            Ok(report) => Some(report),
-            Err(message) if args.db.is_some() => {
-                eprintln!("error: {message}");
-                return Ok(EXIT_ERRORS);
-            }
-            Err(message) => {
-                eprintln!("warning: building the site without data: {message}");
-                None
-            }
-        }
+    let data = match site_data(&model, &root, args.db.as_deref(), args.no_data, today) {
+        Ok(data) => data,
+        Err(code) => return Ok(code),
     };
     let site = crate::docs::build(&model, &sources, data.as_ref(), today);
     for (path, bytes) in site.files {

@@ -47,20 +47,9 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| root.join(&model.project.out).join("docs"));
-    let data = if args.no_data {
-        None
-    } else {
-        match compute(&model, &root, args.db.as_deref(), today) {
-            Ok(report) => Some(report),
-            Err(message) if args.db.is_some() => {
-                eprintln!("error: {message}");
-                return Ok(EXIT_ERRORS);
-            }
-            Err(message) => {
-                eprintln!("warning: building the site without data: {message}");
-                None
-            }
-        }
+    let data = match site_data(&model, &root, args.db.as_deref(), args.no_data, today) {
+        Ok(data) => data,
+        Err(code) => return Ok(code),
     };
     let site = crate::docs::build(&model, &sources, data.as_ref(), today);
     let pages = site.files.keys().filter(|p| p.ends_with(".html")).count();
@@ -80,8 +69,34 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// The values the site shows: none with `--no-data`; else computed on the
+/// database, which must work when given with `--db` (exit status 1) and
+/// otherwise may fail with a warning (the site is built without data).
+pub(super) fn site_data<'m>(
+    model: &'m Model,
+    root: &Path,
+    db: Option<&str>,
+    no_data: bool,
+    today: Date,
+) -> Result<Option<Report<'m>>, u8> {
+    if no_data {
+        return Ok(None);
+    }
+    match compute(model, root, db, today) {
+        Ok(report) => Ok(Some(report)),
+        Err(message) if db.is_some() => {
+            eprintln!("error: {message}");
+            Err(EXIT_ERRORS)
+        }
+        Err(message) => {
+            eprintln!("warning: building the site without data: {message}");
+            Ok(None)
+        }
+    }
+}
+
 /// Every series, target and link (with its pairs) on the project's database.
-pub(super) fn compute<'m>(
+fn compute<'m>(
     model: &'m Model,
     root: &Path,
     db: Option<&str>,

@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{Field, File, ItemKind, Value};
+use crate::syntax::ast::{Field, File, Value};
 
 /// Why a file was not formatted.
 #[derive(Debug)]
@@ -143,43 +143,6 @@ fn leaf(span: Range<usize>) -> comments::Node {
     }
 }
 
-/// The order of fields in LANGUAGE.md, per kind of item. Keys an item may
-/// not have (already errors for the checker) keep their order after these.
-fn field_order(kind: ItemKind) -> &'static [&'static str] {
-    match kind {
-        ItemKind::Team => &["name", "contact"],
-        ItemKind::Source => &["table", "file", "time", "columns"],
-        ItemKind::Cpi | ItemKind::Kpi => &[
-            "title",
-            "outcome",
-            "description",
-            "owner",
-            "unit",
-            "direction",
-            "tier",
-            "evidence",
-            "source",
-            "measure",
-            "filter",
-            "grain",
-            "time",
-            "dimensions",
-            "review",
-            "reviewed",
-            "target",
-        ],
-        ItemKind::Link => &[
-            "hypothesis",
-            "expect",
-            "lag",
-            "grain",
-            "status",
-            "experiment",
-            "min_periods",
-        ],
-    }
-}
-
 /// The file with every item's fields (and every target's) in canonical
 /// order; a stable sort, so repeated fields keep their order.
 fn canonical_order(file: &File) -> File {
@@ -193,7 +156,7 @@ fn canonical_order(file: &File) -> File {
     };
     let mut file = file.clone();
     for item in &mut file.items {
-        sort(&mut item.fields, field_order(item.kind));
+        sort(&mut item.fields, crate::syntax::field_order(item.kind));
         for field in &mut item.fields {
             if let Value::Target(target) = &mut field.value {
                 sort(&mut target.fields, crate::syntax::TARGET_KEYS);

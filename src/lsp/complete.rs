@@ -13,17 +13,6 @@ use crate::syntax::Ast;
 const UNITS: &[&str] = &[
     "s", "min", "h", "d", "wk", "%", "1", "count", "USD", "EUR", "GBP", "{items}",
 ];
-const FUNCTIONS: &[&str] = &[
-    "count",
-    "count_distinct",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "median",
-    "percentile",
-    "coalesce",
-];
 const EVIDENCE: &[&str] = &[
     "contextual_inquiry",
     "experiment",
@@ -48,59 +37,22 @@ fn keyword_values(key: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-fn fields_of(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "team" => &["name", "contact"],
-        "source" => &["table", "file", "time", "columns"],
-        "cpi" => &[
-            "title",
-            "outcome",
-            "description",
-            "owner",
-            "unit",
-            "direction",
-            "tier",
-            "evidence",
-            "source",
-            "measure",
-            "filter",
-            "grain",
-            "time",
-            "dimensions",
-            "review",
-            "reviewed",
-            "target",
-        ],
-        "kpi" => &[
-            "title",
-            "description",
-            "owner",
-            "unit",
-            "direction",
-            "tier",
-            "evidence",
-            "source",
-            "measure",
-            "filter",
-            "grain",
-            "time",
-            "dimensions",
-            "review",
-            "reviewed",
-            "target",
-        ],
-        "link" => &[
-            "hypothesis",
-            "expect",
-            "lag",
-            "grain",
-            "status",
-            "experiment",
-            "min_periods",
-        ],
-        "target" => crate::syntax::TARGET_KEYS,
-        _ => &[],
-    }
+/// The fields of a block (`cpi`, `target`, ...), in the language's order.
+fn fields_of(kind: &str) -> Vec<&'static str> {
+    let item = match kind {
+        "team" => ItemKind::Team,
+        "source" => ItemKind::Source,
+        "cpi" => ItemKind::Cpi,
+        "kpi" => ItemKind::Kpi,
+        "link" => ItemKind::Link,
+        "target" => return crate::syntax::TARGET_KEYS.to_vec(),
+        _ => return Vec::new(),
+    };
+    crate::syntax::field_order(item)
+        .iter()
+        .copied()
+        .filter(|f| !(item == ItemKind::Kpi && *f == "outcome"))
+        .collect()
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
@@ -199,7 +151,7 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
                 let mut out = columns(ast, &blocks);
                 if matches!(key, "measure" | "filter") {
                     out.extend(
-                        FUNCTIONS
+                        crate::check::FUNCTIONS
                             .iter()
                             .map(|f| item(f, CompletionItemKind::FUNCTION, None)),
                     );

@@ -66,6 +66,46 @@ pub fn parse(db: &SourceDb) -> (Ast, Vec<Diagnostic>) {
     (Ast { files }, diags)
 }
 
+use ast::ItemKind;
+
+/// The order of fields in LANGUAGE.md, per kind of item (`reviewed` is an
+/// extension). Keys an item may not have are errors for the checker; the
+/// formatter keeps them, after these.
+pub fn field_order(kind: ItemKind) -> &'static [&'static str] {
+    match kind {
+        ItemKind::Team => &["name", "contact"],
+        ItemKind::Source => &["table", "file", "time", "columns"],
+        ItemKind::Cpi | ItemKind::Kpi => &[
+            "title",
+            "outcome",
+            "description",
+            "owner",
+            "unit",
+            "direction",
+            "tier",
+            "evidence",
+            "source",
+            "measure",
+            "filter",
+            "grain",
+            "time",
+            "dimensions",
+            "review",
+            "reviewed",
+            "target",
+        ],
+        ItemKind::Link => &[
+            "hypothesis",
+            "expect",
+            "lag",
+            "grain",
+            "status",
+            "experiment",
+            "min_periods",
+        ],
+    }
+}
+
 /// Parses the text of one file (the formatter and the language server work
 /// on text that is not saved yet). Problems are pushed to `diags`.
 pub fn parse_text(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> ast::File {
