@@ -216,6 +216,22 @@ fn a_messy_file_gets_the_canonical_layout() {
     assert_faithful(&db, "messy");
 }
 
+/// Found by the property test: `where (` once parsed as a call of a
+/// function named `where`, so the filter below became an argument.
+#[test]
+fn a_parenthesised_filter_stays_a_filter() {
+    let text = "kpi m {\n  filter: count(where created_at is not null\n  - 2.5)\n}\n";
+    let mut db = SourceDb::new();
+    db.add("p.cpi", text);
+    let (id, _) = db.files().next().expect("a file");
+    let once = format_file(id, text).expect("it formats");
+    assert_eq!(
+        once,
+        "kpi m {\n  filter: count(where (created_at is not null) - 2.5)\n}\n"
+    );
+    assert_eq!(format_file(id, &once).expect("again"), once);
+}
+
 #[test]
 fn files_with_syntax_errors_are_not_formatted() {
     let mut db = SourceDb::new();
