@@ -73,17 +73,9 @@ fn open_blocks(text: &str) -> Vec<String> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' if text[i..].starts_with("\"\"\"") => {
-                i = text[i + 3..]
-                    .find("\"\"\"")
-                    .map_or(bytes.len(), |e| i + 3 + e + 3);
-                continue;
-            }
             b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
+                i = crate::syntax::literals::string_end(text, i);
+                continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);

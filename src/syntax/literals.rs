@@ -56,6 +56,23 @@ pub fn dedent_block(raw: &str) -> String {
         .join("\n")
 }
 
+/// The offset just after the string or `"""` block string that starts at
+/// `at` (a `"`), or the end of the text when it is not closed. A `"..."`
+/// string also ends at a line break, as the grammar has it.
+pub fn string_end(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    if text[at..].starts_with("\"\"\"") {
+        return text[at + 3..]
+            .find("\"\"\"")
+            .map_or(bytes.len(), |end| at + 3 + end + 3);
+    }
+    let mut i = at + 1;
+    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    (i + 1).min(bytes.len())
+}
+
 /// Parses `42`, `3.5`, `1_000`; None if it is not finite.
 pub fn parse_number(text: &str) -> Option<f64> {
     let value: f64 = text.replace('_', "").parse().ok()?;
