@@ -120,6 +120,7 @@ pub enum ColumnKind {
 
 /// An open connection.
 pub enum Database {
+    #[cfg(feature = "duckdb")]
     DuckDb(duckdb::Connection),
     Sqlite(rusqlite::Connection),
     Postgres(Box<postgres::Client>),
@@ -133,6 +134,12 @@ impl Database {
     /// `project_root`, so that the generated SQL runs as written.
     pub fn open(url: &DatabaseUrl, project_root: &Path) -> Result<Database, String> {
         match url {
+            #[cfg(not(feature = "duckdb"))]
+            DatabaseUrl::DuckDb(_) => {
+                let _ = project_root;
+                Err("this cpic was built without DuckDB (feature `duckdb`)".to_string())
+            }
+            #[cfg(feature = "duckdb")]
             DatabaseUrl::DuckDb(path) => {
                 let conn = match path {
                     None => duckdb::Connection::open_in_memory(),
@@ -184,6 +191,7 @@ impl Database {
     /// Runs statements that return nothing (`[database] init`).
     pub fn execute_batch(&mut self, sql: &str) -> Result<(), String> {
         match self {
+            #[cfg(feature = "duckdb")]
             Database::DuckDb(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
             Database::Sqlite(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
             Database::Postgres(client) => client.batch_execute(sql).map_err(|e| error_chain(&e)),
@@ -194,6 +202,7 @@ impl Database {
     pub fn query(&mut self, sql: &str, kinds: &[ColumnKind]) -> Result<Vec<Vec<Cell>>, String> {
         let mut out = Vec::new();
         match self {
+            #[cfg(feature = "duckdb")]
             Database::DuckDb(conn) => {
                 let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
                 let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
