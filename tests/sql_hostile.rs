@@ -1,5 +1,5 @@
 //! Names that are SQL keywords and strings full of quotes, backslashes and
-//! `; DROP TABLE` compile to SQL that runs and does exactly what the spec
+//! `; DROP TABLE` and line breaks compile to SQL that runs and does exactly what the spec
 //! says, on every engine (no injection).
 
 mod common;
@@ -21,14 +21,17 @@ kpi user {
   direction: higher
   tier: core
   source: order
-  measure: count(where table = "it's \\ \"; DROP TABLE \"group\"; --")
+  measure: count(where table = "it's \\ \"; DROP TABLE \"group\"; --\n  ' /* a second line")
   filter: where_ != "x' OR '1'='1"
   grain: month
   dimensions: table
 }
 "#;
 
-const HOSTILE: &str = "it's \\ \"; DROP TABLE \"group\"; --";
+/// With a line break followed by spaces: queries are indented line by
+/// line, and a literal spanning lines would have been padded (a wrong
+/// count, not an error).
+const HOSTILE: &str = "it's \\ \"; DROP TABLE \"group\"; --\n  ' /* a second line";
 
 fn load(engine: &mut dyn engines::Engine) {
     let d = engine.dialect().dialect();

@@ -205,7 +205,22 @@ impl<'a> Checker<'a> {
         for item in self.items_of(&[ItemKind::Source]) {
             let fields = self.fields(item);
             let origin = match (fields.string("table"), fields.string("file")) {
-                (Some(table), None) => Some(Origin::Table(table.value.clone())),
+                (Some(table), None) => {
+                    if table_name_is_valid(&table.value) {
+                        Some(Origin::Table(table.value.clone()))
+                    } else {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::InvalidLiteral,
+                                table.span,
+                                format!("`table` of source `{}` is not a table name", item.name.name),
+                            )
+                            .label("an empty part or a control character")
+                            .hint("name a table or view, its schema parts separated by dots: `table: \"analytics.quotes\"`"),
+                        );
+                        None
+                    }
+                }
                 (None, Some(file)) => Some(Origin::File(file.value.clone())),
                 (Some(_), Some(file)) => {
                     self.diags.push(
@@ -386,4 +401,12 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// A table reference: dot-separated parts, none empty, none with a control
+/// character (a line break inside a quoted identifier would be padded by
+/// the SQL indenter, and no engine has such tables).
+fn table_name_is_valid(name: &str) -> bool {
+    name.split('.')
+        .all(|part| !part.is_empty() && !part.chars().any(char::is_control))
 }

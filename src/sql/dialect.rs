@@ -79,9 +79,20 @@ pub trait Dialect: Sync {
         }
     }
 
-    /// A string literal, escaped.
+    /// A string literal, escaped. Line breaks are written as character
+    /// codes: queries are indented line by line, which would pad the inside
+    /// of a literal that spanned lines and change its value.
     fn string(&self, value: &str) -> String {
-        format!("'{}'", value.replace('\'', "''"))
+        without_line_breaks(
+            value,
+            |part| format!("'{}'", part.replace('\'', "''")),
+            |code| self.char_code(code),
+        )
+    }
+
+    /// The one-character string with this code (`\n` and `\r` only).
+    fn char_code(&self, code: u32) -> String {
+        format!("CHR({code})")
     }
 
     fn date(&self, date: Date) -> String {
@@ -194,6 +205,31 @@ impl Dialect for DuckDb {
 }
 
 /// `schema.table` with each dotted part quoted.
+/// `value` as literals of its parts joined by `||` with the character codes
+/// of its line breaks, so that no literal spans lines.
+fn without_line_breaks(
+    value: &str,
+    quote: impl Fn(&str) -> String,
+    code: impl Fn(u32) -> String,
+) -> String {
+    if !value.contains(['\n', '\r']) {
+        return quote(value);
+    }
+    let mut parts = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find(['\n', '\r']) {
+        if i > 0 {
+            parts.push(quote(&rest[..i]));
+        }
+        parts.push(code(u32::from(rest.as_bytes()[i])));
+        rest = &rest[i + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(quote(rest));
+    }
+    format!("({})", parts.join(" || "))
+}
+
 fn table_name(name: &str, ident: impl Fn(&str) -> String) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")
 }
@@ -220,6 +256,9 @@ impl Dialect for Sqlite {
     }
     fn float_type(&self) -> &'static str {
         "REAL"
+    }
+    fn char_code(&self, code: u32) -> String {
+        format!("CHAR({code})")
     }
     fn floor(&self, expr: &str) -> String {
         // Only applied to values >= 0, where truncation is the floor.
@@ -339,7 +378,12 @@ impl Dialect for Snowflake {
         format!("\"{}\"", name.to_uppercase().replace('"', "\"\""))
     }
     fn string(&self, value: &str) -> String {
-        format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+        let escaped = value
+            .replace('\\', "\\\\")
+            .replace('\'', "''")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r");
+        format!("'{escaped}'")
     }
     fn float_type(&self) -> &'static str {
         "DOUBLE"

@@ -134,10 +134,12 @@ pub fn metric_series(
 }
 
 fn find_link<'m>(model: &'m Model, from: &str, to: &str) -> Result<&'m Link, SqlRequestError> {
+    // The checker sorts links by (from, to).
     model
         .links
-        .iter()
-        .find(|l| l.from == from && l.to == to)
+        .binary_search_by(|l| (l.from.as_str(), l.to.as_str()).cmp(&(from, to)))
+        .ok()
+        .map(|i| &model.links[i])
         .ok_or_else(|| SqlRequestError::NoSuchLink {
             from: from.to_string(),
             to: to.to_string(),

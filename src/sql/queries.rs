@@ -1,6 +1,8 @@
 //! Query building: series, one-scan source queries, link evidence and
 //! target status, as CTEs named after what they hold.
 
+use std::collections::HashSet;
+
 use super::dialect::Dialect;
 use super::render::{number, EmulatedPercentile, ExprWriter};
 use super::Options;
@@ -30,6 +32,9 @@ pub(super) struct QueryBuilder<'m> {
     pub d: &'static dyn Dialect,
     options: Options,
     ctes: Vec<(String, String)>,
+    /// The names in `ctes`, for `has` (the target query of a large project
+    /// has tens of thousands of CTEs).
+    cte_names: HashSet<String>,
     percentiles: usize,
 }
 
@@ -54,6 +59,7 @@ impl<'m> QueryBuilder<'m> {
             d,
             options: *options,
             ctes: Vec::new(),
+            cte_names: HashSet::new(),
             percentiles: 0,
         }
     }
@@ -63,10 +69,11 @@ impl<'m> QueryBuilder<'m> {
     }
 
     fn has(&self, name: &str) -> bool {
-        self.ctes.iter().any(|(n, _)| n == name)
+        self.cte_names.contains(name)
     }
 
     fn add(&mut self, name: String, body: String) {
+        self.cte_names.insert(name.clone());
         self.ctes.push((name, body));
     }
 
