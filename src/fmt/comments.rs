@@ -17,6 +17,10 @@ pub struct Comment {
     pub blank_after: bool,
 }
 
+/// The grammar's whitespace (`WHITESPACE` in grammar/cpi.pest): a byte
+/// order mark counts, anywhere, and `str::trim` does not know that.
+const SPACE: [char; 5] = [' ', '\t', '\r', '\n', '\u{FEFF}'];
+
 /// Every comment of `text`, in order. Strings and block strings are skipped:
 /// a `//` inside them is text, not a comment.
 pub fn scan(text: &str) -> Vec<Comment> {
@@ -32,7 +36,7 @@ pub fn scan(text: &str) -> Vec<Comment> {
                 comments.push(Comment {
                     text: text[i..end].trim_end().to_string(),
                     start: i,
-                    trailing: !text[line_start..i].trim().is_empty(),
+                    trailing: !text[line_start..i].trim_matches(SPACE).is_empty(),
                     blank_before: blank_line_between(&text[..line_start]),
                     blank_after: blank_line_after(&text[end..]),
                 });
@@ -51,13 +55,13 @@ fn blank_line_between(before: &str) -> bool {
     let Some(rest) = trimmed.strip_suffix('\n') else {
         return false;
     };
-    let content_end = rest.trim_end().len();
+    let content_end = rest.trim_end_matches(SPACE).len();
     rest[content_end..].contains('\n') && content_end > 0
 }
 
 fn blank_line_after(after: &str) -> bool {
     // `after` starts at the comment's line break.
-    let content = after.len() - after.trim_start().len();
+    let content = after.len() - after.trim_start_matches(SPACE).len();
     after[..content].matches('\n').count() >= 2 && content < after.len()
 }
 

@@ -39,17 +39,24 @@ pub(super) struct QueryBuilder<'m> {
 }
 
 fn indent(sql: &str, by: usize) -> String {
-    let pad = " ".repeat(by);
-    sql.lines()
-        .map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!("{pad}{l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::with_capacity(sql.len() + sql.len() / 8);
+    push_indented(&mut out, sql, &" ".repeat(by));
+    out
+}
+
+/// Appends `sql` to `out` with every non-empty line prefixed by `pad` (and
+/// no final line break). Literals never span lines (see
+/// `Dialect::string`), so no literal is padded.
+fn push_indented(out: &mut String, sql: &str, pad: &str) {
+    for (i, line) in sql.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !line.is_empty() {
+            out.push_str(pad);
+            out.push_str(line);
+        }
+    }
 }
 
 impl<'m> QueryBuilder<'m> {
@@ -82,12 +89,28 @@ impl<'m> QueryBuilder<'m> {
         if self.ctes.is_empty() {
             return format!("{select}\n");
         }
-        let ctes: Vec<String> = self
+        // One buffer: the target query of a large project is megabytes.
+        let size: usize = self
             .ctes
             .iter()
-            .map(|(name, body)| format!("{} AS (\n{}\n)", self.d.ident(name), indent(body, 2)))
-            .collect();
-        format!("WITH\n{}\n{select}\n", indent(&ctes.join(",\n"), 2))
+            .map(|(name, body)| name.len() + body.len() + body.len() / 4 + 16)
+            .sum();
+        let mut out = String::with_capacity(size + select.len() + 8);
+        out.push_str("WITH\n");
+        for (i, (name, body)) in self.ctes.iter().enumerate() {
+            if i > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str("  ");
+            out.push_str(&self.d.ident(name));
+            out.push_str(" AS (\n");
+            push_indented(&mut out, body, "    ");
+            out.push_str("\n  )");
+        }
+        out.push('\n');
+        out.push_str(select);
+        out.push('\n');
+        out
     }
 
     /// The rows of a source with their period at `grain` (from `time`).
