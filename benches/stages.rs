@@ -1,21 +1,46 @@
-//! Time of each stage of cpic in one process, on a project folder:
-//! compile (load, parse, configure, check), SQL for all seven dialects (in
-//! memory) and the documentation site (in memory, without data).
-//! `cargo run --release --example stages -- DIR` prints one line per stage;
-//! `benches/scale.sh` runs it with whole-binary timings and peak memory.
+//! Time and peak memory of each stage of cpic in one process, on a project
+//! folder: compile (load, parse, configure, check), SQL for all seven
+//! dialects (on every core, as `cpic build` makes it, kept in memory one
+//! dialect per core at a time) and the documentation site (rendered in
+//! memory, without data, page by page as `cpic docs` does).
+//! `cargo run --release --example stages -- DIR` prints a tab-separated
+//! line per stage; `benches/scale.sh` runs it on generated projects.
+//! Peak memory is Linux's VmHWM, reset between stages.
 
 use std::time::Instant;
 
-use cpic::sql::{self, DialectName};
+use cpic::sql;
+
+// The allocator of the `cpic` binary (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The peak resident memory since the last reset, in MB, and a reset.
+fn peak_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    // "5" resets the peak to the current size (Linux 4.0+).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    kb / 1024
+}
 
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: stages DIR");
     let today = cpic::date::Date::from_ymd(2026, 6, 1).expect("a date");
+    peak_mb();
     let start = Instant::now();
     let db = cpic::source::SourceDb::load(std::path::Path::new(&dir)).expect("a project");
     let compilation = cpic::compile(&db, &cpic::Options { today });
     let model = compilation.model.expect("the project checks");
-    println!("compile\t{:.3} s", start.elapsed().as_secs_f64());
+    println!(
+        "compile\t{:.3} s\t{} MB peak",
+        start.elapsed().as_secs_f64(),
+        peak_mb()
+    );
 
     let start = Instant::now();
     let options = sql::Options {
@@ -23,23 +48,31 @@ fn main() {
         since: None,
     };
     let mut bytes = 0;
-    for dialect in DialectName::ALL {
-        if let Ok(files) = sql::all_queries(&model, dialect, &options) {
+    sql::for_each_dialect(&model, &options, |_, queries| {
+        if let Ok(files) = queries {
             bytes += files.iter().map(|f| f.sql.len()).sum::<usize>();
         }
-    }
+        Ok::<(), ()>(())
+    })
+    .expect("in memory");
     println!(
-        "sql (7 dialects)\t{:.3} s\t{} MB",
+        "sql, 7 dialects\t{:.3} s\t{} MB peak\t{} MB of SQL",
         start.elapsed().as_secs_f64(),
+        peak_mb(),
         bytes / 1_000_000
     );
 
     let start = Instant::now();
-    let site = cpic::docs::build(&model, &db, None, today);
-    let bytes: usize = site.files.values().map(Vec::len).sum();
+    let mut bytes = 0;
+    cpic::docs::render(&model, &db, None, today, &mut |_, page| {
+        bytes += page.len();
+        Ok(())
+    })
+    .expect("in memory");
     println!(
-        "docs\t{:.3} s\t{} MB",
+        "docs\t{:.3} s\t{} MB peak\t{} MB of pages",
         start.elapsed().as_secs_f64(),
+        peak_mb(),
         bytes / 1_000_000
     );
 }

@@ -1,7 +1,8 @@
 //! Writing a generated tree of files (SQL, the docs site) all at once.
 
+use std::collections::HashSet;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The file that marks a folder as written by cpic: only such a folder (or
 /// an empty one) is ever replaced, so `-o .` cannot delete a project.
@@ -14,6 +15,44 @@ pub fn write_tree<'a>(
     dir: &Path,
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> io::Result<()> {
+    write_tree_with(dir, |tree| {
+        for (path, bytes) in files {
+            tree.file(path, bytes)?;
+        }
+        Ok(())
+    })
+    .map(|_| ())
+}
+
+/// Where `write_tree_with` puts files while the tree is being made.
+pub struct TreeWriter {
+    staging: PathBuf,
+    folders: HashSet<PathBuf>,
+    count: usize,
+}
+
+impl TreeWriter {
+    /// Writes one file (a relative path with `/`).
+    pub fn file(&mut self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.staging.join(path);
+        if let Some(folder) = path.parent() {
+            if !self.folders.contains(folder) {
+                std::fs::create_dir_all(folder)?;
+                self.folders.insert(folder.to_path_buf());
+            }
+        }
+        self.count += 1;
+        std::fs::write(&path, bytes)
+    }
+}
+
+/// As `write_tree`, with the files given one at a time by `fill` as they
+/// are made, so that a large tree is never held in memory. Returns the
+/// number of files written.
+pub fn write_tree_with(
+    dir: &Path,
+    fill: impl FnOnce(&mut TreeWriter) -> io::Result<()>,
+) -> io::Result<usize> {
     if dir.exists() && !replaceable(dir)? {
         return Err(io::Error::other(format!(
             "{} exists and was not written by cpic (no `{MARKER}` file in it); \
@@ -37,17 +76,17 @@ pub fn write_tree<'a>(
             staging.join(MARKER),
             "Written by cpic; the whole folder is replaced on the next build.\n",
         )?;
-        for (path, bytes) in files {
-            let path = staging.join(path);
-            if let Some(folder) = path.parent() {
-                std::fs::create_dir_all(folder)?;
-            }
-            std::fs::write(&path, bytes)?;
-        }
+        let mut tree = TreeWriter {
+            staging: staging.clone(),
+            folders: HashSet::new(),
+            count: 0,
+        };
+        fill(&mut tree)?;
         if dir.exists() {
             std::fs::remove_dir_all(dir)?;
         }
-        std::fs::rename(&staging, dir)
+        std::fs::rename(&staging, dir)?;
+        Ok(tree.count)
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);

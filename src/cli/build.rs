@@ -1,6 +1,7 @@
 //! `cpic build`: everything a project produces, in one folder — the SQL of
 //! every dialect, the documentation site and `manifest.json` (the checked
-//! model for other tools) — built in memory and moved into place whole.
+//! model for other tools) — written into a staging folder as it is made
+//! and moved into place whole.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -81,71 +82,87 @@ pub fn build(args: &BuildArgs) -> io::Result<u8> {
         .clone()
         .unwrap_or_else(|| root.join(&model.project.out).join("build"));
 
-    // SQL: the project's own dialect must compile; another dialect that
-    // cannot express something is left out with the reason recorded.
+    // Everything is written as it is made (SQL a dialect per core at a
+    // time, then the site page by page), never held whole. An early stop
+    // (the project's own dialect cannot express a query, or the database
+    // given with --db fails) leaves nothing behind: `stop` says why.
     let project_dialect = DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb);
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut sql = BTreeMap::new();
-    for dialect in DialectName::ALL {
-        match sqlgen::all_queries(&model, dialect, &sqlgen::Options::default()) {
-            Ok(queries) => {
-                let mut paths = Vec::new();
-                for query in queries {
-                    let path = format!("sql/{}/{}", dialect.as_str(), query.path);
-                    files.insert(path.clone(), query.sql.into_bytes());
-                    paths.push(path);
+    let mut stop: Option<u8> = None;
+    let result = crate::output::write_tree_with(&out, |tree| {
+        // SQL: the project's own dialect must compile; another dialect that
+        // cannot express something is left out with the reason recorded.
+        let mut sql = BTreeMap::new();
+        sqlgen::for_each_dialect(&model, &sqlgen::Options::default(), |dialect, queries| {
+            match queries {
+                Ok(queries) => {
+                    let mut paths = Vec::new();
+                    for query in queries {
+                        let path = format!("sql/{}/{}", dialect.as_str(), query.path);
+                        tree.file(&path, query.sql.as_bytes())?;
+                        paths.push(path);
+                    }
+                    sql.insert(dialect.as_str(), DialectOutput::Files { files: paths });
                 }
-                sql.insert(dialect.as_str(), DialectOutput::Files { files: paths });
+                Err(diags) if dialect == project_dialect => {
+                    report(&sources, &diags)?;
+                    eprintln!("error: the project's dialect `{}` cannot express every query; nothing was written", dialect.as_str());
+                    stop = Some(EXIT_ERRORS);
+                    return Err(io::Error::other("stopped"));
+                }
+                Err(diags) => {
+                    eprintln!(
+                        "warning: no {} SQL: {}",
+                        dialect.as_str(),
+                        diags.first().map_or("", |d| d.message.as_str())
+                    );
+                    let unsupported = diags.into_iter().map(|d| d.message).collect();
+                    sql.insert(dialect.as_str(), DialectOutput::Unsupported { unsupported });
+                }
             }
-            Err(diags) if dialect == project_dialect => {
-                report(&sources, &diags)?;
-                eprintln!("error: the project's dialect `{}` cannot express every query; nothing was written", dialect.as_str());
-                return Ok(EXIT_ERRORS);
-            }
-            Err(diags) => {
-                eprintln!(
-                    "warning: no {} SQL: {}",
-                    dialect.as_str(),
-                    diags.first().map_or("", |d| d.message.as_str())
-                );
-                let unsupported = diags.into_iter().map(|d| d.message).collect();
-                sql.insert(dialect.as_str(), DialectOutput::Unsupported { unsupported });
-            }
-        }
-    }
+            Ok(())
+        })?;
 
-    let data = match site_data(&model, &root, args.db.as_deref(), args.no_data, today) {
-        Ok(data) => data,
-        Err(code) => return Ok(code),
+        let data = match site_data(&model, &root, args.db.as_deref(), args.no_data, today) {
+            Ok(data) => data,
+            Err(code) => {
+                stop = Some(code);
+                return Err(io::Error::other("stopped"));
+            }
+        };
+        crate::docs::render(
+            &model,
+            &sources,
+            data.as_ref(),
+            today,
+            &mut |path, bytes| tree.file(&format!("docs/{path}"), bytes),
+        )?;
+
+        let mut project = model.project.clone();
+        project.database = project
+            .database
+            .as_deref()
+            .map(crate::run::db::mask_password);
+        let manifest = Manifest {
+            schema_version: MANIFEST_SCHEMA_VERSION,
+            generator: format!("cpic {}", env!("CARGO_PKG_VERSION")),
+            as_of: today.to_string(),
+            project,
+            teams: &model.teams,
+            sources: &model.sources,
+            metrics: &model.metrics,
+            links: &model.links,
+            sql,
+            docs: "docs/index.html",
+            docs_with_data: data.is_some(),
+        };
+        let mut json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
+        json.push(b'\n');
+        tree.file("manifest.json", &json)
+    });
+    let count = match (result, stop) {
+        (_, Some(code)) => return Ok(code),
+        (result, None) => result?,
     };
-    let site = crate::docs::build(&model, &sources, data.as_ref(), today);
-    for (path, bytes) in site.files {
-        files.insert(format!("docs/{path}"), bytes);
-    }
-
-    let mut project = model.project.clone();
-    project.database = project
-        .database
-        .as_deref()
-        .map(crate::run::db::mask_password);
-    let manifest = Manifest {
-        schema_version: MANIFEST_SCHEMA_VERSION,
-        generator: format!("cpic {}", env!("CARGO_PKG_VERSION")),
-        as_of: today.to_string(),
-        project,
-        teams: &model.teams,
-        sources: &model.sources,
-        metrics: &model.metrics,
-        links: &model.links,
-        sql,
-        docs: "docs/index.html",
-        docs_with_data: data.is_some(),
-    };
-    let mut json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
-    json.push(b'\n');
-    files.insert("manifest.json".to_string(), json);
-
-    crate::output::write_tree(&out, files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
-    eprintln!("built {} files into {}", files.len(), out.display());
+    eprintln!("built {count} files into {}", out.display());
     Ok(EXIT_OK)
 }

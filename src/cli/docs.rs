@@ -51,12 +51,19 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
         Ok(data) => data,
         Err(code) => return Ok(code),
     };
-    let site = crate::docs::build(&model, &sources, data.as_ref(), today);
-    let pages = site.files.keys().filter(|p| p.ends_with(".html")).count();
-    crate::output::write_tree(
-        &out,
-        site.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
-    )?;
+    let mut pages = 0;
+    crate::output::write_tree_with(&out, |tree| {
+        crate::docs::render(
+            &model,
+            &sources,
+            data.as_ref(),
+            today,
+            &mut |path, bytes| {
+                pages += usize::from(path.ends_with(".html"));
+                tree.file(path, bytes)
+            },
+        )
+    })?;
     eprintln!(
         "wrote {pages} pages to {}{}",
         out.display(),

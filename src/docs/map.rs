@@ -70,15 +70,22 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
     // Order each column by the mean row of what it links to (right to
     // left), which removes most crossings; names break ties.
     let mut row: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut links_from: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for l in &model.links {
+        links_from
+            .entry(l.from.as_str())
+            .or_default()
+            .push(l.to.as_str());
+    }
     for c in (0..count).rev() {
         let mut keyed: Vec<(f64, &str)> = by_column[c]
             .iter()
             .map(|name| {
-                let targets: Vec<f64> = model
-                    .links
-                    .iter()
-                    .filter(|l| l.from == *name)
-                    .filter_map(|l| row.get(l.to.as_str()).copied())
+                let targets: Vec<f64> = links_from
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|to| row.get(to).copied())
                     .collect();
                 let key = if targets.is_empty() {
                     f64::INFINITY
@@ -99,7 +106,7 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
     let height = PAD * 2.0 + 28.0 + rows * NODE_H + (rows - 1.0).max(0.0) * ROW_GAP;
     let place = |name: &str| {
         let c = column_of[name];
-        let r = by_column[c].iter().position(|n| *n == name).unwrap_or(0) as f64;
+        let r = row.get(name).copied().unwrap_or(0.0);
         // Shorter columns are centred vertically.
         let offset = (rows - by_column[c].len() as f64) * (NODE_H + ROW_GAP) / 2.0;
         (

@@ -16,6 +16,7 @@ mod search;
 mod svg;
 
 use std::collections::BTreeMap;
+use std::io;
 
 use askama::Template;
 
@@ -49,6 +50,26 @@ const SCRIPT: &str = include_str!("assets/site.js");
 /// values, charts or verdicts); `today` decides active targets and overdue
 /// reviews.
 pub fn build(model: &Model, sources: &SourceDb, report: Option<&Report>, today: Date) -> Site {
+    let mut files = BTreeMap::new();
+    render(model, sources, report, today, &mut |path, bytes| {
+        files.insert(path.to_string(), bytes.to_vec());
+        Ok(())
+    })
+    .expect("collecting in memory cannot fail");
+    Site { files }
+}
+
+/// Renders every page and asset of the site, handing each to `sink` as it
+/// is made (so that `cpic docs` writes a large site without holding it);
+/// metric, team, source and link pages are rendered on every core. Stops
+/// at the first error of `sink`.
+pub fn render(
+    model: &Model,
+    sources: &SourceDb,
+    report: Option<&Report>,
+    today: Date,
+    sink: &mut dyn FnMut(&str, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
     let mut results = BTreeMap::new();
     let mut links = BTreeMap::new();
     if let Some(report) = report {
@@ -80,44 +101,78 @@ pub fn build(model: &Model, sources: &SourceDb, report: Option<&Report>, today: 
         results,
         links,
     };
-    let mut files = BTreeMap::new();
-    let mut page = |path: String, html: askama::Result<String>| {
-        let html = html.expect("templates render from typed contexts and cannot fail");
-        files.insert(path, html.into_bytes());
+    let page = |html: askama::Result<String>| {
+        html.expect("templates render from typed contexts and cannot fail")
+            .into_bytes()
     };
-    page("index.html".into(), pages::home(&ctx).render());
-    page("map.html".into(), pages::map_page(&ctx).render());
-    page("teams.html".into(), pages::teams_list(&ctx).render());
-    page("sources.html".into(), pages::sources_list(&ctx).render());
-    for m in &model.metrics {
-        page(
-            format!("metrics/{}.html", m.name),
-            pages::metric(&ctx, m).render(),
-        );
+    sink("index.html", &page(pages::home(&ctx).render()))?;
+    sink("map.html", &page(pages::map_page(&ctx).render()))?;
+    sink("teams.html", &page(pages::teams_list(&ctx).render()))?;
+    sink("sources.html", &page(pages::sources_list(&ctx).render()))?;
+    in_parallel(
+        &model.metrics,
+        |m| {
+            let html = page(pages::metric(&ctx, m).render());
+            (format!("metrics/{}.html", m.name), html)
+        },
+        sink,
+    )?;
+    in_parallel(
+        &model.teams,
+        |t| {
+            let html = page(pages::team(&ctx, t).render());
+            (format!("teams/{}.html", t.name), html)
+        },
+        sink,
+    )?;
+    in_parallel(
+        &model.sources,
+        |s| {
+            let html = page(pages::source(&ctx, s).render());
+            (format!("sources/{}.html", s.name), html)
+        },
+        sink,
+    )?;
+    in_parallel(
+        &model.links,
+        |l| {
+            let html = page(pages::link(&ctx, l).render());
+            (format!("links/{}__{}.html", l.from, l.to), html)
+        },
+        sink,
+    )?;
+    sink("assets/style.css", STYLE.as_bytes())?;
+    sink("assets/site.js", SCRIPT.as_bytes())?;
+    sink(
+        "assets/search-index.js",
+        search::index_script(&ctx).as_bytes(),
+    )
+}
+
+/// Makes one file per item on every core, a chunk at a time, and hands
+/// them to `sink` in the items' order: the output is the same whatever the
+/// number of cores, and only one chunk of pages is in memory at once.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    make: impl Fn(&T) -> (String, Vec<u8>) + Sync,
+    sink: &mut dyn FnMut(&str, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    for chunk in items.chunks(64 * workers) {
+        let per_worker = chunk.len().div_ceil(workers);
+        let made: Vec<Vec<(String, Vec<u8>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per_worker)
+                .map(|part| scope.spawn(|| part.iter().map(&make).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a page renders"))
+                .collect()
+        });
+        for (path, bytes) in made.into_iter().flatten() {
+            sink(&path, &bytes)?;
+        }
     }
-    for t in &model.teams {
-        page(
-            format!("teams/{}.html", t.name),
-            pages::team(&ctx, t).render(),
-        );
-    }
-    for s in &model.sources {
-        page(
-            format!("sources/{}.html", s.name),
-            pages::source(&ctx, s).render(),
-        );
-    }
-    for l in &model.links {
-        page(
-            format!("links/{}__{}.html", l.from, l.to),
-            pages::link(&ctx, l).render(),
-        );
-    }
-    files.insert("assets/style.css".into(), STYLE.as_bytes().to_vec());
-    files.insert("assets/site.js".into(), SCRIPT.as_bytes().to_vec());
-    files.insert(
-        "assets/search-index.js".into(),
-        search::index_script(&ctx).into_bytes(),
-    );
-    Site { files }
+    Ok(())
 }

@@ -317,6 +317,37 @@ pub fn source_scan(
     Ok(format!("{}{sql}", header(&what, &scan.source.location)))
 }
 
+/// What [`all_queries`] gives for one dialect.
+pub type DialectQueries = Result<Vec<SqlFile>, Vec<Diagnostic>>;
+
+/// [`all_queries`] for every dialect, on every core, handed to `sink` in
+/// [`DialectName::ALL`] order as they are made; at most one dialect per
+/// core is held at once (a dialect of a 12,000-metric project is ~75 MB).
+/// Stops at the first error of `sink`.
+pub fn for_each_dialect<E>(
+    model: &Model,
+    options: &Options,
+    mut sink: impl FnMut(DialectName, DialectQueries) -> Result<(), E>,
+) -> Result<(), E> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for wave in DialectName::ALL.chunks(workers) {
+        let made: Vec<DialectQueries> = std::thread::scope(|scope| {
+            let handles: Vec<_> = wave
+                .iter()
+                .map(|&d| scope.spawn(move || all_queries(model, d, options)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("SQL generation does not panic"))
+                .collect()
+        });
+        for (&dialect, queries) in wave.iter().zip(made) {
+            sink(dialect, queries)?;
+        }
+    }
+    Ok(())
+}
+
 /// Every query of the project: `metrics/`, `links/`, `sources/` and
 /// `targets.sql`. Problems (file sources in a dialect that cannot read
 /// them) are returned as diagnostics, once per source.
