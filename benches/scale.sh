@@ -43,7 +43,8 @@ for n in "${sizes[@]}"; do
         docs) args=(docs "$work/p$n" -o "$work/out" --no-data) ;;
         build) args=(build "$work/p$n" -o "$work/out" --no-data) ;;
       esac
-      res=$( { /usr/bin/time -f "%e %M" "$target/cpic" "${args[@]}" --today 2026-06-01 >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+      /usr/bin/time -o "$work/time" -f "%e %M" "$target/cpic" "${args[@]}" --today 2026-06-01 >/dev/null 2>&1 || true
+      res=$(tail -1 "$work/time")
       t=${res% *}; mem=${res#* }
       if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
       if [ "$mem" -gt "$peak" ]; then peak=$mem; fi
