@@ -13,6 +13,29 @@ use cpic::sql::{self, DialectName};
 #[path = "../fuzz/harness.rs"]
 mod harness;
 
+/// `CREATE TABLE name (column type, ...)` with the engine's types.
+fn create_table(engine: &mut dyn engines::Engine, name: &str, columns: &[(&str, &str)]) {
+    let d = engine.dialect().dialect();
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|(column, ty)| format!("{} {}", d.ident(column), engine.column_type(ty)))
+        .collect();
+    engine.execute(&format!(
+        "CREATE TABLE {} ({})",
+        d.ident(name),
+        columns.join(", ")
+    ));
+}
+
+/// The codes of the errors (warnings left out).
+fn error_codes(c: &cpic::Compilation) -> Vec<&'static str> {
+    c.diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
 /// Reserved or special words of ANSI SQL, DuckDB, PostgreSQL, SQLite,
 /// BigQuery, Snowflake, Spark and Trino.
 const KEYWORDS: &[&str] = &[
@@ -316,16 +339,11 @@ cpi c{i} {{
     for mut engine in engines::all("hostile_unicode") {
         let dialect = engine.dialect();
         let d = dialect.dialect();
-        engine.execute(&format!(
-            "CREATE TABLE {} ({} {}, {} {}, {} {})",
-            d.ident("visits"),
-            d.ident("at"),
-            engine.column_type("date"),
-            d.ident("note"),
-            engine.column_type("text"),
-            d.ident("wait"),
-            engine.column_type("number"),
-        ));
+        create_table(
+            engine.as_mut(),
+            "visits",
+            &[("at", "date"), ("note", "text"), ("wait", "number")],
+        );
         for (i, text) in UNICODE.iter().enumerate() {
             // Text i appears i + 1 times in January; a near miss (the text
             // without its last character) once.
@@ -437,13 +455,7 @@ kpi fast {
     // A duplicate among them is found, with both places.
     let dup = spec.replace("team t5000 {", "team t4999 {");
     let (_, c) = common::compile_text(&[("many.cpi", &dup)]);
-    let errors: Vec<&str> = c
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.code.as_str())
-        .collect();
-    assert_eq!(errors, vec!["E0201"]);
+    assert_eq!(error_codes(&c), vec!["E0201"]);
 }
 
 #[test]
@@ -476,14 +488,7 @@ kpi chained {{
     for mut engine in engines::all("hostile_deep") {
         let dialect = engine.dialect();
         let d = dialect.dialect();
-        engine.execute(&format!(
-            "CREATE TABLE {} ({} {}, {} {})",
-            d.ident("s"),
-            d.ident("at"),
-            engine.column_type("date"),
-            d.ident("wait"),
-            engine.column_type("number"),
-        ));
+        create_table(engine.as_mut(), "s", &[("at", "date"), ("wait", "number")]);
         for (day, value) in ROWS {
             engine.execute(&format!(
                 "INSERT INTO {} VALUES ({}, {value})",
@@ -529,13 +534,7 @@ kpi k {{ title: "K"  owner: t  unit: count  direction: higher  tier: core  sourc
 "#
         );
         let (db, c) = common::compile_text(&[("t.cpi", &spec)]);
-        let errors: Vec<&str> = c
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.code.as_str())
-            .collect();
-        assert_eq!(errors, vec!["E0104"], "{table}");
+        assert_eq!(error_codes(&c), vec!["E0104"], "{table}");
         let text = cpic::diag::render::human_string(&db, &c.diagnostics);
         assert!(text.contains("is not a table name"), "{text}");
     }

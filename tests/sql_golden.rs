@@ -9,23 +9,10 @@ mod common;
 
 use cpic::model::Origin;
 use cpic::sql::{self, DialectName};
-use sqlparser::dialect::{
-    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, GenericDialect, PostgreSqlDialect,
-    SQLiteDialect, SnowflakeDialect,
-};
+#[path = "../fuzz/harness.rs"]
+mod harness;
 
-fn parser_dialect(d: DialectName) -> Box<dyn Dialect> {
-    match d {
-        DialectName::Duckdb => Box::new(DuckDbDialect {}),
-        DialectName::Postgres => Box::new(PostgreSqlDialect {}),
-        DialectName::Sqlite => Box::new(SQLiteDialect {}),
-        DialectName::Bigquery => Box::new(BigQueryDialect {}),
-        DialectName::Snowflake => Box::new(SnowflakeDialect {}),
-        DialectName::Spark => Box::new(DatabricksDialect {}),
-        // sqlparser has no Trino dialect; Trino follows ANSI SQL closely.
-        DialectName::Trino => Box::new(GenericDialect {}),
-    }
-}
+use harness::parser_dialect;
 
 fn golden(example: &str) {
     let (_, c) = common::compile_path(&common::root().join("examples").join(example));
