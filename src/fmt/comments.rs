@@ -58,9 +58,13 @@ pub fn scan(text: &str) -> Vec<Comment> {
 /// and closes on its line; a block's `{` follows a name or keyword.
 fn unit_annotation_end(text: &str, open: usize) -> Option<usize> {
     let before = text[..open].trim_end_matches(SPACE);
+    // The character found may be several bytes (a byte order mark, found
+    // by the fuzzer): step over it, not over one byte.
     let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .map_or(0, |p| p + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |(p, c)| p + c.len_utf8());
     let word = &before[word_start..];
     let after_number = word.starts_with(|c: char| c.is_ascii_digit())
         && word
