@@ -21,7 +21,7 @@ use std::io;
 use askama::Template;
 
 use crate::date::Date;
-use crate::model::Model;
+use crate::model::{Link, Metric, Model};
 use crate::run::{LinkResult, MetricResult, Report};
 use crate::source::SourceDb;
 
@@ -41,6 +41,11 @@ pub struct Ctx<'a> {
     footer: String,
     results: BTreeMap<&'a str, &'a MetricResult<'a>>,
     links: BTreeMap<(&'a str, &'a str), &'a LinkResult<'a>>,
+    /// The metrics of each team, in model order (pages would otherwise
+    /// scan every metric for every team: quadratic at 12,000 metrics).
+    owned_by: BTreeMap<&'a str, Vec<&'a Metric>>,
+    /// The links from or to each metric, in model order.
+    links_of: BTreeMap<&'a str, Vec<&'a Link>>,
 }
 
 const STYLE: &str = include_str!("assets/style.css");
@@ -91,7 +96,20 @@ pub fn render(
         if sources.spec_count() == 1 { "" } else { "s" },
         data_note
     );
+    let mut owned_by: BTreeMap<&str, Vec<&Metric>> = BTreeMap::new();
+    for m in &model.metrics {
+        owned_by.entry(m.owner.as_str()).or_default().push(m);
+    }
+    let mut links_of: BTreeMap<&str, Vec<&Link>> = BTreeMap::new();
+    for l in &model.links {
+        links_of.entry(l.from.as_str()).or_default().push(l);
+        if l.to != l.from {
+            links_of.entry(l.to.as_str()).or_default().push(l);
+        }
+    }
     let ctx = Ctx {
+        owned_by,
+        links_of,
         model,
         sources,
         today,

@@ -228,6 +228,11 @@ fn change_text(r: &MetricResult) -> String {
 }
 
 impl Ctx<'_> {
+    /// The links from or to a metric, in model order.
+    fn links_of(&self, metric: &str) -> impl Iterator<Item = &Link> + '_ {
+        self.links_of.get(metric).into_iter().flatten().copied()
+    }
+
     pub fn layout(&self, root: &'static str, title: &str, section: &'static str) -> Layout {
         Layout {
             root,
@@ -675,16 +680,12 @@ pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
             .collect(),
         targets,
         links_out: ctx
-            .model
-            .links
-            .iter()
+            .links_of(&m.name)
             .filter(|l| l.from == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
         links_in: ctx
-            .model
-            .links
-            .iter()
+            .links_of(&m.name)
             .filter(|l| l.to == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
@@ -739,13 +740,11 @@ pub struct TeamPage {
 
 pub fn team(ctx: &Ctx, t: &Team) -> TeamPage {
     let root = "../";
-    let owned: Vec<&Metric> = ctx
-        .model
-        .metrics
-        .iter()
-        .filter(|m| m.owner == t.name)
-        .collect();
-    let touches = |name: &str| owned.iter().any(|m| m.name == name);
+    let owned: &[&Metric] = ctx.owned_by.get(t.name.as_str()).map_or(&[], Vec::as_slice);
+    // Each link once, in model order (sorted by from, to).
+    let mut links: Vec<&Link> = owned.iter().flat_map(|m| ctx.links_of(&m.name)).collect();
+    links.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    links.dedup_by(|a, b| a.from == b.from && a.to == b.to);
     TeamPage {
         page: ctx.layout(root, &t.display_name, "teams"),
         name: t.name.clone(),
@@ -757,13 +756,7 @@ pub fn team(ctx: &Ctx, t: &Team) -> TeamPage {
             .filter(|c| is_email(c))
             .map(|c| format!("mailto:{c}")),
         metrics: owned.iter().map(|m| ctx.metric_row(root, m)).collect(),
-        links: ctx
-            .model
-            .links
-            .iter()
-            .filter(|l| touches(&l.from) || touches(&l.to))
-            .map(|l| ctx.link_row(root, l))
-            .collect(),
+        links: links.iter().map(|l| ctx.link_row(root, l)).collect(),
         has_data: ctx.has_data,
         location: t.location.to_string(),
     }
