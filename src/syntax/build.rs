@@ -15,37 +15,6 @@ use crate::units::{self, QuantityUnit};
 /// the checker and every backend walk expressions recursively.
 pub const MAX_EXPR_DEPTH: usize = 200;
 
-/// Every field key the language knows, for "did you mean" hints.
-pub const ITEM_KEYS: &[&str] = &[
-    "name",
-    "contact",
-    "table",
-    "file",
-    "time",
-    "columns",
-    "title",
-    "outcome",
-    "description",
-    "owner",
-    "unit",
-    "direction",
-    "tier",
-    "evidence",
-    "source",
-    "measure",
-    "filter",
-    "grain",
-    "dimensions",
-    "review",
-    "reviewed",
-    "target",
-    "hypothesis",
-    "expect",
-    "lag",
-    "status",
-    "experiment",
-    "min_periods",
-];
 pub const TARGET_KEYS: &[&str] = &["range", "from", "until", "baseline", "competitor", "note"];
 
 pub(super) struct Builder<'d> {
@@ -270,7 +239,11 @@ impl<'d> Builder<'d> {
             }
             _ => {
                 // unknown_field
-                let candidates = if in_target { TARGET_KEYS } else { ITEM_KEYS };
+                let candidates = if in_target {
+                    TARGET_KEYS.to_vec()
+                } else {
+                    super::item_keys()
+                };
                 self.diags.push(
                     Diagnostic::new(
                         Code::UnknownField,
@@ -278,7 +251,7 @@ impl<'d> Builder<'d> {
                         format!("unknown field `{}`", key.name),
                     )
                     .label("not a field of the language")
-                    .hint_opt(did_you_mean(&key.name, candidates.iter().copied())),
+                    .hint_opt(did_you_mean(&key.name, candidates)),
                 );
                 Value::Unknown
             }

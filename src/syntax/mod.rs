@@ -5,7 +5,7 @@ mod build;
 pub mod literals;
 mod parser;
 
-pub use build::{ITEM_KEYS, MAX_EXPR_DEPTH, TARGET_KEYS};
+pub use build::{MAX_EXPR_DEPTH, TARGET_KEYS};
 pub use parser::MAX_NESTING;
 
 use crate::diag::{Code, Diagnostic};
@@ -104,6 +104,26 @@ pub fn field_order(kind: ItemKind) -> &'static [&'static str] {
             "min_periods",
         ],
     }
+}
+
+/// Every field key an item may have, in `field_order`'s order (for "did
+/// you mean" hints): one list of keys to keep, not two.
+pub fn item_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for kind in [
+        ItemKind::Team,
+        ItemKind::Source,
+        ItemKind::Cpi,
+        ItemKind::Kpi,
+        ItemKind::Link,
+    ] {
+        for key in field_order(kind) {
+            if !keys.contains(key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 /// Parses the text of one file (the formatter and the language server work
