@@ -23,6 +23,7 @@ pub mod init;
 pub mod lsp;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod run;
 pub mod source;
 pub mod sql;

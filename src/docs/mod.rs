@@ -167,30 +167,12 @@ pub fn render(
     )
 }
 
-/// Makes one file per item on every core, a chunk at a time, and hands
-/// them to `sink` in the items' order: the output is the same whatever the
-/// number of cores, and only one chunk of pages is in memory at once.
+/// Makes one file per item on every core and hands them to `sink` in the
+/// items' order (see `parallel::map_in_order`), 64 pages per core at once.
 fn in_parallel<T: Sync>(
     items: &[T],
     make: impl Fn(&T) -> (String, Vec<u8>) + Sync,
     sink: &mut dyn FnMut(&str, &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    for chunk in items.chunks(64 * workers) {
-        let per_worker = chunk.len().div_ceil(workers);
-        let made: Vec<Vec<(String, Vec<u8>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .chunks(per_worker)
-                .map(|part| scope.spawn(|| part.iter().map(&make).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a page renders"))
-                .collect()
-        });
-        for (path, bytes) in made.into_iter().flatten() {
-            sink(&path, &bytes)?;
-        }
-    }
-    Ok(())
+    crate::parallel::map_in_order(items, 64, make, |_, (path, bytes)| sink(&path, &bytes))
 }

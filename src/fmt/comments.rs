@@ -30,9 +30,7 @@ pub fn scan(text: &str) -> Vec<Comment> {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => i = crate::syntax::literals::string_end(text, i),
-            b'{' if unit_annotation_end(text, i).is_some() => {
-                i = unit_annotation_end(text, i).expect("checked")
-            }
+            b'{' => i = unit_annotation_end(text, i).unwrap_or(i + 1),
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 let end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
                 let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);

@@ -329,23 +329,12 @@ pub fn for_each_dialect<E>(
     options: &Options,
     mut sink: impl FnMut(DialectName, DialectQueries) -> Result<(), E>,
 ) -> Result<(), E> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for wave in DialectName::ALL.chunks(workers) {
-        let made: Vec<DialectQueries> = std::thread::scope(|scope| {
-            let handles: Vec<_> = wave
-                .iter()
-                .map(|&d| scope.spawn(move || all_queries(model, d, options)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("SQL generation does not panic"))
-                .collect()
-        });
-        for (&dialect, queries) in wave.iter().zip(made) {
-            sink(dialect, queries)?;
-        }
-    }
-    Ok(())
+    crate::parallel::map_in_order(
+        &DialectName::ALL,
+        1,
+        |&dialect| all_queries(model, dialect, options),
+        |&dialect, queries| sink(dialect, queries),
+    )
 }
 
 /// Every query of the project: `metrics/`, `links/`, `sources/` and
