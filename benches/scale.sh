@@ -3,7 +3,8 @@
 # metrics (teams, sources, targets, links, derived metrics), in release
 # mode. Prints two Markdown tables:
 #  - per stage, in one process (benches/stages.rs): compile, SQL for all
-#    seven dialects, the docs site; time and peak memory of each;
+#    seven dialects, the docs site; wall time, CPU time (all cores) and
+#    peak memory of each;
 #  - whole commands: `cpic check`, `cpic docs --no-data`, `cpic build
 #    --no-data` (all seven dialects + site + manifest, written to disk);
 #    wall time (best of 3) and peak memory.
@@ -17,7 +18,7 @@ target="${CARGO_TARGET_DIR:-target}/release"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "| metrics | files | spec size | compile | SQL, 7 dialects | docs | peak memory |"
+echo "| metrics | files | spec size | compile | SQL, 7 dialects (CPU) | docs (CPU) | peak memory |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   "$target/examples/generate_project" "$n" "$work/p$n"
@@ -25,9 +26,10 @@ for n in "${sizes[@]}"; do
   size=$(du -sh "$work/p$n" | cut -f1)
   out=$("$target/examples/stages" "$work/p$n")
   t() { echo "$out" | awk -F'\t' -v s="$1" '$1 == s { print $2 }'; }
-  m() { echo "$out" | awk -F'\t' -v s="$1" '$1 == s { print $3 }' | sed 's/ peak//'; }
+  c() { echo "$out" | awk -F'\t' -v s="$1" '$1 == s { print $3 }'; }
+  m() { echo "$out" | awk -F'\t' -v s="$1" '$1 == s { print $4 }' | sed 's/ peak//'; }
   peak=$(printf '%s\n' "$(m compile)" "$(m 'sql, 7 dialects')" "$(m docs)" | sort -n | tail -1)
-  echo "| $n | $files | $size | $(t compile) | $(t 'sql, 7 dialects') | $(t docs) | $peak |"
+  echo "| $n | $files | $size | $(t compile) | $(t 'sql, 7 dialects') ($(c 'sql, 7 dialects')) | $(t docs) ($(c docs)) | $peak |"
 done
 
 echo

@@ -167,3 +167,125 @@ fn comments_cannot_be_escaped() {
         );
     }
 }
+
+/// Internal CTE names are made of spec names, which may contain `__`
+/// themselves: metric `a` at month grain and metric `a__month` both want
+/// `_series_a__month`; the rows of source `s` by time `t__x` and of source
+/// `s__t` by time `x` both want `_rows_s__t__x__month`. Each CTE must
+/// still hold its own data.
+const CLASHING: &str = r#"
+team ops { name: "Ops" }
+source s { table: "s_table" time: t__x columns { t__x: timestamp  v: int } }
+source s__t { table: "st_table" time: x columns { x: timestamp  v: int } }
+cpi a {
+  title: "A" outcome: "o" owner: ops unit: count direction: higher tier: core
+  evidence: contextual_inquiry "Visits" source: s measure: count() grain: day
+}
+kpi a__month { title: "A monthly" owner: ops unit: 1 direction: higher source: s__t measure: sum(v) grain: month }
+kpi from_s { title: "S" owner: ops unit: 1 direction: higher source: s measure: sum(v) grain: month }
+kpi from_st { title: "ST" owner: ops unit: 1 direction: higher source: s__t measure: sum(v) grain: month }
+kpi total { title: "Total" owner: ops unit: 1 direction: higher measure: from_s + from_st grain: month }
+link a -> a__month { hypothesis: "h" }
+"#;
+
+fn load_clashing(engine: &mut dyn engines::Engine) {
+    let d = engine.dialect().dialect();
+    for (table, time, rows) in [
+        (
+            "s_table",
+            "t__x",
+            &[
+                ("2026-01-05 10:00:00", 1),
+                ("2026-01-20 10:00:00", 2),
+                ("2026-02-03 10:00:00", 5),
+            ],
+        ),
+        (
+            "st_table",
+            "x",
+            &[
+                ("2026-01-10 10:00:00", 10),
+                ("2026-02-11 10:00:00", 20),
+                ("2026-02-12 10:00:00", 30),
+            ],
+        ),
+    ] {
+        engine.execute(&format!(
+            "CREATE TABLE {} ({} {}, {} {})",
+            d.ident(table),
+            d.ident(time),
+            engine.column_type("timestamp"),
+            d.ident("v"),
+            engine.column_type("number"),
+        ));
+        for (at, v) in rows {
+            engine.execute(&format!(
+                "INSERT INTO {} VALUES ({}, {v})",
+                d.ident(table),
+                engine.literal("timestamp", Some(at)),
+            ));
+        }
+    }
+}
+
+#[test]
+fn clashing_internal_names_keep_their_own_data() {
+    let (db, c) = common::compile_text(&[("clash.cpi", CLASHING)]);
+    let model = c
+        .model
+        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)));
+    let options = sql::Options::default();
+    for mut engine in engines::all("clashing_names") {
+        let engine = engine.as_mut();
+        load_clashing(engine);
+        let dialect = engine.dialect();
+        let month = |r: &Vec<common::engines::Val>| r[0].text().expect("period")[..7].to_string();
+        // `a` per month (2, 1) against `a__month` (10, 50).
+        let pairs = sql::link_pairs(&model, dialect, &options, "a", "a__month").expect("sql");
+        let got: Vec<(String, Option<f64>, Option<f64>)> = select(
+            engine,
+            &pairs,
+            &[("period", Kind::Text), ("x", Kind::Num), ("y", Kind::Num)],
+        )
+        .iter()
+        .map(|r| (month(r), r[1].num(), r[2].num()))
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2026-01".to_string(), Some(2.0), Some(10.0)),
+                ("2026-02".to_string(), Some(1.0), Some(50.0)),
+            ],
+            "{}: link pairs",
+            dialect.as_str()
+        );
+        // `total` adds the two sources: 3 + 10, 5 + 50.
+        let total = sql::metric_series(&model, dialect, &options, "total", None).expect("sql");
+        let got: Vec<(String, Option<f64>)> = select(
+            engine,
+            &total,
+            &[("period", Kind::Text), ("value", Kind::Num)],
+        )
+        .iter()
+        .map(|r| (month(r), r[1].num()))
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2026-01".to_string(), Some(13.0)),
+                ("2026-02".to_string(), Some(55.0)),
+            ],
+            "{}: total",
+            dialect.as_str()
+        );
+        // The same queries made together (sharing their series) agree.
+        let all = sql::all_queries(&model, dialect, &options).expect("sql");
+        let file = |path: &str| &all.iter().find(|f| f.path == path).expect(path).sql;
+        assert_eq!(
+            file("metrics/total.sql"),
+            &total,
+            "{}: alone and together",
+            dialect.as_str()
+        );
+    }
+}

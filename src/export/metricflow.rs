@@ -386,6 +386,10 @@ impl<'m> Exporter<'m> {
     fn write(&self, e: &TExpr, column: &dyn Fn(&str) -> String) -> String {
         let no_metrics = |_: &str| String::new();
         let mut counter = 0;
+        let mut percentile_name = || {
+            counter += 1;
+            format!("_percentile_{counter}")
+        };
         let mut writer = ExprWriter {
             d: self.dialect.dialect(),
             column,
@@ -393,7 +397,7 @@ impl<'m> Exporter<'m> {
             where_filter: None,
             metric_ref: &no_metrics,
             percentiles: Vec::new(),
-            next_percentile: &mut counter,
+            percentile_name: &mut percentile_name,
         };
         writer.expr(e)
     }

@@ -215,6 +215,8 @@ pub fn plan(
             }
             Err(other) => unreachable!("every name comes from the model: {other}"),
         };
+    // One generator: the series the queries share are built once.
+    let queries = sql::Generator::new(model, dialect, &sql_options);
     for scan in sql::source_scans(model) {
         if !scan
             .metrics
@@ -229,16 +231,12 @@ pub fn plan(
             scan.source.name,
             names.join(", ")
         );
-        push(
-            what,
-            StepKind::Scan(names),
-            sql::source_scan(model, dialect, &sql_options, &scan),
-        );
+        push(what, StepKind::Scan(names), queries.source_scan(&scan));
     }
     for m in &model.metrics {
         if matches!(m.measure, Measure::Derived { .. }) && needed.contains(m.name.as_str()) {
             let what = format!("metric `{}`", m.name);
-            let result = sql::metric_series(model, dialect, &sql_options, &m.name, None);
+            let result = queries.metric_series(&m.name, None);
             push(what, StepKind::Series(m.name.clone()), result);
         }
     }
@@ -248,13 +246,13 @@ pub fn plan(
             push(
                 what,
                 StepKind::Link(i),
-                sql::link_evidence(model, dialect, &sql_options, &l.from, &l.to),
+                queries.link_evidence(&l.from, &l.to),
             );
             if options.pairs {
                 push(
                     format!("pairs of link `{} -> {}`", l.from, l.to),
                     StepKind::LinkPairs(i),
-                    sql::link_pairs(model, dialect, &sql_options, &l.from, &l.to),
+                    queries.link_pairs(&l.from, &l.to),
                 );
             }
         }
@@ -267,7 +265,7 @@ pub fn plan(
         push(
             "target status".to_string(),
             StepKind::Targets,
-            sql::target_status(model, dialect, &sql_options),
+            queries.target_status(),
         );
     }
     if problems.is_empty() {

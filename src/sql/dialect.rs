@@ -68,7 +68,7 @@ pub trait Dialect: Sync {
 
     /// A quoted identifier: every identifier cpic writes goes through here.
     fn ident(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        quoted(name, '"', |c| (c == '"').then_some("\"\""))
     }
 
     /// A table reference `a.b.c`: each dotted part quoted.
@@ -230,6 +230,26 @@ fn without_line_breaks(
     format!("({})", parts.join(" || "))
 }
 
+/// `name` between two `quote`s, with the characters `escape` names
+/// replaced. Every identifier of every query goes through here, so it
+/// allocates once.
+fn quoted(name: &str, quote: char, escape: impl Fn(char) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push(quote);
+    if name.chars().any(|c| escape(c).is_some()) {
+        for c in name.chars() {
+            match escape(c) {
+                Some(escaped) => out.push_str(escaped),
+                None => out.push(c),
+            }
+        }
+    } else {
+        out.push_str(name);
+    }
+    out.push(quote);
+    out
+}
+
 fn table_name(name: &str, ident: impl Fn(&str) -> String) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")
 }
@@ -308,7 +328,11 @@ impl Dialect for BigQuery {
         DialectName::Bigquery
     }
     fn ident(&self, name: &str) -> String {
-        format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
+        quoted(name, '`', |c| match c {
+            '\\' => Some("\\\\"),
+            '`' => Some("\\`"),
+            _ => None,
+        })
     }
     fn string(&self, value: &str) -> String {
         backslash_string(value)
@@ -375,7 +399,7 @@ impl Dialect for Snowflake {
         "VARCHAR"
     }
     fn ident(&self, name: &str) -> String {
-        format!("\"{}\"", name.to_uppercase().replace('"', "\"\""))
+        quoted(&name.to_uppercase(), '"', |c| (c == '"').then_some("\"\""))
     }
     fn string(&self, value: &str) -> String {
         let escaped = value
@@ -418,7 +442,7 @@ impl Dialect for Spark {
         "STRING"
     }
     fn ident(&self, name: &str) -> String {
-        format!("`{}`", name.replace('`', "``"))
+        quoted(name, '`', |c| (c == '`').then_some("``"))
     }
     fn string(&self, value: &str) -> String {
         backslash_string(value)

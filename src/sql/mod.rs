@@ -22,7 +22,7 @@ pub struct Options {
     pub since: Option<Date>,
 }
 
-use queries::{comment_text, QueryBuilder, SqlError};
+use queries::{comment_text, QueryBuilder, SharedCtes, SqlError};
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
@@ -66,10 +66,9 @@ impl std::fmt::Display for SqlRequestError {
     }
 }
 
-fn unsupported(model: &Model, dialect: DialectName, e: SqlError) -> Diagnostic {
+fn unsupported(dialect: DialectName, e: SqlError) -> Diagnostic {
     match e {
         SqlError::FileSource { source, span } => {
-            let _ = model;
             Diagnostic::new(
                 Code::FileSourceInDialect,
                 span,
@@ -108,6 +107,182 @@ fn metric_header(m: &Metric, by: Option<&str>) -> String {
     )
 }
 
+/// Makes the queries of one dialect. The queries one generator makes
+/// share what they have in common: a metric's series is in its own query,
+/// in every link it takes part in and in the target query, and is built
+/// once. The free functions of this module each use a generator of their
+/// own.
+pub struct Generator<'m> {
+    model: &'m Model,
+    dialect: DialectName,
+    options: Options,
+    shared: SharedCtes,
+}
+
+impl<'m> Generator<'m> {
+    pub fn new(model: &'m Model, dialect: DialectName, options: &Options) -> Generator<'m> {
+        Generator {
+            model,
+            dialect,
+            options: *options,
+            shared: SharedCtes::default(),
+        }
+    }
+
+    fn builder(&self) -> QueryBuilder<'_> {
+        QueryBuilder::new(
+            self.model,
+            self.dialect.dialect(),
+            &self.options,
+            &self.shared,
+        )
+    }
+
+    fn unsupported(&self, e: SqlError) -> SqlRequestError {
+        SqlRequestError::Unsupported(vec![unsupported(self.dialect, e)])
+    }
+
+    /// The series query of a metric: `period`, [the dimension], `value`.
+    pub fn metric_series(&self, metric: &str, by: Option<&str>) -> Result<String, SqlRequestError> {
+        let m = self
+            .model
+            .metric(metric)
+            .ok_or_else(|| SqlRequestError::NoSuchMetric(metric.to_string()))?;
+        if let Some(dim) = by {
+            if !m.dimensions.iter().any(|d| d == dim) {
+                return Err(SqlRequestError::NoSuchDimension {
+                    metric: metric.to_string(),
+                    dimension: dim.to_string(),
+                });
+            }
+        }
+        self.builder()
+            .with_header(metric_header(m, by))
+            .series_query(m, by)
+            .map_err(|e| self.unsupported(e))
+    }
+
+    /// The evidence query of the link `from -> to`.
+    pub fn link_evidence(&self, from: &str, to: &str) -> Result<String, SqlRequestError> {
+        let link = find_link(self.model, from, to)?;
+        let what = format!(
+            "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
+            link.from,
+            link.to,
+            link.from,
+            link.to,
+            link.lag,
+            link.grain.name()
+        );
+        self.builder()
+            .with_header(header(&what, &link.location))
+            .link_query(link)
+            .map_err(|e| self.unsupported(e))
+    }
+
+    /// The pairs behind the evidence of the link `from -> to`: `period`,
+    /// `x`, `y` (the right metric `lag` periods later), oldest first.
+    /// Charts use it.
+    pub fn link_pairs(&self, from: &str, to: &str) -> Result<String, SqlRequestError> {
+        let link = find_link(self.model, from, to)?;
+        let what = format!(
+            "Pairs of link {} -> {}: {} and {} {} {}(s) later",
+            link.from,
+            link.to,
+            link.from,
+            link.to,
+            link.lag,
+            link.grain.name()
+        );
+        self.builder()
+            .with_header(header(&what, &link.location))
+            .link_pairs_query(link)
+            .map_err(|e| self.unsupported(e))
+    }
+
+    /// The target status query. `as_of` replaces the engine's current date.
+    pub fn target_status(&self) -> Result<String, SqlRequestError> {
+        let header = format!(
+            "-- Target status of every metric with a target active on its latest complete period\n-- Project: {}\n",
+            comment_text(&self.model.project.name)
+        );
+        self.builder()
+            .with_header(header)
+            .targets_query()
+            .map_err(|e| self.unsupported(e))
+    }
+
+    /// The one-scan query of a source scan.
+    pub fn source_scan(&self, scan: &SourceScan) -> Result<String, SqlRequestError> {
+        let names: Vec<&str> = scan.metrics.iter().map(|m| m.name.as_str()).collect();
+        let what = format!(
+            "One scan of source `{}` per {} (time: {}): {}",
+            scan.source.name,
+            scan.grain.name(),
+            scan.time,
+            names.join(", ")
+        );
+        self.builder()
+            .with_header(header(&what, &scan.source.location))
+            .source_scan(
+                scan.source,
+                &scan.time,
+                scan.time_type,
+                scan.grain,
+                &scan.metrics,
+            )
+            .map_err(|e| self.unsupported(e))
+    }
+
+    /// Every query of the project: `metrics/`, `links/`, `sources/` and
+    /// `targets.sql`. Problems (file sources in a dialect that cannot read
+    /// them) are returned as diagnostics, once per source.
+    pub fn all_queries(&self) -> DialectQueries {
+        let model = self.model;
+        let mut files = Vec::new();
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        let mut keep = |path: String, result: Result<String, SqlRequestError>| match result {
+            Ok(sql) => files.push(SqlFile { path, sql }),
+            Err(SqlRequestError::Unsupported(diags)) => {
+                for d in diags {
+                    if !problems
+                        .iter()
+                        .any(|p| p.span == d.span && p.code == d.code)
+                    {
+                        problems.push(d);
+                    }
+                }
+            }
+            Err(other) => unreachable!("every name comes from the model: {other}"),
+        };
+        for m in &model.metrics {
+            keep(
+                format!("metrics/{}.sql", m.name),
+                self.metric_series(&m.name, None),
+            );
+        }
+        for l in &model.links {
+            keep(
+                format!("links/{}__{}.sql", l.from, l.to),
+                self.link_evidence(&l.from, &l.to),
+            );
+        }
+        for scan in source_scans(model) {
+            keep(
+                format!("sources/{}.sql", scan.file_name()),
+                self.source_scan(&scan),
+            );
+        }
+        keep("targets.sql".to_string(), self.target_status());
+        if problems.is_empty() {
+            Ok(files)
+        } else {
+            crate::diag::sort(&mut problems);
+            Err(problems)
+        }
+    }
+}
+
 /// The series query of a metric: `period`, [the dimension], `value`.
 pub fn metric_series(
     model: &Model,
@@ -116,21 +291,7 @@ pub fn metric_series(
     metric: &str,
     by: Option<&str>,
 ) -> Result<String, SqlRequestError> {
-    let m = model
-        .metric(metric)
-        .ok_or_else(|| SqlRequestError::NoSuchMetric(metric.to_string()))?;
-    if let Some(dim) = by {
-        if !m.dimensions.iter().any(|d| d == dim) {
-            return Err(SqlRequestError::NoSuchDimension {
-                metric: metric.to_string(),
-                dimension: dim.to_string(),
-            });
-        }
-    }
-    let sql = QueryBuilder::new(model, dialect.dialect(), options)
-        .series_query(m, by)
-        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
-    Ok(format!("{}{sql}", metric_header(m, by)))
+    Generator::new(model, dialect, options).metric_series(metric, by)
 }
 
 fn find_link<'m>(model: &'m Model, from: &str, to: &str) -> Result<&'m Link, SqlRequestError> {
@@ -154,29 +315,11 @@ pub fn link_evidence(
     from: &str,
     to: &str,
 ) -> Result<String, SqlRequestError> {
-    link_sql(
-        model,
-        dialect,
-        options,
-        from,
-        to,
-        QueryBuilder::link_query,
-        |l| {
-            format!(
-                "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
-                l.from,
-                l.to,
-                l.from,
-                l.to,
-                l.lag,
-                l.grain.name()
-            )
-        },
-    )
+    Generator::new(model, dialect, options).link_evidence(from, to)
 }
 
-/// The pairs behind the evidence of the link `from -> to`: `period`, `x`,
-/// `y` (the right metric `lag` periods later), oldest first. Charts use it.
+/// The pairs behind the evidence of the link `from -> to` (see
+/// [`Generator::link_pairs`]).
 pub fn link_pairs(
     model: &Model,
     dialect: DialectName,
@@ -184,41 +327,7 @@ pub fn link_pairs(
     from: &str,
     to: &str,
 ) -> Result<String, SqlRequestError> {
-    link_sql(
-        model,
-        dialect,
-        options,
-        from,
-        to,
-        QueryBuilder::link_pairs_query,
-        |l| {
-            format!(
-                "Pairs of link {} -> {}: {} and {} {} {}(s) later",
-                l.from,
-                l.to,
-                l.from,
-                l.to,
-                l.lag,
-                l.grain.name()
-            )
-        },
-    )
-}
-
-/// A query about one link, with its header comment.
-fn link_sql<'m>(
-    model: &'m Model,
-    dialect: DialectName,
-    options: &Options,
-    from: &str,
-    to: &str,
-    build: fn(QueryBuilder<'m>, &Link) -> Result<String, SqlError>,
-    what: fn(&Link) -> String,
-) -> Result<String, SqlRequestError> {
-    let link = find_link(model, from, to)?;
-    let sql = build(QueryBuilder::new(model, dialect.dialect(), options), link)
-        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
-    Ok(format!("{}{sql}", header(&what(link), &link.location)))
+    Generator::new(model, dialect, options).link_pairs(from, to)
 }
 
 /// The target status query. `as_of` replaces the engine's current date.
@@ -227,13 +336,7 @@ pub fn target_status(
     dialect: DialectName,
     options: &Options,
 ) -> Result<String, SqlRequestError> {
-    let sql = QueryBuilder::new(model, dialect.dialect(), options)
-        .targets_query()
-        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
-    Ok(format!(
-        "-- Target status of every metric with a target active on its latest complete period\n-- Project: {}\n{sql}",
-        comment_text(&model.project.name)
-    ))
+    Generator::new(model, dialect, options).target_status()
 }
 
 /// A source scan: one query computing every metric on `source` that has
@@ -262,6 +365,7 @@ impl SourceScan<'_> {
 /// Groups source metrics by (source, grain, time column), in name order.
 pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
     let mut scans: Vec<SourceScan> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, &str, &str), usize> = Default::default();
     for m in &model.metrics {
         let Measure::Source {
             source,
@@ -272,18 +376,19 @@ pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
         else {
             continue;
         };
-        match scans
-            .iter_mut()
-            .find(|s| s.source.name == *source && s.grain == m.grain && s.time == *time)
-        {
-            Some(scan) => scan.metrics.push(m),
-            None => scans.push(SourceScan {
-                source: model.source(source).expect("resolved"),
-                grain: m.grain,
-                time: time.clone(),
-                time_type: *time_type,
-                metrics: vec![m],
-            }),
+        let key = (source.as_str(), m.grain.name(), time.as_str());
+        match index.get(&key) {
+            Some(&i) => scans[i].metrics.push(m),
+            None => {
+                index.insert(key, scans.len());
+                scans.push(SourceScan {
+                    source: model.source(source).expect("resolved"),
+                    grain: m.grain,
+                    time: time.clone(),
+                    time_type: *time_type,
+                    metrics: vec![m],
+                });
+            }
         }
     }
     scans.sort_by_key(SourceScan::file_name);
@@ -297,24 +402,7 @@ pub fn source_scan(
     options: &Options,
     scan: &SourceScan,
 ) -> Result<String, SqlRequestError> {
-    let sql = QueryBuilder::new(model, dialect.dialect(), options)
-        .source_scan(
-            scan.source,
-            &scan.time,
-            scan.time_type,
-            scan.grain,
-            &scan.metrics,
-        )
-        .map_err(|e| SqlRequestError::Unsupported(vec![unsupported(model, dialect, e)]))?;
-    let names: Vec<&str> = scan.metrics.iter().map(|m| m.name.as_str()).collect();
-    let what = format!(
-        "One scan of source `{}` per {} (time: {}): {}",
-        scan.source.name,
-        scan.grain.name(),
-        scan.time,
-        names.join(", ")
-    );
-    Ok(format!("{}{sql}", header(&what, &scan.source.location)))
+    Generator::new(model, dialect, options).source_scan(scan)
 }
 
 /// What [`all_queries`] gives for one dialect.
@@ -337,56 +425,8 @@ pub fn for_each_dialect<E>(
     )
 }
 
-/// Every query of the project: `metrics/`, `links/`, `sources/` and
-/// `targets.sql`. Problems (file sources in a dialect that cannot read
-/// them) are returned as diagnostics, once per source.
-pub fn all_queries(
-    model: &Model,
-    dialect: DialectName,
-    options: &Options,
-) -> Result<Vec<SqlFile>, Vec<Diagnostic>> {
-    let mut files = Vec::new();
-    let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut keep = |path: String, result: Result<String, SqlRequestError>| match result {
-        Ok(sql) => files.push(SqlFile { path, sql }),
-        Err(SqlRequestError::Unsupported(diags)) => {
-            for d in diags {
-                if !problems
-                    .iter()
-                    .any(|p| p.span == d.span && p.code == d.code)
-                {
-                    problems.push(d);
-                }
-            }
-        }
-        Err(other) => unreachable!("every name comes from the model: {other}"),
-    };
-    for m in &model.metrics {
-        keep(
-            format!("metrics/{}.sql", m.name),
-            metric_series(model, dialect, options, &m.name, None),
-        );
-    }
-    for l in &model.links {
-        keep(
-            format!("links/{}__{}.sql", l.from, l.to),
-            link_evidence(model, dialect, options, &l.from, &l.to),
-        );
-    }
-    for scan in source_scans(model) {
-        keep(
-            format!("sources/{}.sql", scan.file_name()),
-            source_scan(model, dialect, options, &scan),
-        );
-    }
-    keep(
-        "targets.sql".to_string(),
-        target_status(model, dialect, options),
-    );
-    if problems.is_empty() {
-        Ok(files)
-    } else {
-        crate::diag::sort(&mut problems);
-        Err(problems)
-    }
+/// Every query of the project in one dialect (see
+/// [`Generator::all_queries`]).
+pub fn all_queries(model: &Model, dialect: DialectName, options: &Options) -> DialectQueries {
+    Generator::new(model, dialect, options).all_queries()
 }

@@ -1,7 +1,11 @@
 //! Query building: series, one-scan source queries, link evidence and
 //! target status, as CTEs named after what they hold.
 
-use std::collections::HashSet;
+use std::cell::{OnceCell, RefCell};
+use std::fmt::Write;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dialect::Dialect;
 use super::render::{number, EmulatedPercentile, ExprWriter};
@@ -27,15 +31,82 @@ enum FilterAs {
 const PERIOD: &str = "_period";
 const VALUE: &str = "_value";
 
+/// One CTE of a query, rendered (`  "name" AS (` ... `  )`).
+#[derive(Clone)]
+struct Cte {
+    /// What it holds, e.g. `series m_1 week`: one key, one content.
+    key: Rc<str>,
+    name: Rc<str>,
+    text: Rc<str>,
+}
+
+/// The CTEs of a series and everything it reads, in dependency order.
+struct SeriesCtes {
+    name: Rc<str>,
+    ctes: Vec<Cte>,
+}
+
+/// Work the queries of one dialect share: a metric's series is in its own
+/// query, in the query of every link it takes part in and in the target
+/// query, and is built once.
+#[derive(Default)]
+pub(super) struct SharedCtes {
+    series: RefCell<FxHashMap<String, Rc<SeriesCtes>>>,
+    rows: RefCell<FxHashMap<String, Cte>>,
+    link_statistics: OnceCell<Vec<Cte>>,
+    /// The final SELECT of a link's evidence, by expected sign and
+    /// minimum number of periods.
+    link_verdicts: RefCell<FxHashMap<(i8, i64), Rc<str>>>,
+}
+
+/// The CTE names of one query, by what they hold. A name is made from
+/// spec names (`_series_<metric>__<grain>`), which may contain `__`
+/// themselves, so two different CTEs can want one name: the later one
+/// gets a numbered name instead.
+#[derive(Default)]
+struct Names {
+    by_key: FxHashMap<Rc<str>, Rc<str>>,
+    taken: FxHashSet<Rc<str>>,
+}
+
+impl Names {
+    fn get(&self, key: &str) -> Option<&Rc<str>> {
+        self.by_key.get(key)
+    }
+
+    /// A name for `key`: `preferred`, or `preferred_2`, `_3`... if taken.
+    fn claim(&mut self, key: &str, preferred: String) -> Rc<str> {
+        let mut name = preferred.clone();
+        let mut n = 1;
+        while self.taken.contains(name.as_str()) {
+            n += 1;
+            name = format!("{preferred}_{n}");
+        }
+        let name: Rc<str> = name.into();
+        self.taken.insert(name.clone());
+        self.by_key.insert(key.into(), name.clone());
+        name
+    }
+
+    /// Whether `cte` can join this query as it is: its key is here under
+    /// the same name, or neither is here.
+    fn fits(&self, cte: &Cte) -> bool {
+        match self.by_key.get(&cte.key) {
+            Some(name) => *name == cte.name,
+            None => !self.taken.contains(&cte.name),
+        }
+    }
+}
+
 pub(super) struct QueryBuilder<'m> {
     pub model: &'m Model,
     pub d: &'static dyn Dialect,
     options: Options,
-    ctes: Vec<(String, String)>,
-    /// The names in `ctes`, for `has` (the target query of a large project
-    /// has tens of thousands of CTEs).
-    cte_names: HashSet<String>,
-    percentiles: usize,
+    shared: &'m SharedCtes,
+    /// Comment lines written before the query.
+    header: String,
+    ctes: Vec<Cte>,
+    names: Names,
 }
 
 fn indent(sql: &str, by: usize) -> String {
@@ -59,58 +130,115 @@ fn push_indented(out: &mut String, sql: &str, pad: &str) {
     }
 }
 
+fn series_key(metric: &str, grain: Grain, by: Option<&str>) -> String {
+    format!("series {metric} {} {}", grain.name(), by.unwrap_or(""))
+}
+
 impl<'m> QueryBuilder<'m> {
-    pub fn new(model: &'m Model, d: &'static dyn Dialect, options: &Options) -> QueryBuilder<'m> {
+    pub fn new(
+        model: &'m Model,
+        d: &'static dyn Dialect,
+        options: &Options,
+        shared: &'m SharedCtes,
+    ) -> QueryBuilder<'m> {
         QueryBuilder {
             model,
             d,
             options: *options,
+            shared,
+            header: String::new(),
             ctes: Vec::new(),
-            cte_names: HashSet::new(),
-            percentiles: 0,
+            names: Names::default(),
         }
+    }
+
+    /// Starts the query with these comment lines.
+    pub fn with_header(mut self, header: String) -> QueryBuilder<'m> {
+        self.header = header;
+        self
     }
 
     fn id(&self, name: &str) -> String {
         self.d.ident(name)
     }
 
-    fn has(&self, name: &str) -> bool {
-        self.cte_names.contains(name)
+    /// Adds the CTE `name` (claimed for `key`) with this body.
+    fn add(&mut self, key: &str, name: Rc<str>, body: &str) {
+        let quoted = self.d.ident(&name);
+        let mut text = String::with_capacity(quoted.len() + body.len() + body.len() / 4 + 16);
+        text.push_str("  ");
+        text.push_str(&quoted);
+        text.push_str(" AS (\n");
+        push_indented(&mut text, body, "    ");
+        text.push_str("\n  )");
+        self.ctes.push(Cte {
+            key: key.into(),
+            name,
+            text: text.into(),
+        });
     }
 
-    fn add(&mut self, name: String, body: String) {
-        self.cte_names.insert(name.clone());
-        self.ctes.push((name, body));
+    /// Adds a CTE of a fixed internal name (`_pairs`, `_latest`...), which
+    /// no CTE named after a spec name can take.
+    fn add_fixed(&mut self, name: &str, body: &str) {
+        let claimed = self.names.claim(name, name.to_string());
+        debug_assert_eq!(&*claimed, name);
+        self.add(name, claimed, body);
     }
 
-    /// `WITH ... SELECT ...`
-    pub fn finish(self, select: &str) -> String {
-        if self.ctes.is_empty() {
-            return format!("{select}\n");
-        }
-        // One buffer: the target query of a large project is megabytes.
-        let size: usize = self
-            .ctes
-            .iter()
-            .map(|(name, body)| name.len() + body.len() + body.len() / 4 + 16)
-            .sum();
-        let mut out = String::with_capacity(size + select.len() + 8);
-        out.push_str("WITH\n");
-        for (i, (name, body)) in self.ctes.iter().enumerate() {
-            if i > 0 {
-                out.push_str(",\n");
+    /// Adds CTEs built by another query of this dialect; those already
+    /// here are skipped. The caller has checked that they fit.
+    fn merge(&mut self, ctes: &[Cte]) {
+        for cte in ctes {
+            if self.names.get(&cte.key).is_none() {
+                self.names.taken.insert(cte.name.clone());
+                self.names.by_key.insert(cte.key.clone(), cte.name.clone());
+                self.ctes.push(cte.clone());
             }
-            out.push_str("  ");
-            out.push_str(&self.d.ident(name));
-            out.push_str(" AS (\n");
-            push_indented(&mut out, body, "    ");
-            out.push_str("\n  )");
         }
-        out.push('\n');
+    }
+
+    /// The header, then `WITH ... SELECT ...`
+    pub fn finish(self, select: &str) -> String {
+        self.finish_with(&[], select)
+    }
+
+    /// [`Self::finish`] with `more` CTEs after those added, written by the
+    /// caller (see [`Self::cte_start`]).
+    fn finish_with(self, more: &[String], select: &str) -> String {
+        // One buffer: the target query of a large project is megabytes.
+        let texts = || {
+            self.ctes
+                .iter()
+                .map(|c| &*c.text)
+                .chain(more.iter().map(String::as_str))
+        };
+        let size: usize = texts().map(|t| t.len() + 2).sum();
+        let mut out = String::with_capacity(self.header.len() + size + select.len() + 8);
+        out.push_str(&self.header);
+        for (i, text) in texts().enumerate() {
+            out.push_str(if i == 0 { "WITH\n" } else { ",\n" });
+            out.push_str(text);
+        }
+        if size > 0 {
+            out.push('\n');
+        }
         out.push_str(select);
         out.push('\n');
         out
+    }
+
+    /// The start of a CTE written in place, `capacity` bytes long: its
+    /// body follows, indented by four spaces, then `\n  )`. The name is
+    /// a fixed internal one (see [`Self::add_fixed`]).
+    fn cte_start(&mut self, name: &str, capacity: usize) -> String {
+        let claimed = self.names.claim(name, name.to_string());
+        debug_assert_eq!(&*claimed, name);
+        let mut text = String::with_capacity(capacity + 32);
+        text.push_str("  ");
+        text.push_str(&self.d.ident(name));
+        text.push_str(" AS (\n");
+        text
     }
 
     /// The rows of a source with their period at `grain` (from `time`).
@@ -120,10 +248,15 @@ impl<'m> QueryBuilder<'m> {
         time: &str,
         time_type: ScalarType,
         grain: Grain,
-    ) -> Result<String, SqlError> {
-        let name = format!("_rows_{}__{}__{}", source.name, time, grain.name());
-        if self.has(&name) {
-            return Ok(name);
+    ) -> Result<Rc<str>, SqlError> {
+        let key = format!("rows {} {time} {}", source.name, grain.name());
+        if let Some(name) = self.names.get(&key) {
+            return Ok(name.clone());
+        }
+        let built = self.shared.rows.borrow().get(&key).cloned();
+        if let Some(cte) = built.filter(|cte| self.names.fits(cte)) {
+            self.merge(std::slice::from_ref(&cte));
+            return Ok(cte.name);
         }
         let table = self
             .d
@@ -132,6 +265,10 @@ impl<'m> QueryBuilder<'m> {
                 source: source.name.clone(),
                 span: source.location.span,
             })?;
+        let name = self.names.claim(
+            &key,
+            format!("_rows_{}__{}__{}", source.name, time, grain.name()),
+        );
         let alias = self.id("_source");
         let time_sql = format!("{alias}.{}", self.id(time));
         let period = self.d.period_start(grain, &time_sql, time_type);
@@ -142,7 +279,11 @@ impl<'m> QueryBuilder<'m> {
         if let Some(since) = self.options.since {
             body.push_str(&format!("\n  AND {period} >= {}", self.d.date(since)));
         }
-        self.add(name.clone(), body);
+        self.add(&key, name.clone(), &body);
+        if let Some(cte) = self.ctes.last() {
+            let mut cache = self.shared.rows.borrow_mut();
+            cache.entry(key).or_insert_with(|| cte.clone());
+        }
         Ok(name)
     }
 
@@ -152,7 +293,7 @@ impl<'m> QueryBuilder<'m> {
         &mut self,
         rows: &str,
         dim: Option<&str>,
-        list: Vec<EmulatedPercentile>,
+        list: Vec<(String, EmulatedPercentile)>,
     ) {
         let r = self.id(rows);
         let mut keys = vec![format!("{r}.{}", self.id(PERIOD))];
@@ -163,11 +304,12 @@ impl<'m> QueryBuilder<'m> {
         let key_names: Vec<String> = std::iter::once(self.id(PERIOD))
             .chain(dim.map(|d| self.id(d)))
             .collect();
-        for p in list {
+        for (key, p) in list {
             let x = self.d.to_float(&p.value);
             let mut conditions = vec![format!("{} IS NOT NULL", p.value)];
             conditions.extend(p.condition.map(|c| format!("({c})")));
-            let ranked = format!("{}_rows", p.cte);
+            let ranked_key = format!("{key} rows");
+            let ranked = self.names.claim(&ranked_key, format!("{}_rows", p.cte));
             let body = format!(
                 "SELECT\n  {partition},\n  {x} AS {xv},\n  ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {x}) - 1 AS {i},\n  COUNT(*) OVER (PARTITION BY {partition}) AS {n}\nFROM {r}\nWHERE {}",
                 conditions.join(" AND "),
@@ -175,7 +317,7 @@ impl<'m> QueryBuilder<'m> {
                 i = self.id("_i"),
                 n = self.id("_n"),
             );
-            self.add(ranked.clone(), body);
+            self.add(&ranked_key, ranked.clone(), &body);
             // Linear interpolation between the two nearest values, as
             // PERCENTILE_CONT: position h = (n - 1) * p, counted from 0.
             let h = format!("({} - 1) * {}", self.id("_n"), number(p.fraction));
@@ -199,7 +341,12 @@ impl<'m> QueryBuilder<'m> {
                 v = self.id("_v"),
                 p_alias = self.id("_ranks"),
             );
-            self.add(p.cte, body);
+            let name = self
+                .names
+                .get(&key)
+                .expect("named by source_measure")
+                .clone();
+            self.add(&key, name, &body);
         }
     }
 
@@ -218,19 +365,31 @@ impl<'m> QueryBuilder<'m> {
     }
 
     /// A source measure and its filter as SQL over the rows CTE, with the
-    /// percentiles to emulate. The filter is either a WHERE clause of the
-    /// query or folded into every aggregate (when metrics share a scan).
+    /// percentiles to emulate (and their keys), named `<prefix>N`,
+    /// `<prefix>N+1`... from `first` = N, and keyed `<owner> percentile N`...
+    /// The filter is either a
+    /// WHERE clause of the query or folded into every aggregate (when
+    /// metrics share a scan).
     fn source_measure(
         &mut self,
         rows: &str,
         expr: &TExpr,
         filter: Option<&TExpr>,
         filter_as: FilterAs,
-    ) -> (Option<String>, String, Vec<EmulatedPercentile>) {
+        (owner, prefix, first): (&str, &str, usize),
+    ) -> (Option<String>, String, Vec<(String, EmulatedPercentile)>) {
         let no_metrics = |_: &str| String::new();
         let d = self.d;
         let column = |name: &str| format!("{}.{}", d.ident(rows), d.ident(name));
-        let mut counter = self.percentiles;
+        let names = &mut self.names;
+        let mut keys = Vec::new();
+        let mut percentile_name = || {
+            let n = first + keys.len();
+            let key = format!("{owner} percentile {n}");
+            let name = names.claim(&key, format!("{prefix}{n}"));
+            keys.push(key);
+            name.to_string()
+        };
         let mut w = ExprWriter {
             d,
             column: &column,
@@ -238,7 +397,7 @@ impl<'m> QueryBuilder<'m> {
             where_filter: None,
             metric_ref: &no_metrics,
             percentiles: Vec::new(),
-            next_percentile: &mut counter,
+            percentile_name: &mut percentile_name,
         };
         let filter_sql = filter.map(|f| w.expr(f));
         match filter_as {
@@ -247,27 +406,66 @@ impl<'m> QueryBuilder<'m> {
         }
         let value = w.expr(expr);
         let percentiles = std::mem::take(&mut w.percentiles);
-        self.percentiles = counter;
-        (filter_sql, value, percentiles)
+        (
+            filter_sql,
+            value,
+            keys.into_iter().zip(percentiles).collect(),
+        )
     }
 
     /// A CTE with the series of `metric` at `grain` (`_period`, the
-    /// dimension if any, `_value`); returns its name.
+    /// dimension if any, `_value`); returns its name. A series is built
+    /// once per dialect (see [`SharedCtes`]) and copied into each query
+    /// that needs it.
     pub fn series(
         &mut self,
         metric: &Metric,
         grain: Grain,
         by: Option<&str>,
-    ) -> Result<String, SqlError> {
-        let mut name = format!("_series_{}", metric.name);
+    ) -> Result<Rc<str>, SqlError> {
+        let key = series_key(&metric.name, grain, by);
+        if let Some(name) = self.names.get(&key) {
+            return Ok(name.clone());
+        }
+        let built = self.shared.series.borrow().get(&key).cloned();
+        let built = match built {
+            Some(built) => built,
+            None => {
+                let mut alone = QueryBuilder::new(self.model, self.d, &self.options, self.shared);
+                let name = alone.build_series(&key, metric, grain, by)?;
+                let built = Rc::new(SeriesCtes {
+                    name,
+                    ctes: alone.ctes,
+                });
+                self.shared
+                    .series
+                    .borrow_mut()
+                    .insert(key.clone(), built.clone());
+                built
+            }
+        };
+        if built.ctes.iter().all(|cte| self.names.fits(cte)) {
+            self.merge(&built.ctes);
+            return Ok(built.name.clone());
+        }
+        // Two different CTEs want one name here: build it anew, numbered.
+        self.build_series(&key, metric, grain, by)
+    }
+
+    /// Adds the CTEs of a series to this query.
+    fn build_series(
+        &mut self,
+        key: &str,
+        metric: &Metric,
+        grain: Grain,
+        by: Option<&str>,
+    ) -> Result<Rc<str>, SqlError> {
+        let mut preferred = format!("_series_{}", metric.name);
         if grain != metric.grain {
-            name.push_str(&format!("__{}", grain.name()));
+            preferred.push_str(&format!("__{}", grain.name()));
         }
         if let Some(dim) = by {
-            name.push_str(&format!("__by_{dim}"));
-        }
-        if self.has(&name) {
-            return Ok(name);
+            preferred.push_str(&format!("__by_{dim}"));
         }
         match &metric.measure {
             Measure::Source {
@@ -282,9 +480,16 @@ impl<'m> QueryBuilder<'m> {
                     .source(source)
                     .expect("the model resolves sources");
                 let rows = self.rows(source, time, *time_type, grain)?;
-                let (filter_sql, value, percentiles) =
-                    self.source_measure(&rows, expr, filter.as_ref(), FilterAs::Where);
-                let pct_names: Vec<String> = percentiles.iter().map(|p| p.cte.clone()).collect();
+                let name = self.names.claim(key, preferred);
+                let (filter_sql, value, percentiles) = self.source_measure(
+                    &rows,
+                    expr,
+                    filter.as_ref(),
+                    FilterAs::Where,
+                    (key, &format!("{name}_percentile_"), 1),
+                );
+                let pct_names: Vec<String> =
+                    percentiles.iter().map(|(_, p)| p.cte.clone()).collect();
                 self.emulate_percentiles(&rows, by, percentiles);
                 let r = self.id(&rows);
                 let mut select = vec![format!("{r}.{p} AS {p}", p = self.id(PERIOD))];
@@ -303,7 +508,8 @@ impl<'m> QueryBuilder<'m> {
                     body.push_str(&format!("\nWHERE {f}"));
                 }
                 body.push_str(&format!("\nGROUP BY {}", group.join(", ")));
-                self.add(name.clone(), body);
+                self.add(key, name.clone(), &body);
+                Ok(name)
             }
             Measure::Derived { expr, inputs } => {
                 let mut input_ctes = Vec::new();
@@ -314,13 +520,13 @@ impl<'m> QueryBuilder<'m> {
                         .expect("the model resolves metrics");
                     input_ctes.push((input.clone(), self.series(m, grain, None)?));
                 }
+                let name = self.names.claim(key, preferred);
                 let d = self.d;
                 let refs = input_ctes.clone();
                 let metric_ref = move |n: &str| {
                     let cte = &refs.iter().find(|(i, _)| i == n).expect("an input").1;
                     format!("{}.{}", d.ident(cte), d.ident(VALUE))
                 };
-                let mut counter = 0;
                 let no_columns = |_: &str| String::new();
                 let mut w = ExprWriter {
                     d,
@@ -329,7 +535,7 @@ impl<'m> QueryBuilder<'m> {
                     where_filter: None,
                     metric_ref: &metric_ref,
                     percentiles: Vec::new(),
-                    next_percentile: &mut counter,
+                    percentile_name: &mut || unreachable!("a derived measure has no aggregates"),
                 };
                 let value = w.expr(expr);
                 let first = self.id(&input_ctes[0].1);
@@ -348,10 +554,10 @@ impl<'m> QueryBuilder<'m> {
                     p = self.id(PERIOD),
                     v = self.id(VALUE)
                 );
-                self.add(name.clone(), body);
+                self.add(key, name.clone(), &body);
+                Ok(name)
             }
         }
-        Ok(name)
     }
 
     /// The series query of a metric: `period`, [dimension], `value`.
@@ -390,8 +596,13 @@ impl<'m> QueryBuilder<'m> {
             let Measure::Source { expr, filter, .. } = &metric.measure else {
                 continue;
             };
-            let (filter_sql, value, percentiles) =
-                self.source_measure(&rows, expr, filter.as_ref(), FilterAs::Folded);
+            let (filter_sql, value, percentiles) = self.source_measure(
+                &rows,
+                expr,
+                filter.as_ref(),
+                FilterAs::Folded,
+                ("scan", "_percentile_", all_percentiles.len() + 1),
+            );
             all_percentiles.extend(percentiles);
             // A period where no row passes the metric's filter has no value.
             let value = match filter_sql {
@@ -402,7 +613,7 @@ impl<'m> QueryBuilder<'m> {
             };
             columns.push(format!("{value} AS {}", self.id(&metric.name)));
         }
-        let pct_names: Vec<String> = all_percentiles.iter().map(|p| p.cte.clone()).collect();
+        let pct_names: Vec<String> = all_percentiles.iter().map(|(_, p)| p.cte.clone()).collect();
         self.emulate_percentiles(&rows, None, all_percentiles);
         let select = format!(
             "SELECT\n  {}\nFROM {r}{}\nGROUP BY {r}.{}\nORDER BY 1",
@@ -417,6 +628,33 @@ impl<'m> QueryBuilder<'m> {
     /// expected_sign and verdict.
     pub fn link_query(mut self, link: &Link) -> Result<String, SqlError> {
         self.link_pairs(link)?;
+        // The same for every link of a dialect: built once.
+        let shared = self.shared;
+        let statistics = shared.link_statistics.get_or_init(|| {
+            let mut alone = QueryBuilder::new(self.model, self.d, &self.options, shared);
+            alone.add_link_statistics();
+            alone.ctes
+        });
+        debug_assert!(statistics.iter().all(|cte| self.names.fits(cte)));
+        self.merge(statistics);
+        let verdict_key = (link.expected_sign, link.min_periods);
+        let cached = self
+            .shared
+            .link_verdicts
+            .borrow()
+            .get(&verdict_key)
+            .cloned();
+        let select = cached.unwrap_or_else(|| {
+            let select: Rc<str> = self.link_verdict(verdict_key).into();
+            let mut cache = self.shared.link_verdicts.borrow_mut();
+            cache.insert(verdict_key, select.clone());
+            select
+        });
+        Ok(self.finish(&select))
+    }
+
+    /// The CTEs after `_pairs`, up to `_statistics` (n, r, slope, r_diff).
+    fn add_link_statistics(&mut self) {
         let id = |s: &str| self.d.ident(s);
         let p = id(PERIOD);
         let (xc, yc) = (id("_x"), id("_y"));
@@ -425,7 +663,7 @@ impl<'m> QueryBuilder<'m> {
             id("_pairs"),
             id("_lagged"),
         );
-        self.add("_differences".into(), diffs);
+        self.add_fixed("_differences", &diffs);
         // Pearson correlation in two passes (means, then centred sums):
         // exact where the one-pass formula loses digits.
         for (stats, input) in [
@@ -433,29 +671,25 @@ impl<'m> QueryBuilder<'m> {
             ("_difference_stats", "_differences"),
         ] {
             let means = format!("{stats}_means");
-            self.add(
-                means.clone(),
-                format!(
-                    "SELECT\n  COUNT(*) AS {n},\n  AVG({xc}) AS {mx},\n  AVG({yc}) AS {my}\nFROM {}",
-                    id(input),
-                    n = id("_n"),
-                    mx = id("_mx"),
-                    my = id("_my"),
-                ),
+            let body = format!(
+                "SELECT\n  COUNT(*) AS {n},\n  AVG({xc}) AS {mx},\n  AVG({yc}) AS {my}\nFROM {}",
+                id(input),
+                n = id("_n"),
+                mx = id("_mx"),
+                my = id("_my"),
             );
+            self.add_fixed(&means, &body);
             let (i, m) = (id(input), id(&means));
-            self.add(
-                stats.into(),
-                format!(
-                    "SELECT\n  MAX({m}.{n}) AS {n},\n  SUM(({i}.{xc} - {m}.{mx}) * ({i}.{yc} - {m}.{my})) AS {sxy},\n  SUM(({i}.{xc} - {m}.{mx}) * ({i}.{xc} - {m}.{mx})) AS {sxx},\n  SUM(({i}.{yc} - {m}.{my}) * ({i}.{yc} - {m}.{my})) AS {syy}\nFROM {m}\nLEFT JOIN {i} ON 1 = 1",
-                    n = id("_n"),
-                    mx = id("_mx"),
-                    my = id("_my"),
-                    sxy = id("_sxy"),
-                    sxx = id("_sxx"),
-                    syy = id("_syy"),
-                ),
+            let body = format!(
+                "SELECT\n  MAX({m}.{n}) AS {n},\n  SUM(({i}.{xc} - {m}.{mx}) * ({i}.{yc} - {m}.{my})) AS {sxy},\n  SUM(({i}.{xc} - {m}.{mx}) * ({i}.{xc} - {m}.{mx})) AS {sxx},\n  SUM(({i}.{yc} - {m}.{my}) * ({i}.{yc} - {m}.{my})) AS {syy}\nFROM {m}\nLEFT JOIN {i} ON 1 = 1",
+                n = id("_n"),
+                mx = id("_mx"),
+                my = id("_my"),
+                sxy = id("_sxy"),
+                sxx = id("_sxx"),
+                syy = id("_syy"),
             );
+            self.add_fixed(stats, &body);
         }
         let corr = |stats: &str| {
             let s = id(stats);
@@ -467,21 +701,25 @@ impl<'m> QueryBuilder<'m> {
             )
         };
         let ps = id("_pair_stats");
-        self.add(
-            "_statistics".into(),
-            format!(
-                "SELECT\n  {ps}.{n} AS {n},\n  {} AS {r},\n  {ps}.{sxy} / NULLIF({ps}.{sxx}, 0) AS {slope},\n  {} AS {r_diff}\nFROM {ps}\nCROSS JOIN {}",
-                corr("_pair_stats"),
-                corr("_difference_stats"),
-                id("_difference_stats"),
-                n = id("_n"),
-                r = id("r"),
-                sxy = id("_sxy"),
-                sxx = id("_sxx"),
-                slope = id("slope"),
-                r_diff = id("r_diff"),
-            ),
+        let body = format!(
+            "SELECT\n  {ps}.{n} AS {n},\n  {} AS {r},\n  {ps}.{sxy} / NULLIF({ps}.{sxx}, 0) AS {slope},\n  {} AS {r_diff}\nFROM {ps}\nCROSS JOIN {}",
+            corr("_pair_stats"),
+            corr("_difference_stats"),
+            id("_difference_stats"),
+            n = id("_n"),
+            r = id("r"),
+            sxy = id("_sxy"),
+            sxx = id("_sxx"),
+            slope = id("slope"),
+            r_diff = id("r_diff"),
         );
+        self.add_fixed("_statistics", &body);
+    }
+
+    /// The final SELECT of a link's evidence: t and the verdict, which
+    /// depend on the link only through these two numbers.
+    fn link_verdict(&self, (expected_sign, min_periods): (i8, i64)) -> String {
+        let id = |s: &str| self.d.ident(s);
         let s = id("_statistics");
         let (n, r, rd) = (
             format!("{s}.{}", id("_n")),
@@ -491,29 +729,28 @@ impl<'m> QueryBuilder<'m> {
         let t = format!(
             "CASE WHEN {n} > 2 AND {r} IS NOT NULL AND {r} * {r} < 1 THEN {r} * SQRT(({n} - 2) / (1 - {r} * {r})) END"
         );
-        let (same, opposite) = if link.expected_sign > 0 {
+        let (same, opposite) = if expected_sign > 0 {
             (">", "<")
         } else {
             ("<", ">")
         };
         let strong = format!("(ABS({r}) >= 1 OR ABS({t}) >= 2)");
-        let enough = format!("{n} >= {}", link.min_periods);
+        let enough = format!("{n} >= {min_periods}");
         let verdict = format!(
             "CASE\n    WHEN {enough} AND {r} {same} 0 AND {strong} AND NOT COALESCE({rd} {opposite} 0, {false_}) THEN 'supports'\n    WHEN {enough} AND {r} {opposite} 0 AND {strong} THEN 'contradicts'\n    ELSE 'inconclusive'\n  END",
             false_ = self.d.boolean(false)
         );
-        let select = format!(
+        format!(
             "SELECT\n  {n} AS {},\n  {r} AS {},\n  {s}.{slope} AS {slope},\n  {t} AS {},\n  {rd} AS {},\n  {} AS {},\n  {verdict} AS {}\nFROM {s}",
             id("n"),
             id("r"),
             id("t"),
             id("r_diff"),
-            link.expected_sign,
+            expected_sign,
             id("expected_sign"),
             id("verdict"),
             slope = id("slope"),
-        );
-        Ok(self.finish(&select))
+        )
     }
 
     /// The pairs behind a link's evidence: `period` (of the left metric),
@@ -553,7 +790,7 @@ impl<'m> QueryBuilder<'m> {
             x_ = id("_x"),
             y_ = id("_y"),
         );
-        self.add("_pairs".into(), pairs);
+        self.add_fixed("_pairs", &pairs);
         Ok(())
     }
 
@@ -567,71 +804,77 @@ impl<'m> QueryBuilder<'m> {
             .map_or_else(|| self.d.current_date().to_string(), |d| self.d.date(d));
         let id = |s: &str| self.d.ident(s);
         let (p, v) = (id(PERIOD), id(VALUE));
-        let mut latest = Vec::new();
-        let mut targets = Vec::new();
+        let (metric_c, last_c) = (id("metric"), id("_last_day"));
+        let (low_c, high_c) = (id("low"), id("high"));
+        let (from_c, until_c, direction_c) = (id("_from"), id("_until"), id("_direction"));
         let model = self.model;
-        for metric in model.metrics.iter().filter(|m| !m.targets.is_empty()) {
-            let cte = self.series(metric, metric.grain, None)?;
-            let c = id(&cte);
+        let with_targets: Vec<&Metric> = model
+            .metrics
+            .iter()
+            .filter(|m| !m.targets.is_empty())
+            .collect();
+        let mut series = Vec::with_capacity(with_targets.len());
+        for metric in &with_targets {
+            series.push(self.series(metric, metric.grain, None)?);
+        }
+        // Thousands of SELECTs, each written once, indented, into the CTE
+        // text (a few MB for a large project: no copies, no regrowth).
+        let mut scratch = String::new();
+        let mut latest = self.cte_start("_latest", with_targets.len() * 700);
+        let mut targets = self.cte_start("_targets", with_targets.len() * 400);
+        // Between two SELECTs, not before the first (just after `AS (`).
+        let union = |sql: &mut String| {
+            if !sql.ends_with(" AS (\n") {
+                sql.push_str("\n    UNION ALL\n");
+            }
+        };
+        for (metric, cte) in with_targets.iter().zip(&series) {
+            let c = id(cte);
             let end = self.d.add_periods(&format!("{c}.{p}"), metric.grain, 1);
             let last = self.d.add_periods(&end, Grain::Day, -1);
-            latest.push(format!(
-                "SELECT\n  {} AS {metric_c},\n  {c}.{p} AS {p},\n  {last} AS {last_c},\n  {c}.{v} AS {v}\nFROM {c}\nWHERE {c}.{p} = (\n  SELECT MAX({c}.{p}) FROM {c} WHERE {c}.{v} IS NOT NULL AND {end} <= {today}\n)",
-                self.d.string(&metric.name),
-                metric_c = id("metric"),
-                last_c = id("_last_day"),
-            ));
+            let name = self.d.string(&metric.name);
+            scratch.clear();
+            let _ = write!(
+                scratch,
+                "SELECT\n  {name} AS {metric_c},\n  {c}.{p} AS {p},\n  {last} AS {last_c},\n  {c}.{v} AS {v}\nFROM {c}\nWHERE {c}.{p} = (\n  SELECT MAX({c}.{p}) FROM {c} WHERE {c}.{v} IS NOT NULL AND {end} <= {today}\n)",
+            );
+            union(&mut latest);
+            push_indented(&mut latest, &scratch, "    ");
+            let direction = if metric.direction == Direction::Higher {
+                1
+            } else {
+                -1
+            };
             for t in &metric.targets {
-                targets.push(format!(
-                    "SELECT {} AS {}, {} AS {}, {} AS {}, {} AS {}, {} AS {}, {} AS {}",
-                    self.d.string(&metric.name),
-                    id("metric"),
+                scratch.clear();
+                let _ = write!(
+                    scratch,
+                    "SELECT {name} AS {metric_c}, {} AS {low_c}, {} AS {high_c}, {} AS {from_c}, {} AS {until_c}, {direction} AS {direction_c}",
                     number(t.low),
-                    id("low"),
                     number(t.high),
-                    id("high"),
                     self.d.date(t.from),
-                    id("_from"),
                     self.d.date(t.until),
-                    id("_until"),
-                    if metric.direction == Direction::Higher {
-                        1
-                    } else {
-                        -1
-                    },
-                    id("_direction"),
-                ));
+                );
+                union(&mut targets);
+                push_indented(&mut targets, &scratch, "    ");
             }
         }
-        if latest.is_empty() {
+        if with_targets.is_empty() {
             // No metric has a target: an empty result with the same columns.
-            latest.push(format!(
-                "SELECT {} AS {}, {} AS {p}, {} AS {}, {} AS {v}",
-                self.d.string(""),
-                id("metric"),
-                self.d.current_date(),
-                self.d.current_date(),
-                id("_last_day"),
+            let (empty, today) = (self.d.string(""), self.d.current_date());
+            let _ = write!(
+                latest,
+                "    SELECT {empty} AS {metric_c}, {today} AS {p}, {today} AS {last_c}, {} AS {v} WHERE 1 = 0",
                 number(0.0)
-            ));
-            targets.push(format!(
-                "SELECT {} AS {}, {} AS {}, {} AS {}, {} AS {}, {} AS {}, 1 AS {}",
-                self.d.string(""),
-                id("metric"),
-                number(0.0),
-                id("low"),
-                number(0.0),
-                id("high"),
-                self.d.current_date(),
-                id("_from"),
-                self.d.current_date(),
-                id("_until"),
-                id("_direction")
-            ));
-            latest[0].push_str(" WHERE 1 = 0");
+            );
+            let _ = write!(
+                targets,
+                "    SELECT {empty} AS {metric_c}, {zero} AS {low_c}, {zero} AS {high_c}, {today} AS {from_c}, {today} AS {until_c}, 1 AS {direction_c}",
+                zero = number(0.0),
+            );
         }
-        self.add("_latest".into(), latest.join("\nUNION ALL\n"));
-        self.add("_targets".into(), targets.join("\nUNION ALL\n"));
+        latest.push_str("\n  )");
+        targets.push_str("\n  )");
         let (l, t) = (id("_latest"), id("_targets"));
         let value = format!("{l}.{v}");
         let (low, high) = (format!("{t}.{}", id("low")), format!("{t}.{}", id("high")));
@@ -649,7 +892,7 @@ impl<'m> QueryBuilder<'m> {
             until = id("_until"),
             last = id("_last_day"),
         );
-        Ok(self.finish(&select))
+        Ok(self.finish_with(&[latest, targets], &select))
     }
 }
 

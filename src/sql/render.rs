@@ -30,8 +30,8 @@ pub struct ExprWriter<'a> {
     /// How metric references (in derived measures) are written.
     pub metric_ref: &'a dyn Fn(&str) -> String,
     pub percentiles: Vec<EmulatedPercentile>,
-    /// Names the emulated percentile CTEs uniquely within a query.
-    pub next_percentile: &'a mut usize,
+    /// Names the next emulated percentile's CTE, uniquely within a query.
+    pub percentile_name: &'a mut dyn FnMut() -> String,
 }
 
 fn and(a: Option<&str>, b: Option<&str>) -> Option<String> {
@@ -179,8 +179,7 @@ impl ExprWriter<'_> {
                 match self.d.percentile(&self.d.to_float(&filtered(&v)), fraction) {
                     Some(sql) => sql,
                     None => {
-                        *self.next_percentile += 1;
-                        let cte = format!("_percentile_{}", self.next_percentile);
+                        let cte = (self.percentile_name)();
                         let reference =
                             format!("MAX({}.{})", self.d.ident(&cte), self.d.ident("_v"));
                         self.percentiles.push(EmulatedPercentile {
