@@ -380,7 +380,15 @@ impl<'m> QueryBuilder<'m> {
     ) -> (Option<String>, String, Vec<(String, EmulatedPercentile)>) {
         let no_metrics = |_: &str| String::new();
         let d = self.d;
-        let column = |name: &str| format!("{}.{}", d.ident(rows), d.ident(name));
+        let rows = d.ident(rows);
+        let column = |name: &str| {
+            let name = d.ident(name);
+            let mut column = String::with_capacity(rows.len() + 1 + name.len());
+            column.push_str(&rows);
+            column.push('.');
+            column.push_str(&name);
+            column
+        };
         let names = &mut self.names;
         let mut keys = Vec::new();
         let mut percentile_name = || {
@@ -898,6 +906,9 @@ impl<'m> QueryBuilder<'m> {
 
 /// Flattens text for a `--` comment line (no line breaks can escape it).
 pub fn comment_text(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
