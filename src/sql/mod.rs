@@ -164,40 +164,49 @@ impl<'m> Generator<'m> {
 
     /// The evidence query of the link `from -> to`.
     pub fn link_evidence(&self, from: &str, to: &str) -> Result<String, SqlRequestError> {
-        let link = find_link(self.model, from, to)?;
-        let what = format!(
-            "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
-            link.from,
-            link.to,
-            link.from,
-            link.to,
-            link.lag,
-            link.grain.name()
-        );
-        self.builder()
-            .with_header(header(&what, &link.location))
-            .link_query(link)
-            .map_err(|e| self.unsupported(e))
+        self.link_sql(from, to, QueryBuilder::link_query, |l| {
+            format!(
+                "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
+                l.from,
+                l.to,
+                l.from,
+                l.to,
+                l.lag,
+                l.grain.name()
+            )
+        })
     }
 
     /// The pairs behind the evidence of the link `from -> to`: `period`,
     /// `x`, `y` (the right metric `lag` periods later), oldest first.
     /// Charts use it.
     pub fn link_pairs(&self, from: &str, to: &str) -> Result<String, SqlRequestError> {
+        self.link_sql(from, to, QueryBuilder::link_pairs_query, |l| {
+            format!(
+                "Pairs of link {} -> {}: {} and {} {} {}(s) later",
+                l.from,
+                l.to,
+                l.from,
+                l.to,
+                l.lag,
+                l.grain.name()
+            )
+        })
+    }
+
+    /// A query about one link, headed by `what` it is.
+    fn link_sql<'g>(
+        &'g self,
+        from: &str,
+        to: &str,
+        build: fn(QueryBuilder<'g>, &'g Link) -> Result<String, SqlError>,
+        what: fn(&Link) -> String,
+    ) -> Result<String, SqlRequestError> {
         let link = find_link(self.model, from, to)?;
-        let what = format!(
-            "Pairs of link {} -> {}: {} and {} {} {}(s) later",
-            link.from,
-            link.to,
-            link.from,
-            link.to,
-            link.lag,
-            link.grain.name()
-        );
-        self.builder()
-            .with_header(header(&what, &link.location))
-            .link_pairs_query(link)
-            .map_err(|e| self.unsupported(e))
+        let builder = self
+            .builder()
+            .with_header(header(&what(link), &link.location));
+        build(builder, link).map_err(|e| self.unsupported(e))
     }
 
     /// The target status query. `as_of` replaces the engine's current date.
