@@ -17,9 +17,7 @@ pub struct Comment {
     pub blank_after: bool,
 }
 
-/// The grammar's whitespace (`WHITESPACE` in grammar/cpi.pest): a byte
-/// order mark counts, anywhere, and `str::trim` does not know that.
-const SPACE: [char; 5] = [' ', '\t', '\r', '\n', '\u{FEFF}'];
+use crate::syntax::literals::{unit_annotation_end, WHITESPACE as SPACE};
 
 /// Every comment of `text`, in order. Strings and block strings are skipped:
 /// a `//` inside them is text, not a comment.
@@ -47,32 +45,6 @@ pub fn scan(text: &str) -> Vec<Comment> {
         }
     }
     comments
-}
-
-/// The end of a `{...}` unit annotation (`unit: {items}`, `5 {items}`)
-/// that opens at `open`, or None for a block's brace. An annotation holds
-/// any character but `}` and a line break, `//` included, which is then no
-/// comment (found by the fmt fuzz target). It follows a `:` or a number
-/// and closes on its line; a block's `{` follows a name or keyword.
-fn unit_annotation_end(text: &str, open: usize) -> Option<usize> {
-    let before = text[..open].trim_end_matches(SPACE);
-    // The character found may be several bytes (a byte order mark, found
-    // by the fuzzer): step over it, not over one byte.
-    let word_start = before
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .map_or(0, |(p, c)| p + c.len_utf8());
-    let word = &before[word_start..];
-    let after_number = word.starts_with(|c: char| c.is_ascii_digit())
-        && word
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '_' || c == '.');
-    if !(before.ends_with(':') || after_number) {
-        return None;
-    }
-    let close = open + text[open..].find(['}', '\n'])?;
-    (text.as_bytes()[close] == b'}').then_some(close + 1)
 }
 
 /// Whether the text before a line ends with an empty line (after the

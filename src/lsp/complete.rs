@@ -82,8 +82,13 @@ fn open_blocks(text: &str) -> Vec<String> {
                 continue;
             }
             b'{' => {
-                // The header is the last line's words before the brace; a
-                // brace after anything else is a unit such as `{options}`.
+                // A unit such as `{options}` or `{a//b}`: not a block, and
+                // what it holds is neither a comment nor a string.
+                if let Some(end) = crate::syntax::literals::unit_annotation_end(text, i) {
+                    i = end;
+                    continue;
+                }
+                // The header is the last line's words before the brace.
                 let header = text[header_start..i]
                     .rsplit(['\n', '}'])
                     .next()
@@ -239,5 +244,15 @@ mod tests {
         let text =
             "team a { name: \"{ not\" }\ncpi x {\n  unit: {options}\n  target h {\n    range: 1";
         assert_eq!(open_blocks(text), ["cpi x", "target h"]);
+    }
+
+    #[test]
+    fn a_unit_annotation_holds_no_comment_and_no_string() {
+        // `//` and `"` inside `{...}` are annotation text: the closing
+        // brace of the annotation, and then of `cpi x`, still count.
+        for unit in ["{a//b}", "{a\"b}"] {
+            let text = format!("cpi x {{\n  unit: {unit}\n  target {{ range: 1 {unit} .. 2 {unit} }}\n}}\nkpi k {{\n  ");
+            assert_eq!(open_blocks(&text), ["kpi k"], "{unit}");
+        }
     }
 }

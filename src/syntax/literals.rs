@@ -73,6 +73,38 @@ pub fn string_end(text: &str, at: usize) -> usize {
     (i + 1).min(bytes.len())
 }
 
+/// The grammar's whitespace (`WHITESPACE` in grammar/cpi.pest): a byte
+/// order mark counts, anywhere, and `str::trim` does not know that.
+pub const WHITESPACE: [char; 5] = [' ', '\t', '\r', '\n', '\u{FEFF}'];
+
+/// The end of a `{...}` unit annotation (`unit: {items}`, `5 {items}`)
+/// that opens at `open`, or None for a block's brace. An annotation holds
+/// any character but `}` and a line break, `//` and `"` included, which are
+/// then no comment and no string (found by the fmt fuzz target). It
+/// follows a `:` or a number and closes on its line; a block's `{` follows
+/// a name or keyword. Scanners of raw text (the formatter's comments, the
+/// language server's open blocks) skip annotations with it.
+pub fn unit_annotation_end(text: &str, open: usize) -> Option<usize> {
+    let before = text[..open].trim_end_matches(WHITESPACE);
+    // The character found may be several bytes (a byte order mark, found
+    // by the fuzzer): step over it, not over one byte.
+    let word_start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |(p, c)| p + c.len_utf8());
+    let word = &before[word_start..];
+    let after_number = word.starts_with(|c: char| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.');
+    if !(before.ends_with(':') || after_number) {
+        return None;
+    }
+    let close = open + text[open..].find(['}', '\n'])?;
+    (text.as_bytes()[close] == b'}').then_some(close + 1)
+}
+
 /// Parses `42`, `3.5`, `1_000`; None if it is not finite.
 pub fn parse_number(text: &str) -> Option<f64> {
     let value: f64 = text.replace('_', "").parse().ok()?;
