@@ -70,22 +70,40 @@ impl DatabaseUrl {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; a
+/// password given as a parameter (`?password=secret`, which libpq and
+/// the driver accept too) is masked as well.
 pub fn mask_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, tail) = match rest.find('/') {
+    let (authority, tail) = match rest.find(['/', '?']) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_string(),
         },
-        None => url.to_string(),
-    }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let parameters: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", parameters.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 /// A query result read back as numbers (doubles) and text.
@@ -299,6 +317,27 @@ mod tests {
         assert!(DatabaseUrl::parse("sqlite://", base).is_err());
         let pg = DatabaseUrl::parse("postgres://me:secret@db.example/sales", base).expect("a URL");
         assert_eq!(pg.display(), "postgres://me:***@db.example/sales");
+        for (url, shown) in [
+            (
+                "postgres://me@db.example/sales?sslmode=require&password=s3cret&application_name=x",
+                "postgres://me@db.example/sales?sslmode=require&password=***&application_name=x",
+            ),
+            (
+                "postgres://me:a@b@db.example?password=s3cret",
+                "postgres://me:***@db.example?password=***",
+            ),
+            (
+                "postgresql://db.example/sales",
+                "postgresql://db.example/sales",
+            ),
+            (
+                "postgres://db.example/sales?options=-csearch_path%3Dsales",
+                "postgres://db.example/sales?options=-csearch_path%3Dsales",
+            ),
+        ] {
+            assert_eq!(mask_password(url), shown, "{url}");
+            assert!(!mask_password(url).contains("s3cret"));
+        }
         assert_eq!(pg.dialect(), DialectName::Postgres);
     }
 }
