@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::syntax::literals::{unit_annotation_end, WHITESPACE as SPACE};
+
 /// One `//` comment, as written (trailing whitespace dropped).
 #[derive(Clone, Debug)]
 pub struct Comment {
@@ -16,8 +18,6 @@ pub struct Comment {
     /// A blank line separates it from what comes after it.
     pub blank_after: bool,
 }
-
-use crate::syntax::literals::{unit_annotation_end, WHITESPACE as SPACE};
 
 /// Every comment of `text`, in order. Strings and block strings are skipped:
 /// a `//` inside them is text, not a comment.

@@ -162,13 +162,21 @@ impl<'m> QueryBuilder<'m> {
         self.d.ident(name)
     }
 
-    /// Adds the CTE `name` (claimed for `key`) with this body.
-    fn add(&mut self, key: &str, name: Rc<str>, body: &str) {
-        let quoted = self.d.ident(&name);
-        let mut text = String::with_capacity(quoted.len() + body.len() + body.len() / 4 + 16);
+    /// `  "name" AS (` and a line break, in a buffer with room for a body
+    /// of `capacity` bytes: the body follows, indented by four spaces,
+    /// then `\n  )`.
+    fn open_cte(&self, name: &str, capacity: usize) -> String {
+        let quoted = self.d.ident(name);
+        let mut text = String::with_capacity(quoted.len() + capacity + 16);
         text.push_str("  ");
         text.push_str(&quoted);
         text.push_str(" AS (\n");
+        text
+    }
+
+    /// Adds the CTE `name` (claimed for `key`) with this body.
+    fn add(&mut self, key: &str, name: Rc<str>, body: &str) {
+        let mut text = self.open_cte(&name, body.len() + body.len() / 4);
         push_indented(&mut text, body, "    ");
         text.push_str("\n  )");
         self.ctes.push(Cte {
@@ -178,11 +186,17 @@ impl<'m> QueryBuilder<'m> {
         });
     }
 
-    /// Adds a CTE of a fixed internal name (`_pairs`, `_latest`...), which
-    /// no CTE named after a spec name can take.
-    fn add_fixed(&mut self, name: &str, body: &str) {
+    /// Claims a fixed internal name (`_pairs`, `_latest`...), which no CTE
+    /// named after a spec name can take.
+    fn claim_fixed(&mut self, name: &str) -> Rc<str> {
         let claimed = self.names.claim(name, name.to_string());
         debug_assert_eq!(&*claimed, name);
+        claimed
+    }
+
+    /// Adds a CTE of a fixed internal name.
+    fn add_fixed(&mut self, name: &str, body: &str) {
+        let claimed = self.claim_fixed(name);
         self.add(name, claimed, body);
     }
 
@@ -228,17 +242,11 @@ impl<'m> QueryBuilder<'m> {
         out
     }
 
-    /// The start of a CTE written in place, `capacity` bytes long: its
-    /// body follows, indented by four spaces, then `\n  )`. The name is
-    /// a fixed internal one (see [`Self::add_fixed`]).
+    /// The start of a CTE of a fixed internal name written in place (see
+    /// [`Self::open_cte`]), for [`Self::finish_with`].
     fn cte_start(&mut self, name: &str, capacity: usize) -> String {
-        let claimed = self.names.claim(name, name.to_string());
-        debug_assert_eq!(&*claimed, name);
-        let mut text = String::with_capacity(capacity + 32);
-        text.push_str("  ");
-        text.push_str(&self.d.ident(name));
-        text.push_str(" AS (\n");
-        text
+        self.claim_fixed(name);
+        self.open_cte(name, capacity)
     }
 
     /// The rows of a source with their period at `grain` (from `time`).
@@ -367,9 +375,8 @@ impl<'m> QueryBuilder<'m> {
     /// A source measure and its filter as SQL over the rows CTE, with the
     /// percentiles to emulate (and their keys), named `<prefix>N`,
     /// `<prefix>N+1`... from `first` = N, and keyed `<owner> percentile N`...
-    /// The filter is either a
-    /// WHERE clause of the query or folded into every aggregate (when
-    /// metrics share a scan).
+    /// The filter is either a WHERE clause of the query or folded into
+    /// every aggregate (when metrics share a scan).
     fn source_measure(
         &mut self,
         rows: &str,
@@ -885,20 +892,14 @@ impl<'m> QueryBuilder<'m> {
         targets.push_str("\n  )");
         let (l, t) = (id("_latest"), id("_targets"));
         let value = format!("{l}.{v}");
-        let (low, high) = (format!("{t}.{}", id("low")), format!("{t}.{}", id("high")));
-        let dir = format!("{t}.{}", id("_direction"));
+        let (low, high) = (format!("{t}.{low_c}"), format!("{t}.{high_c}"));
+        let dir = format!("{t}.{direction_c}");
         let select = format!(
-            "SELECT\n  {l}.{m} AS {m},\n  {l}.{p} AS {period},\n  {value} AS {value_c},\n  {low} AS {low_c},\n  {high} AS {high_c},\n  CASE WHEN {value} < {low} THEN 'below' WHEN {value} > {high} THEN 'above' ELSE 'within' END AS {status},\n  ({value} >= {low} AND {value} <= {high}) OR ({value} < {low} AND {dir} < 0) OR ({value} > {high} AND {dir} > 0) AS {good}\nFROM {l}\nJOIN {t} ON {t}.{m} = {l}.{m} AND {t}.{from} <= {l}.{last} AND {t}.{until} >= {l}.{last}\nORDER BY 1",
-            m = id("metric"),
+            "SELECT\n  {l}.{metric_c} AS {metric_c},\n  {l}.{p} AS {period},\n  {value} AS {value_c},\n  {low} AS {low_c},\n  {high} AS {high_c},\n  CASE WHEN {value} < {low} THEN 'below' WHEN {value} > {high} THEN 'above' ELSE 'within' END AS {status},\n  ({value} >= {low} AND {value} <= {high}) OR ({value} < {low} AND {dir} < 0) OR ({value} > {high} AND {dir} > 0) AS {good}\nFROM {l}\nJOIN {t} ON {t}.{metric_c} = {l}.{metric_c} AND {t}.{from_c} <= {l}.{last_c} AND {t}.{until_c} >= {l}.{last_c}\nORDER BY 1",
             period = id("period"),
             value_c = id("value"),
-            low_c = id("low"),
-            high_c = id("high"),
             status = id("status"),
             good = id("good"),
-            from = id("_from"),
-            until = id("_until"),
-            last = id("_last_day"),
         );
         Ok(self.finish_with(&[latest, targets], &select))
     }
