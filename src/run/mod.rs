@@ -200,21 +200,11 @@ pub fn plan(
     let needed = needed_series(model, &wanted);
     let mut steps = Vec::new();
     let mut problems = Vec::new();
-    let mut push =
-        |what: String, kind: StepKind, result: Result<String, SqlRequestError>| match result {
-            Ok(sql) => steps.push(Step { what, sql, kind }),
-            Err(SqlRequestError::Unsupported(diags)) => {
-                for d in diags {
-                    if !problems
-                        .iter()
-                        .any(|p: &Diagnostic| p.span == d.span && p.code == d.code)
-                    {
-                        problems.push(d);
-                    }
-                }
-            }
-            Err(other) => unreachable!("every name comes from the model: {other}"),
-        };
+    let mut push = |what: String, kind: StepKind, result: Result<String, SqlRequestError>| {
+        if let Some(sql) = sql::sql_or_problems(result, &mut problems) {
+            steps.push(Step { what, sql, kind });
+        }
+    };
     // One generator: the series the queries share are built once.
     let queries = sql::Generator::new(model, dialect, &sql_options);
     for scan in sql::source_scans(model) {

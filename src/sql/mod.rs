@@ -250,19 +250,10 @@ impl<'m> Generator<'m> {
         let model = self.model;
         let mut files = Vec::new();
         let mut problems: Vec<Diagnostic> = Vec::new();
-        let mut keep = |path: String, result: Result<String, SqlRequestError>| match result {
-            Ok(sql) => files.push(SqlFile { path, sql }),
-            Err(SqlRequestError::Unsupported(diags)) => {
-                for d in diags {
-                    if !problems
-                        .iter()
-                        .any(|p| p.span == d.span && p.code == d.code)
-                    {
-                        problems.push(d);
-                    }
-                }
+        let mut keep = |path: String, result: Result<String, SqlRequestError>| {
+            if let Some(sql) = sql_or_problems(result, &mut problems) {
+                files.push(SqlFile { path, sql });
             }
-            Err(other) => unreachable!("every name comes from the model: {other}"),
         };
         for m in &model.metrics {
             keep(
@@ -289,6 +280,30 @@ impl<'m> Generator<'m> {
             crate::diag::sort(&mut problems);
             Err(problems)
         }
+    }
+}
+
+/// The SQL of a query asked for by the model's own names, or None when
+/// the dialect cannot write it: its diagnostics then join `problems`, each
+/// once (a file source read by many queries is one problem).
+pub fn sql_or_problems(
+    result: Result<String, SqlRequestError>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match result {
+        Ok(sql) => Some(sql),
+        Err(SqlRequestError::Unsupported(diags)) => {
+            for d in diags {
+                if !problems
+                    .iter()
+                    .any(|p| p.span == d.span && p.code == d.code)
+                {
+                    problems.push(d);
+                }
+            }
+            None
+        }
+        Err(other) => unreachable!("every name comes from the model: {other}"),
     }
 }
 
