@@ -1,9 +1,9 @@
 //! Time (wall and CPU) and peak memory of each stage of cpic in one
-//! process, on a project
-//! folder: compile (load, parse, configure, check), SQL for all seven
-//! dialects (on every core, as `cpic build` makes it, kept in memory one
-//! dialect per core at a time) and the documentation site (rendered in
-//! memory, without data, page by page as `cpic docs` does).
+//! process, on a project folder: compile (load, parse, configure, check),
+//! SQL for all seven dialects (on every core, as `cpic build` makes it,
+//! kept in memory one dialect per core at a time) and the documentation
+//! site (rendered in memory, without data, page by page as `cpic docs`
+//! does).
 //! `cargo run --release --example stages -- DIR [--no-docs]` prints a
 //! tab-separated line per stage (name, wall, CPU, peak, output size);
 //! `benches/scale.sh` runs it on generated projects.
