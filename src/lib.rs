@@ -10,6 +10,9 @@
 //! | check | [`check::check`] | [`model::Model`] |
 //! | all of them | [`compile`] | [`Compilation`] |
 
+#[macro_use]
+pub mod keyword;
+
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -25,6 +28,7 @@ pub mod model;
 pub mod output;
 pub mod parallel;
 pub mod run;
+pub mod schema;
 pub mod source;
 pub mod sql;
 pub mod syntax;

@@ -93,15 +93,16 @@ pub enum Origin {
     File(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScalarType {
-    Text,
-    Bool,
-    Int,
-    Float,
-    Date,
-    Timestamp,
+keyword_enum! {
+    /// A column type that is not a number with a unit.
+    pub enum ScalarType {
+        Text = "text",
+        Bool = "bool",
+        Int = "int",
+        Float = "float",
+        Date = "date",
+        Timestamp = "timestamp",
+    }
 }
 
 /// A column's declared type: a scalar type or a number carrying a unit.
@@ -134,28 +135,29 @@ impl Source {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MetricKind {
-    Cpi,
-    Kpi,
+keyword_enum! {
+    /// The item keyword of a metric.
+    pub enum MetricKind {
+        Cpi = "cpi",
+        Kpi = "kpi",
+    }
 }
 
 impl MetricKind {
-    /// The keyword: `cpi` or `kpi`.
-    pub fn name(self) -> &'static str {
+    /// As people write it: `CPI`, `KPI`.
+    pub fn label(self) -> &'static str {
         match self {
-            MetricKind::Cpi => "cpi",
-            MetricKind::Kpi => "kpi",
+            MetricKind::Cpi => "CPI",
+            MetricKind::Kpi => "KPI",
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Higher,
-    Lower,
+keyword_enum! {
+    pub enum Direction {
+        Higher = "higher",
+        Lower = "lower",
+    }
 }
 
 impl Direction {
@@ -168,35 +170,27 @@ impl Direction {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Core,
-    Driver,
-    Leading,
+keyword_enum! {
+    pub enum Tier {
+        Core = "core",
+        Driver = "driver",
+        Leading = "leading",
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Grain {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
+keyword_enum! {
+    /// The length of a metric's periods, finest first (so `max` is the
+    /// coarser of two grains).
+    pub enum Grain {
+        Day = "day",
+        Week = "week",
+        Month = "month",
+        Quarter = "quarter",
+        Year = "year",
+    }
 }
 
 impl Grain {
-    pub fn name(self) -> &'static str {
-        match self {
-            Grain::Day => "day",
-            Grain::Week => "week",
-            Grain::Month => "month",
-            Grain::Quarter => "quarter",
-            Grain::Year => "year",
-        }
-    }
-
     /// The first day of the period holding `date` (weeks start on Monday).
     pub fn period_start(self, date: Date) -> Date {
         match self {
@@ -241,25 +235,17 @@ impl Grain {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Review {
-    Weekly,
-    Monthly,
-    Quarterly,
-    Yearly,
+keyword_enum! {
+    /// How often a metric is reviewed.
+    pub enum Review {
+        Weekly = "weekly",
+        Monthly = "monthly",
+        Quarterly = "quarterly",
+        Yearly = "yearly",
+    }
 }
 
 impl Review {
-    pub fn name(self) -> &'static str {
-        match self {
-            Review::Weekly => "weekly",
-            Review::Monthly => "monthly",
-            Review::Quarterly => "quarterly",
-            Review::Yearly => "yearly",
-        }
-    }
-
     /// When the next review is due after one held on `reviewed`: a week,
     /// or one, three or twelve months later (on the month's last day when
     /// the day does not exist, as 31 January + 1 month = 28 February).
@@ -278,16 +264,17 @@ impl Review {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvidenceKind {
-    ContextualInquiry,
-    Experiment,
-    Analytics,
-    Survey,
-    FocusGroup,
-    ExpertJudgment,
-    Benchmark,
+keyword_enum! {
+    /// How a metric was found to matter to customers.
+    pub enum EvidenceKind {
+        ContextualInquiry = "contextual_inquiry",
+        Experiment = "experiment",
+        Analytics = "analytics",
+        Survey = "survey",
+        FocusGroup = "focus_group",
+        ExpertJudgment = "expert_judgment",
+        Benchmark = "benchmark",
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -353,31 +340,21 @@ pub struct Target {
     pub note: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Expect {
-    Improves,
-    Worsens,
+keyword_enum! {
+    /// What a link expects of its `TO` end when its `FROM` end improves.
+    pub enum Expect {
+        Improves = "improves",
+        Worsens = "worsens",
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinkStatus {
-    Hypothesized,
-    Testing,
-    Confirmed,
-    Refuted,
-}
-
-impl LinkStatus {
-    /// The keyword, as written in `status:`.
-    pub fn name(self) -> &'static str {
-        match self {
-            LinkStatus::Hypothesized => "hypothesized",
-            LinkStatus::Testing => "testing",
-            LinkStatus::Confirmed => "confirmed",
-            LinkStatus::Refuted => "refuted",
-        }
+keyword_enum! {
+    /// Where a link stands in the method: declared by its owners.
+    pub enum LinkStatus {
+        Hypothesized = "hypothesized",
+        Testing = "testing",
+        Confirmed = "confirmed",
+        Refuted = "refuted",
     }
 }
 
@@ -412,17 +389,18 @@ pub enum Type {
     Null,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AggFunc {
-    Count,
-    CountDistinct,
-    Sum,
-    Avg,
-    Min,
-    Max,
-    Median,
-    Percentile,
+keyword_enum! {
+    /// The aggregate functions, spelled as in a measure.
+    pub enum AggFunc {
+        Count = "count",
+        CountDistinct = "count_distinct",
+        Sum = "sum",
+        Avg = "avg",
+        Min = "min",
+        Max = "max",
+        Median = "median",
+        Percentile = "percentile",
+    }
 }
 
 /// A checked expression.

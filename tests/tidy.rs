@@ -110,3 +110,80 @@ fn no_pending_or_orphaned_snapshots() {
         assert!(known, "snapshot {name} belongs to no fixture or example");
     }
 }
+
+/// The keys each `*_key` rule of the grammar lists, by rule name.
+fn grammar_keys() -> Vec<(String, Vec<String>)> {
+    let grammar =
+        std::fs::read_to_string(common::root().join("grammar/cpi.pest")).expect("grammar");
+    grammar
+        .lines()
+        .filter_map(|line| {
+            let (rule, body) = line.split_once('=')?;
+            let rule = rule.trim();
+            if !rule.ends_with("_key") || rule == "known_key" {
+                return None;
+            }
+            let keys = body
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            Some((rule.to_string(), keys))
+        })
+        .collect()
+}
+
+/// The grammar rule whose keys take values of this kind.
+fn rule_of(value: cpic::schema::ValueKind) -> &'static [&'static str] {
+    use cpic::schema::ValueKind as V;
+    match value {
+        V::Text => &["string_key", "note_key"],
+        V::Name(_) | V::Keyword(_) => &["ident_key"],
+        V::Unit => &["unit_key"],
+        V::Expr => &["expr_key"],
+        V::Evidence(_) => &["evidence_key"],
+        V::Columns => &["dims_key"],
+        V::Quantity => &["lag_key", "quantity_key"],
+        V::Integer => &["int_key"],
+        V::Date => &["date_key"],
+        V::ColumnBlock => &["columns_key"],
+        V::TargetBlock => &["target_key"],
+        V::Range => &["range_key"],
+    }
+}
+
+#[test]
+fn the_schema_and_the_grammar_list_the_same_keys() {
+    use cpic::schema::BLOCKS;
+    let grammar = grammar_keys();
+    assert!(
+        grammar.len() >= 10,
+        "the grammar's key rules were not found: {grammar:?}"
+    );
+    // Every field of the schema is a key of the grammar, in a rule that
+    // parses the value the schema says it takes.
+    for &block in BLOCKS {
+        for field in block.fields() {
+            let rules = rule_of(field.value);
+            assert!(
+                grammar
+                    .iter()
+                    .any(|(rule, keys)| rules.contains(&rule.as_str())
+                        && keys.iter().any(|k| k == field.key)),
+                "{block:?} field `{}` ({:?}) is not a key of {rules:?} in grammar/cpi.pest",
+                field.key,
+                field.value
+            );
+        }
+    }
+    // Every key of the grammar is a field of some block.
+    for (rule, keys) in &grammar {
+        for key in keys {
+            assert!(
+                BLOCKS.iter().any(|b| b.field(key).is_some()),
+                "grammar/cpi.pest's {rule} lists `{key}`, which no block of src/schema.rs takes"
+            );
+        }
+    }
+}

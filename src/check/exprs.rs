@@ -11,17 +11,15 @@ use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal};
 use crate::units::{QuantityUnit, Unit};
 
-pub const FUNCTIONS: &[&str] = &[
-    "count",
-    "count_distinct",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "median",
-    "percentile",
-    "coalesce",
-];
+/// The functions that are not aggregates (the aggregates are spelled by
+/// `AggFunc`).
+const SCALAR_FUNCTIONS: &[&str] = &[COALESCE];
+const COALESCE: &str = "coalesce";
+
+/// Every function of the language: the aggregates, then the others.
+pub fn functions() -> impl Iterator<Item = &'static str> {
+    AggFunc::NAMES.iter().chain(SCALAR_FUNCTIONS).copied()
+}
 
 /// What names in an expression refer to.
 pub enum Scope<'s> {
@@ -609,17 +607,12 @@ impl ExprChecker<'_> {
         span: Span,
         place: Place,
     ) -> Option<TExpr> {
-        let func = match function {
-            "count" => AggFunc::Count,
-            "count_distinct" => AggFunc::CountDistinct,
-            "sum" => AggFunc::Sum,
-            "avg" => AggFunc::Avg,
-            "min" => AggFunc::Min,
-            "max" => AggFunc::Max,
-            "median" => AggFunc::Median,
-            "percentile" => AggFunc::Percentile,
-            "coalesce" => return self.coalesce(args, filter, span, place),
-            _ => {
+        let func = match AggFunc::parse(function) {
+            Some(func) => func,
+            None if function == COALESCE => return self.coalesce(args, filter, span, place),
+            None => {
+                let names: Vec<&str> = functions().collect();
+                let (init, last) = names.split_at(names.len() - 1);
                 return self.push(
                     Diagnostic::new(
                         Code::UnknownFunction,
@@ -627,9 +620,13 @@ impl ExprChecker<'_> {
                         format!("unknown function `{function}`"),
                     )
                     .label("unknown function")
-                    .hint_opt(did_you_mean(function, FUNCTIONS.iter().copied()))
-                    .hint("the functions are count, count_distinct, sum, avg, min, max, median, percentile and coalesce"),
-                )
+                    .hint_opt(did_you_mean(function, functions()))
+                    .hint(format!(
+                        "the functions are {} and {}",
+                        init.join(", "),
+                        last[0]
+                    )),
+                );
             }
         };
         match place {

@@ -4,21 +4,13 @@
 use std::collections::HashMap;
 
 use super::fields::Fields;
-use super::metrics::{index_by_name, MetricInfo, GRAINS};
+use super::metrics::{index_by_name, MetricInfo};
 use super::{graph, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{Expect, Grain, Link, LinkStatus, MetricKind};
 use crate::source::Span;
 use crate::syntax::ast::{Ident, Item, ItemKind, Quantity};
 use crate::units::{CalendarUnit, QuantityUnit, Unit};
-
-const EXPECTS: &[(&str, Expect)] = &[("improves", Expect::Improves), ("worsens", Expect::Worsens)];
-const STATUSES: &[(&str, LinkStatus)] = &[
-    ("hypothesized", LinkStatus::Hypothesized),
-    ("testing", LinkStatus::Testing),
-    ("confirmed", LinkStatus::Confirmed),
-    ("refuted", LinkStatus::Refuted),
-];
 
 const DEFAULT_MIN_PERIODS: i64 = 8;
 
@@ -118,11 +110,11 @@ fn link(
     to: Option<&MetricInfo>,
 ) -> Option<Link> {
     let expect = match f.word("expect") {
-        Some(_) => f.keyword("expect", EXPECTS, &mut checker.diags),
+        Some(_) => f.keyword("expect", &mut checker.diags),
         None => Some(Expect::Improves),
     };
     let status = match f.word("status") {
-        Some(_) => f.keyword("status", STATUSES, &mut checker.diags),
+        Some(_) => f.keyword("status", &mut checker.diags),
         None => Some(LinkStatus::Hypothesized),
     };
     let min_periods = match f.get("min_periods").map(|x| &x.value) {
@@ -148,7 +140,7 @@ fn link(
     // grain at least as coarse as both metrics' works.
     let grain = match f.word("grain") {
         Some(word) => {
-            let grain = f.keyword("grain", GRAINS, &mut checker.diags)?;
+            let grain = f.keyword::<Grain>("grain", &mut checker.diags)?;
             for (metric, metric_grain) in [(from, from_grain), (to, to_grain)] {
                 if grain < metric_grain {
                     checker.diags.push(

@@ -8,43 +8,11 @@ use super::fields::{keyword, Fields};
 use super::{graph, targets, Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{
-    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, Review, TExpr, Tier,
-    Type,
+    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, TExpr, Tier, Type,
 };
 use crate::source::Span;
 use crate::syntax::ast::{Expr, ExprKind, Item, ItemKind, Value};
 use crate::units::Unit;
-
-pub const GRAINS: &[(&str, Grain)] = &[
-    ("day", Grain::Day),
-    ("week", Grain::Week),
-    ("month", Grain::Month),
-    ("quarter", Grain::Quarter),
-    ("year", Grain::Year),
-];
-
-const DIRECTIONS: &[(&str, Direction)] =
-    &[("higher", Direction::Higher), ("lower", Direction::Lower)];
-const TIERS: &[(&str, Tier)] = &[
-    ("core", Tier::Core),
-    ("driver", Tier::Driver),
-    ("leading", Tier::Leading),
-];
-const REVIEWS: &[(&str, Review)] = &[
-    ("weekly", Review::Weekly),
-    ("monthly", Review::Monthly),
-    ("quarterly", Review::Quarterly),
-    ("yearly", Review::Yearly),
-];
-const EVIDENCE: &[(&str, EvidenceKind)] = &[
-    ("contextual_inquiry", EvidenceKind::ContextualInquiry),
-    ("experiment", EvidenceKind::Experiment),
-    ("analytics", EvidenceKind::Analytics),
-    ("survey", EvidenceKind::Survey),
-    ("focus_group", EvidenceKind::FocusGroup),
-    ("expert_judgment", EvidenceKind::ExpertJudgment),
-    ("benchmark", EvidenceKind::Benchmark),
-];
 
 /// What the rest of the checker knows about a metric, even a broken one.
 pub(crate) struct MetricInfo<'a> {
@@ -126,7 +94,7 @@ fn header<'a>(checker: &mut Checker<'a>, item: &'a Item) -> Header<'a> {
         Some(Value::Unit(word)) => checker.unit(word),
         _ => None,
     };
-    let grain = fields.keyword("grain", GRAINS, &mut checker.diags);
+    let grain = fields.keyword("grain", &mut checker.diags);
     Header {
         fields,
         unit,
@@ -156,34 +124,22 @@ fn metric<'a>(
     } else {
         MetricKind::Kpi
     };
-    let required: &[&str] = match kind {
-        MetricKind::Cpi => &[
-            "title",
-            "outcome",
-            "owner",
-            "unit",
-            "direction",
-            "measure",
-            "grain",
-        ],
-        MetricKind::Kpi => &["title", "owner", "unit", "direction", "measure", "grain"],
-    };
     let hint = (kind == MetricKind::Cpi && !f.has("outcome")).then(|| {
         "a CPI states the customer's desired outcome, in the customer's words: `outcome: \"Know the price before calling anyone else\"`".to_string()
     });
-    f.require(required, diags, hint);
+    f.require(diags, hint);
     let title = f.string("title").map(|s| s.value.clone());
     let outcome = f.string("outcome").map(|s| s.value.clone());
     let description = f.string("description").map(|s| s.value.clone());
-    let direction = f.keyword("direction", DIRECTIONS, diags);
-    let tier = f.keyword("tier", TIERS, diags);
-    let review = f.keyword("review", REVIEWS, diags);
+    let direction = f.keyword("direction", diags);
+    let tier = f.keyword("tier", diags);
+    let review = f.keyword("review", diags);
     let reviewed = f.date("reviewed").map(|d| d.value);
     let mut evidence = Vec::new();
     let mut evidence_ok = true;
     for field in f.all("evidence") {
         if let Value::Evidence { kind, text } = &field.value {
-            match keyword(kind, "evidence kind", EVIDENCE, diags) {
+            match keyword(kind, "evidence kind", diags) {
                 Some(kind) => evidence.push(Evidence {
                     kind,
                     text: text.value.clone(),

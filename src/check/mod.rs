@@ -24,9 +24,10 @@ use crate::syntax::ast::{Item, ItemKind, Value};
 use crate::syntax::Ast;
 use crate::units::{Unit, UnitError};
 
-use fields::{Fields, Owner};
+use crate::schema::Block;
+use fields::Fields;
 
-pub use exprs::FUNCTIONS;
+pub use exprs::functions;
 
 /// Inputs of the checker besides the AST.
 #[derive(Clone, Debug)]
@@ -142,12 +143,12 @@ impl<'a> Checker<'a> {
             let name = item.name.name.as_str();
             if let Some(first) = self.symbols.get(name) {
                 let what = if first.kind == item.kind {
-                    format!("{} `{name}` is defined more than once", item.kind.keyword())
+                    format!("{} `{name}` is defined more than once", item.kind.name())
                 } else {
                     format!(
                         "`{name}` names both a {} and a {}",
-                        first.kind.keyword(),
-                        item.kind.keyword()
+                        first.kind.name(),
+                        item.kind.name()
                     )
                 };
                 self.diags.push(
@@ -171,10 +172,10 @@ impl<'a> Checker<'a> {
     }
 
     fn fields(&mut self, item: &'a Item) -> Fields<'a> {
-        let what = format!("{} `{}`", item.kind.keyword(), item.name.name);
+        let what = format!("{} `{}`", item.kind.name(), item.name.name);
         let anchor = item.name.span;
         Fields::collect(
-            Owner::Item(item.kind),
+            Block::Item(item.kind),
             anchor,
             what,
             &item.fields,
@@ -186,7 +187,8 @@ impl<'a> Checker<'a> {
         let mut teams = Vec::new();
         for item in self.items_of(&[ItemKind::Team]) {
             let fields = self.fields(item);
-            let display_name = fields.required_string("name", &mut self.diags);
+            fields.require(&mut self.diags, None);
+            let display_name = fields.string("name");
             let contact = fields.string("contact").map(|s| s.value.clone());
             if let (Some(display_name), true) = (display_name, self.is_canonical(item)) {
                 teams.push(Team {
@@ -256,6 +258,10 @@ impl<'a> Checker<'a> {
                     None
                 }
             };
+            fields.require(
+                &mut self.diags,
+                Some("declare the columns metrics may use: `columns { id: text  created_at: timestamp }`".into()),
+            );
             let mut columns = Vec::new();
             let mut by_name: HashMap<String, ColumnType> = HashMap::new();
             let mut first_span: HashMap<String, Span> = HashMap::new();
@@ -272,7 +278,10 @@ impl<'a> Checker<'a> {
                                 Diagnostic::new(
                                     Code::DuplicateColumn,
                                     col.name.span,
-                                    format!("column `{}` is declared more than once", col.name.name),
+                                    format!(
+                                        "column `{}` is declared more than once",
+                                        col.name.name
+                                    ),
                                 )
                                 .label("declared again here")
                                 .secondary(*first, "first declared here"),
@@ -288,11 +297,7 @@ impl<'a> Checker<'a> {
                         });
                     }
                 }
-                _ => fields.missing(
-                    "columns",
-                    &mut self.diags,
-                    Some("declare the columns metrics may use: `columns { id: text  created_at: timestamp }`".into()),
-                ),
+                _ => {}
             }
             let time = fields.word("time").cloned();
             if let Some(time) = &time {
@@ -354,18 +359,10 @@ impl<'a> Checker<'a> {
     }
 
     fn column_type(&mut self, ty: &crate::syntax::ast::Ident) -> Option<ColumnType> {
-        let scalar = match ty.name.as_str() {
-            "text" => ScalarType::Text,
-            "bool" => ScalarType::Bool,
-            "int" => ScalarType::Int,
-            "float" => ScalarType::Float,
-            "date" => ScalarType::Date,
-            "timestamp" => ScalarType::Timestamp,
-            _ => {
-                return self.unit(ty).map(|unit| ColumnType::Quantity { unit });
-            }
-        };
-        Some(ColumnType::Scalar(scalar))
+        match ScalarType::parse(&ty.name) {
+            Some(scalar) => Some(ColumnType::Scalar(scalar)),
+            None => self.unit(ty).map(|unit| ColumnType::Quantity { unit }),
+        }
     }
 
     /// A unit as declared in `unit:` or a column type.

@@ -1,10 +1,11 @@
 //! Target blocks: ranges in the metric's unit, dates, no overlap, and the
 //! methodology warnings about targets (single value, no baseline, expired).
 
-use super::fields::{Fields, Owner};
+use super::fields::Fields;
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::model::Target;
+use crate::schema::Block;
 use crate::source::Span;
 use crate::syntax::ast::{Quantity, Value};
 use crate::units::{QuantityUnit, Unit};
@@ -44,7 +45,7 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
             }
         }
         let tf = Fields::collect(
-            Owner::Target,
+            Block::Target,
             anchor,
             "this target".to_string(),
             &block.fields,
@@ -100,7 +101,6 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
 fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Option<Target> {
     let diags = &mut checker.diags;
     f.require(
-        &["range", "from", "until"],
         diags,
         Some("a target is an achievable range held for a stated time: `range: 30s .. 45s  from: 2026-01-01  until: 2026-12-31`".into()),
     );

@@ -126,7 +126,7 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
         model.metrics.len(),
         model.links.len()
     );
-    for status in ["hypothesized", "testing", "confirmed", "refuted"] {
+    for status in crate::model::LinkStatus::NAMES {
         let _ = write!(
             svg,
             "<marker id=\"arrow-{status}\" class=\"arrow-{status}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 z\"/></marker>"
@@ -204,10 +204,7 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
     }
     for m in &model.metrics {
         let (x, y) = place(&m.name);
-        let kind = match m.kind {
-            MetricKind::Cpi => "cpi",
-            MetricKind::Kpi => "kpi",
-        };
+        let kind = m.kind.name();
         // Tinted only when the latest complete period has a target.
         let state = data
             .and_then(|d| d.results.get(m.name.as_str()))

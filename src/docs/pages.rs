@@ -9,8 +9,8 @@ use super::chart::{self, period_label, ScatterChart, SeriesChart};
 use super::map;
 use super::{markdown, Ctx};
 use crate::model::{
-    ColumnType, Direction, EvidenceKind, Expect, Link, LinkStatus, Measure, Metric, MetricKind,
-    Origin, ScalarType, Source, Team, Tier,
+    ColumnType, Direction, Expect, Link, LinkStatus, Measure, Metric, MetricKind, Origin,
+    ScalarType, Source, Team, Tier,
 };
 use crate::run::report::format_value;
 use crate::run::{LinkResult, MetricResult};
@@ -114,33 +114,6 @@ pub fn source_href(root: &str, name: &str) -> String {
 
 pub fn link_href(root: &str, link: &Link) -> String {
     format!("{root}links/{}__{}.html", link.from, link.to)
-}
-
-pub fn kind_label(kind: MetricKind) -> &'static str {
-    match kind {
-        MetricKind::Cpi => "CPI",
-        MetricKind::Kpi => "KPI",
-    }
-}
-
-fn tier_label(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Core => "core",
-        Tier::Driver => "driver",
-        Tier::Leading => "leading",
-    }
-}
-
-fn evidence_label(kind: EvidenceKind) -> &'static str {
-    match kind {
-        EvidenceKind::ContextualInquiry => "Contextual inquiry",
-        EvidenceKind::Experiment => "Experiment",
-        EvidenceKind::Analytics => "Analytics",
-        EvidenceKind::Survey => "Survey",
-        EvidenceKind::FocusGroup => "Focus group",
-        EvidenceKind::ExpertJudgment => "Expert judgment",
-        EvidenceKind::Benchmark => "Benchmark",
-    }
 }
 
 fn dialect_label(d: DialectName) -> &'static str {
@@ -270,7 +243,7 @@ impl Ctx<'_> {
             href: metric_href(root, &m.name),
             name: m.name.clone(),
             title: m.title.clone(),
-            kind: kind_label(m.kind),
+            kind: m.kind.label(),
             owner: self.team_ref(root, &m.owner),
             unit: m.unit.to_string(),
             value: latest.map_or_else(String::new, |p| format_value(p.value, &m.unit)),
@@ -566,7 +539,7 @@ pub struct MetricPage {
     pub chart: String,
     pub table: Vec<(String, String)>,
     pub facts: Vec<Fact>,
-    pub evidence: Vec<(&'static str, String)>,
+    pub evidence: Vec<(String, String)>,
     pub targets: Vec<TargetRow>,
     pub links_out: Vec<LinkRow>,
     pub links_in: Vec<LinkRow>,
@@ -650,8 +623,8 @@ pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
     MetricPage {
         page: ctx.layout(root, &m.title, "metrics"),
         name: m.name.clone(),
-        kind: kind_label(m.kind),
-        tier: m.tier.map(tier_label),
+        kind: m.kind.label(),
+        tier: m.tier.map(Tier::name),
         title: m.title.clone(),
         outcome: m.outcome.clone(),
         description: m.description.as_deref().map(markdown::render),
@@ -676,7 +649,7 @@ pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
         evidence: m
             .evidence
             .iter()
-            .map(|e| (evidence_label(e.kind), e.text.clone()))
+            .map(|e| (crate::keyword::label(e.kind.name()), e.text.clone()))
             .collect(),
         targets,
         links_out: ctx

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::pages::{kind_label, link_href, metric_href, source_href, team_href};
+use super::pages::{link_href, metric_href, source_href, team_href};
 use super::Ctx;
 
 /// One searchable page. Short keys keep the index small at 12,000 metrics.
@@ -30,7 +30,7 @@ pub fn index_script(ctx: &Ctx) -> String {
     for m in &model.metrics {
         entries.push(Entry {
             t: m.title.clone(),
-            k: kind_label(m.kind),
+            k: m.kind.label(),
             n: m.name.clone(),
             o: m.outcome.as_deref().unwrap_or(""),
             w: owner(&m.owner),

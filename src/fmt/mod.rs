@@ -17,6 +17,7 @@ mod print;
 use std::ops::Range;
 
 use crate::diag::{Diagnostic, Severity};
+use crate::schema::Block;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Field, File, Value};
 
@@ -146,20 +147,21 @@ fn leaf(span: Range<usize>) -> comments::Node {
 /// The file with every item's fields (and every target's) in canonical
 /// order; a stable sort, so repeated fields keep their order.
 fn canonical_order(file: &File) -> File {
-    let sort = |fields: &mut Vec<Field>, order: &[&str]| {
+    let sort = |fields: &mut Vec<Field>, block: Block| {
+        let order = block.table();
         fields.sort_by_key(|f| {
             order
                 .iter()
-                .position(|&k| k == f.key.name)
+                .position(|spec| spec.key == f.key.name)
                 .unwrap_or(order.len())
         });
     };
     let mut file = file.clone();
     for item in &mut file.items {
-        sort(&mut item.fields, crate::syntax::field_order(item.kind));
+        sort(&mut item.fields, Block::Item(item.kind));
         for field in &mut item.fields {
             if let Value::Target(target) = &mut field.value {
-                sort(&mut target.fields, crate::syntax::TARGET_KEYS);
+                sort(&mut target.fields, Block::Target);
             }
         }
     }

@@ -73,7 +73,7 @@ impl<'a> Printer<'a> {
     fn item(&self, item: &Item) -> String {
         let open = match (&item.kind, &item.to) {
             (ItemKind::Link, Some(to)) => format!("link {} -> {} {{", item.name.name, to.name),
-            (kind, _) => format!("{} {} {{", kind.keyword(), item.name.name),
+            (kind, _) => format!("{} {} {{", kind.name(), item.name.name),
         };
         let lines = item
             .fields

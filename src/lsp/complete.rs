@@ -6,6 +6,7 @@
 use lsp_types::{CompletionItem, CompletionItemKind};
 
 use super::symbols::find_item;
+use crate::schema::{Block, Refers, ValueKind, BLOCKS};
 use crate::source::{FileId, SourceDb};
 use crate::syntax::ast::{ItemKind, Value};
 use crate::syntax::Ast;
@@ -13,48 +14,6 @@ use crate::syntax::Ast;
 const UNITS: &[&str] = &[
     "s", "min", "h", "d", "wk", "%", "1", "count", "USD", "EUR", "GBP", "{items}",
 ];
-const EVIDENCE: &[&str] = &[
-    "contextual_inquiry",
-    "experiment",
-    "analytics",
-    "survey",
-    "focus_group",
-    "expert_judgment",
-    "benchmark",
-];
-
-fn keyword_values(key: &str) -> Option<&'static [&'static str]> {
-    Some(match key {
-        "direction" => &["higher", "lower"],
-        "tier" => &["core", "driver", "leading"],
-        "grain" => &["day", "week", "month", "quarter", "year"],
-        "review" => &["weekly", "monthly", "quarterly", "yearly"],
-        "expect" => &["improves", "worsens"],
-        "status" => &["hypothesized", "testing", "confirmed", "refuted"],
-        "evidence" => EVIDENCE,
-        "unit" => UNITS,
-        _ => return None,
-    })
-}
-
-/// The fields of a block (`cpi`, `target`, ...), in the language's order.
-fn fields_of(kind: &str) -> Vec<&'static str> {
-    let item = match kind {
-        "team" => ItemKind::Team,
-        "source" => ItemKind::Source,
-        "cpi" => ItemKind::Cpi,
-        "kpi" => ItemKind::Kpi,
-        "link" => ItemKind::Link,
-        "target" => return crate::syntax::TARGET_KEYS.to_vec(),
-        _ => return Vec::new(),
-    };
-    crate::syntax::field_order(item)
-        .iter()
-        .copied()
-        .filter(|f| !(item == ItemKind::Kpi && *f == "outcome"))
-        .collect()
-}
-
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
     CompletionItem {
         label: label.to_string(),
@@ -129,7 +88,7 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
                 item(
                     &i.name.name,
                     CompletionItemKind::REFERENCE,
-                    Some(i.kind.keyword().to_string()),
+                    Some(i.kind.name().to_string()),
                 )
             })
             .collect()
@@ -139,58 +98,63 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
     if trimmed.starts_with("link ") && !trimmed.contains('{') {
         return names(ItemKind::Cpi);
     }
+    // The innermost block the cursor is in, as the schema knows it.
+    let block = blocks
+        .last()
+        .and_then(|b| b.split_whitespace().next())
+        .and_then(Block::parse);
     if let Some((key, _value)) = trimmed.split_once(':') {
         let key = key.trim();
-        return match key {
-            "owner" => names(ItemKind::Team),
-            "source" => names(ItemKind::Source),
-            "time" | "dimensions" | "measure" | "filter" => {
+        let spec = block
+            .and_then(|b| b.field(key))
+            .or_else(|| BLOCKS.iter().find_map(|b| b.field(key)));
+        return match spec.map(|s| s.value) {
+            Some(ValueKind::Name(Refers::Team)) => names(ItemKind::Team),
+            Some(ValueKind::Name(Refers::Source)) => names(ItemKind::Source),
+            Some(ValueKind::Name(Refers::Column) | ValueKind::Columns) => columns(ast, &blocks),
+            Some(ValueKind::Expr) => {
                 let mut out = columns(ast, &blocks);
-                if matches!(key, "measure" | "filter") {
-                    out.extend(
-                        crate::check::FUNCTIONS
-                            .iter()
-                            .map(|f| item(f, CompletionItemKind::FUNCTION, None)),
-                    );
-                    out.push(item("where", CompletionItemKind::KEYWORD, None));
-                    if key == "measure" {
-                        out.extend(names(ItemKind::Cpi));
-                    }
+                out.extend(
+                    crate::check::functions().map(|f| item(f, CompletionItemKind::FUNCTION, None)),
+                );
+                out.push(item("where", CompletionItemKind::KEYWORD, None));
+                // A derived measure reads other metrics.
+                if key == "measure" {
+                    out.extend(names(ItemKind::Cpi));
                 }
                 out
             }
-            key => keyword_values(key)
-                .map(|values| {
-                    values
-                        .iter()
-                        .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, None))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Some(ValueKind::Keyword(words) | ValueKind::Evidence(words)) => words
+                .iter()
+                .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, None))
+                .collect(),
+            Some(ValueKind::Unit) => UNITS
+                .iter()
+                .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, None))
+                .collect(),
+            _ => Vec::new(),
         };
     }
     if trimmed.contains(char::is_whitespace) {
         return Vec::new();
     }
-    match blocks.last() {
-        None => ["team", "source", "cpi", "kpi", "link"]
+    match (blocks.last(), block) {
+        (None, _) => ItemKind::NAMES
             .iter()
             .map(|k| item(k, CompletionItemKind::KEYWORD, None))
             .collect(),
-        Some(block) => {
-            let kind = block.split_whitespace().next().unwrap_or("");
-            fields_of(kind)
-                .iter()
-                .map(|f| CompletionItem {
-                    insert_text: Some(if *f == "target" || *f == "columns" {
-                        format!("{f} {{\n}}")
-                    } else {
-                        format!("{f}: ")
-                    }),
-                    ..item(f, CompletionItemKind::FIELD, None)
-                })
-                .collect()
-        }
+        (Some(_), Some(block)) => block
+            .fields()
+            .map(|f| CompletionItem {
+                insert_text: Some(if f.value.is_block() {
+                    format!("{} {{\n}}", f.key)
+                } else {
+                    format!("{}: ", f.key)
+                }),
+                ..item(f.key, CompletionItemKind::FIELD, Some(f.doc.to_string()))
+            })
+            .collect(),
+        (Some(_), None) => Vec::new(),
     }
 }
 

@@ -94,10 +94,7 @@ fn metric_header(m: &Metric, by: Option<&str>) -> String {
     header(
         &format!(
             "Series of {} `{}` ({}), in {} per {}{by}",
-            match m.kind {
-                crate::model::MetricKind::Cpi => "CPI",
-                crate::model::MetricKind::Kpi => "KPI",
-            },
+            m.kind.label(),
             m.name,
             m.title,
             m.unit,

@@ -12,25 +12,14 @@ pub struct File {
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemKind {
-    Team,
-    Source,
-    Cpi,
-    Kpi,
-    Link,
-}
-
-impl ItemKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            ItemKind::Team => "team",
-            ItemKind::Source => "source",
-            ItemKind::Cpi => "cpi",
-            ItemKind::Kpi => "kpi",
-            ItemKind::Link => "link",
-        }
+keyword_enum! {
+    /// The keyword that starts an item.
+    pub enum ItemKind {
+        Team = "team",
+        Source = "source",
+        Cpi = "cpi",
+        Kpi = "kpi",
+        Link = "link",
     }
 }
 

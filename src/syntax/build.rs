@@ -15,8 +15,6 @@ use crate::units::{self, QuantityUnit};
 /// the checker and every backend walk expressions recursively.
 pub const MAX_EXPR_DEPTH: usize = 200;
 
-pub const TARGET_KEYS: &[&str] = &["range", "from", "until", "baseline", "competitor", "note"];
-
 pub(super) struct Builder<'d> {
     file: FileId,
     offset: usize,
@@ -240,9 +238,9 @@ impl<'d> Builder<'d> {
             _ => {
                 // unknown_field
                 let candidates = if in_target {
-                    TARGET_KEYS.to_vec()
+                    crate::schema::keys(crate::schema::Block::Target)
                 } else {
-                    super::item_keys()
+                    crate::schema::item_keys()
                 };
                 self.diags.push(
                     Diagnostic::new(

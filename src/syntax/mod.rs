@@ -5,7 +5,7 @@ mod build;
 pub mod literals;
 mod parser;
 
-pub use build::{MAX_EXPR_DEPTH, TARGET_KEYS};
+pub use build::MAX_EXPR_DEPTH;
 pub use parser::MAX_NESTING;
 
 use crate::diag::{Code, Diagnostic};
@@ -64,66 +64,6 @@ pub fn parse(db: &SourceDb) -> (Ast, Vec<Diagnostic>) {
         }
     }
     (Ast { files }, diags)
-}
-
-use ast::ItemKind;
-
-/// The order of fields in LANGUAGE.md, per kind of item (`reviewed` is an
-/// extension). Keys an item may not have are errors for the checker; the
-/// formatter keeps them, after these.
-pub fn field_order(kind: ItemKind) -> &'static [&'static str] {
-    match kind {
-        ItemKind::Team => &["name", "contact"],
-        ItemKind::Source => &["table", "file", "time", "columns"],
-        ItemKind::Cpi | ItemKind::Kpi => &[
-            "title",
-            "outcome",
-            "description",
-            "owner",
-            "unit",
-            "direction",
-            "tier",
-            "evidence",
-            "source",
-            "measure",
-            "filter",
-            "grain",
-            "time",
-            "dimensions",
-            "review",
-            "reviewed",
-            "target",
-        ],
-        ItemKind::Link => &[
-            "hypothesis",
-            "expect",
-            "lag",
-            "grain",
-            "status",
-            "experiment",
-            "min_periods",
-        ],
-    }
-}
-
-/// Every field key an item may have, in `field_order`'s order (for "did
-/// you mean" hints): one list of keys to keep, not two.
-pub fn item_keys() -> Vec<&'static str> {
-    let mut keys: Vec<&'static str> = Vec::new();
-    for kind in [
-        ItemKind::Team,
-        ItemKind::Source,
-        ItemKind::Cpi,
-        ItemKind::Kpi,
-        ItemKind::Link,
-    ] {
-        for key in field_order(kind) {
-            if !keys.contains(key) {
-                keys.push(key);
-            }
-        }
-    }
-    keys
 }
 
 /// Parses the text of one file (the formatter and the language server work

@@ -1,0 +1,352 @@
+//! Every field of the language, once: which block takes it, what its value
+//! is, whether it is required or may be repeated, in LANGUAGE.md's order.
+//!
+//! **One schema lists every field.** The checker (allowed, repeated and
+//! missing fields, keyword values), the formatter (field order), the parser
+//! (did-you-mean for unknown keys) and the language server (completions and
+//! their details) read this table; `tests/tidy.rs` compares it with the
+//! keys of `grammar/cpi.pest`. Adding a field is one row here, one key in
+//! the grammar, its meaning in the checker, and its documentation.
+
+use crate::model::{Direction, EvidenceKind, Expect, Grain, LinkStatus, Review, Tier};
+use crate::syntax::ast::ItemKind;
+
+/// A block that holds fields: an item, or a target inside a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    Item(ItemKind),
+    Target,
+}
+
+impl Block {
+    /// The block as a noun in messages: "a cpi", "a target".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Block::Item(ItemKind::Team) => "a team",
+            Block::Item(ItemKind::Source) => "a source",
+            Block::Item(ItemKind::Cpi) => "a cpi",
+            Block::Item(ItemKind::Kpi) => "a kpi",
+            Block::Item(ItemKind::Link) => "a link",
+            Block::Target => "a target",
+        }
+    }
+
+    /// The block opened by `word` (an item keyword or `target`).
+    pub fn parse(word: &str) -> Option<Block> {
+        match word {
+            "target" => Some(Block::Target),
+            _ => ItemKind::parse(word).map(Block::Item),
+        }
+    }
+
+    /// Its fields, in the language's order.
+    pub fn fields(self) -> impl Iterator<Item = &'static FieldSpec> {
+        let kind = match self {
+            Block::Item(kind) => Some(kind),
+            Block::Target => None,
+        };
+        self.table()
+            .iter()
+            .filter(move |f| f.only.is_none() || f.only == kind)
+    }
+
+    /// The table its fields come from, with the fields of sibling kinds
+    /// (a KPI's table holds the CPI's `outcome`): the formatter puts a
+    /// misplaced field where the language would have it.
+    pub fn table(self) -> &'static [FieldSpec] {
+        match self {
+            Block::Item(ItemKind::Team) => TEAM,
+            Block::Item(ItemKind::Source) => SOURCE,
+            Block::Item(ItemKind::Cpi | ItemKind::Kpi) => METRIC,
+            Block::Item(ItemKind::Link) => LINK,
+            Block::Target => TARGET,
+        }
+    }
+
+    /// The field `key` of this block, if it takes one.
+    pub fn field(self, key: &str) -> Option<&'static FieldSpec> {
+        self.fields().find(|f| f.key == key)
+    }
+}
+
+/// What a name in a field refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refers {
+    Team,
+    Source,
+    Column,
+}
+
+/// The value a field takes; fixed by the grammar rule of its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A string or a block string (`string_key`, `note_key`).
+    Text,
+    /// A name (`ident_key`).
+    Name(Refers),
+    /// One of these words (`ident_key`).
+    Keyword(&'static [&'static str]),
+    /// A unit as declared (`unit_key`).
+    Unit,
+    /// An expression (`expr_key`).
+    Expr,
+    /// A kind among these words, then a text (`evidence_key`).
+    Evidence(&'static [&'static str]),
+    /// Column names separated by commas (`dims_key`).
+    Columns,
+    /// A number with an optional unit (`lag_key`, `quantity_key`).
+    Quantity,
+    /// A whole number (`int_key`).
+    Integer,
+    /// `YYYY-MM-DD` (`date_key`).
+    Date,
+    /// A block of column declarations (`columns_key`).
+    ColumnBlock,
+    /// A target block (`target_key`).
+    TargetBlock,
+    /// A quantity or `low .. high` (`range_key`).
+    Range,
+}
+
+impl ValueKind {
+    /// Whether the field opens a block (`columns { }`, `target { }`)
+    /// rather than taking a value after a colon.
+    pub fn is_block(self) -> bool {
+        matches!(self, ValueKind::ColumnBlock | ValueKind::TargetBlock)
+    }
+}
+
+/// One field of one kind of block.
+#[derive(Debug)]
+pub struct FieldSpec {
+    pub key: &'static str,
+    pub value: ValueKind,
+    /// A block without it is an error (E0203).
+    pub required: bool,
+    /// May be given more than once (`evidence`, `target`).
+    pub repeatable: bool,
+    /// Only on this kind of item (`outcome`: CPIs only); None for all.
+    pub only: Option<ItemKind>,
+    /// What it says, in a line (completion details, hover).
+    pub doc: &'static str,
+}
+
+const fn field(key: &'static str, value: ValueKind, doc: &'static str) -> FieldSpec {
+    FieldSpec {
+        key,
+        value,
+        required: false,
+        repeatable: false,
+        only: None,
+        doc,
+    }
+}
+
+impl FieldSpec {
+    const fn required(self) -> FieldSpec {
+        FieldSpec {
+            required: true,
+            ..self
+        }
+    }
+
+    const fn repeatable(self) -> FieldSpec {
+        FieldSpec {
+            repeatable: true,
+            ..self
+        }
+    }
+
+    const fn only(self, kind: ItemKind) -> FieldSpec {
+        FieldSpec {
+            only: Some(kind),
+            ..self
+        }
+    }
+}
+
+use ValueKind as V;
+
+const TEAM: &[FieldSpec] = &[
+    field("name", V::Text, "the team's display name").required(),
+    field("contact", V::Text, "how to reach the team"),
+];
+
+const SOURCE: &[FieldSpec] = &[
+    field("table", V::Text, "the table or view the rows come from"),
+    field(
+        "file",
+        V::Text,
+        "a CSV or Parquet file, relative to the project",
+    ),
+    field(
+        "time",
+        V::Name(Refers::Column),
+        "the default time column of its metrics",
+    ),
+    field("columns", V::ColumnBlock, "the columns metrics may use").required(),
+];
+
+const METRIC: &[FieldSpec] = &[
+    field("title", V::Text, "the name people read").required(),
+    field(
+        "outcome",
+        V::Text,
+        "the customer's desired outcome, in their words",
+    )
+    .required()
+    .only(ItemKind::Cpi),
+    field("description", V::Text, "Markdown: what it measures and why"),
+    field(
+        "owner",
+        V::Name(Refers::Team),
+        "the team accountable for it",
+    )
+    .required(),
+    field("unit", V::Unit, "the unit of its values").required(),
+    field(
+        "direction",
+        V::Keyword(Direction::NAMES),
+        "which way is better",
+    )
+    .required(),
+    field(
+        "tier",
+        V::Keyword(Tier::NAMES),
+        "its place among the metrics",
+    ),
+    field(
+        "evidence",
+        V::Evidence(EvidenceKind::NAMES),
+        "how it was found to matter to customers",
+    )
+    .repeatable(),
+    field(
+        "source",
+        V::Name(Refers::Source),
+        "the source its measure reads",
+    ),
+    field("measure", V::Expr, "how a period's value is computed").required(),
+    field("filter", V::Expr, "which rows take part"),
+    field(
+        "grain",
+        V::Keyword(Grain::NAMES),
+        "the length of its periods",
+    )
+    .required(),
+    field(
+        "time",
+        V::Name(Refers::Column),
+        "the time column of its rows",
+    ),
+    field("dimensions", V::Columns, "columns it may be broken down by"),
+    field(
+        "review",
+        V::Keyword(Review::NAMES),
+        "how often it is reviewed",
+    ),
+    field("reviewed", V::Date, "when it was last reviewed"),
+    field("target", V::TargetBlock, "a range to reach over a time").repeatable(),
+];
+
+const LINK: &[FieldSpec] = &[
+    field("hypothesis", V::Text, "why the first moves the second"),
+    field(
+        "expect",
+        V::Keyword(Expect::NAMES),
+        "what the second does when the first improves",
+    ),
+    field("lag", V::Quantity, "how long the effect takes"),
+    field(
+        "grain",
+        V::Keyword(Grain::NAMES),
+        "the periods the two are paired on",
+    ),
+    field(
+        "status",
+        V::Keyword(LinkStatus::NAMES),
+        "where the link stands",
+    ),
+    field(
+        "experiment",
+        V::Text,
+        "the controlled experiment that tests it",
+    ),
+    field(
+        "min_periods",
+        V::Integer,
+        "the fewest pairs of periods for a verdict",
+    ),
+];
+
+const TARGET: &[FieldSpec] = &[
+    field(
+        "range",
+        V::Range,
+        "the achievable range, in the metric's unit",
+    )
+    .required(),
+    field("from", V::Date, "the first day it holds").required(),
+    field("until", V::Date, "the last day it holds").required(),
+    field(
+        "baseline",
+        V::Quantity,
+        "where the metric stood when it was set",
+    ),
+    field(
+        "competitor",
+        V::Quantity,
+        "where the best competitor stands",
+    ),
+    field("note", V::Text, "why this range"),
+];
+
+/// Every block that holds fields.
+pub const BLOCKS: &[Block] = &[
+    Block::Item(ItemKind::Team),
+    Block::Item(ItemKind::Source),
+    Block::Item(ItemKind::Cpi),
+    Block::Item(ItemKind::Kpi),
+    Block::Item(ItemKind::Link),
+    Block::Target,
+];
+
+/// Every key an item may have, each once, in the schema's order (for "did
+/// you mean" hints on unknown keys).
+pub fn item_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for &kind in ItemKind::ALL {
+        for field in Block::Item(kind).fields() {
+            if !keys.contains(&field.key) {
+                keys.push(field.key);
+            }
+        }
+    }
+    keys
+}
+
+/// The keys of `block`, in the language's order.
+pub fn keys(block: Block) -> Vec<&'static str> {
+    block.fields().map(|f| f.key).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_block_takes_a_key_twice() {
+        for &block in BLOCKS {
+            let keys = keys(block);
+            for (i, key) in keys.iter().enumerate() {
+                assert!(!keys[..i].contains(key), "{block:?} lists `{key}` twice");
+            }
+        }
+    }
+
+    #[test]
+    fn outcome_is_a_cpi_field_only() {
+        assert!(Block::Item(ItemKind::Cpi).field("outcome").is_some());
+        assert!(Block::Item(ItemKind::Kpi).field("outcome").is_none());
+    }
+}
