@@ -95,7 +95,7 @@ pub fn sql(data: &[u8]) {
         as_of: Some(today()),
         since: None,
     };
-    for dialect in DialectName::ALL {
+    for &dialect in DialectName::ALL {
         let Ok(files) = sql::all_queries(&model, dialect, &options) else {
             continue;
         };
@@ -112,13 +112,13 @@ pub fn sql(data: &[u8]) {
                     statements.len(),
                     1,
                     "{}/{} is not one statement:\n{}",
-                    dialect.as_str(),
+                    dialect.name(),
                     f.path,
                     f.sql
                 ),
                 Err(e) => panic!(
                     "{}/{} does not parse: {e}\n{}",
-                    dialect.as_str(),
+                    dialect.name(),
                     f.path,
                     f.sql
                 ),

@@ -4,19 +4,8 @@
 use serde::Deserialize;
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::Project;
+use crate::model::{DialectName, Project};
 use crate::source::{SourceDb, Span};
-
-/// The SQL dialects cpic emits.
-pub const DIALECTS: &[&str] = &[
-    "duckdb",
-    "postgres",
-    "sqlite",
-    "bigquery",
-    "snowflake",
-    "spark",
-    "trino",
-];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +44,7 @@ struct DatabaseSection {
 pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
     let mut project = Project {
         name: default_name.to_string(),
-        dialect: "duckdb".to_string(),
+        dialect: DialectName::Duckdb,
         out: "target".to_string(),
         database: None,
         database_init: None,
@@ -95,8 +84,8 @@ pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
     if let Some(dialect) = config.build.dialect {
         let span = dialect.span();
         let value = dialect.into_inner();
-        if DIALECTS.contains(&value.as_str()) {
-            project.dialect = value;
+        if let Some(dialect) = DialectName::parse(&value) {
+            project.dialect = dialect;
         } else {
             diags.push(
                 Diagnostic::new(
@@ -105,8 +94,14 @@ pub fn load(db: &SourceDb, default_name: &str) -> (Project, Vec<Diagnostic>) {
                     format!("unknown dialect `{value}`"),
                 )
                 .label("not a dialect")
-                .hint_opt(crate::diag::did_you_mean(&value, DIALECTS.iter().copied()))
-                .hint(format!("the dialects are {}", DIALECTS.join(", "))),
+                .hint_opt(crate::diag::did_you_mean(
+                    &value,
+                    DialectName::NAMES.iter().copied(),
+                ))
+                .hint(format!(
+                    "the dialects are {}",
+                    DialectName::NAMES.join(", ")
+                )),
             );
         }
     }

@@ -48,11 +48,26 @@ impl Model {
 #[derive(Clone, Debug, Serialize)]
 pub struct Project {
     pub name: String,
-    pub dialect: String,
+    /// `[build] dialect`: the dialect of `cpic sql` and `cpic build`.
+    pub dialect: DialectName,
     pub out: String,
     pub database: Option<String>,
     /// `[database] init`: a SQL file run after connecting (`cpic run`).
     pub database_init: Option<String>,
+}
+
+keyword_enum! {
+    /// The seven SQL dialects cpic emits (`sql::dialect` writes them).
+    #[derive(clap::ValueEnum)]
+    pub enum DialectName {
+        Duckdb = "duckdb",
+        Postgres = "postgres",
+        Sqlite = "sqlite",
+        Bigquery = "bigquery",
+        Snowflake = "snowflake",
+        Spark = "spark",
+        Trino = "trino",
+    }
 }
 
 /// Where an item is defined: shown in docs and messages as `file:line`.

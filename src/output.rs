@@ -48,17 +48,20 @@ impl TreeWriter {
 
 /// As `write_tree`, with the files given one at a time by `fill` as they
 /// are made, so that a large tree is never held in memory. Returns the
-/// number of files written.
-pub fn write_tree_with(
+/// number of files written. `fill` may fail with an error of its own
+/// (a command's failure), which is handed back after the staging folder
+/// is removed.
+pub fn write_tree_with<E: From<io::Error>>(
     dir: &Path,
-    fill: impl FnOnce(&mut TreeWriter) -> io::Result<()>,
-) -> io::Result<usize> {
+    fill: impl FnOnce(&mut TreeWriter) -> Result<(), E>,
+) -> Result<usize, E> {
     if dir.exists() && !replaceable(dir)? {
         return Err(io::Error::other(format!(
             "{} exists and was not written by cpic (no `{MARKER}` file in it); \
              choose an empty or new folder",
             dir.display()
-        )));
+        ))
+        .into());
     }
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -70,7 +73,7 @@ pub fn write_tree_with(
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    let result = (|| {
+    let result = (|| -> Result<usize, E> {
         std::fs::create_dir_all(&staging)?;
         std::fs::write(
             staging.join(MARKER),

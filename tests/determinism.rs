@@ -12,11 +12,11 @@ fn outputs(db: &SourceDb) -> Vec<(String, Vec<u8>)> {
     let compilation = cpic::compile(db, &common::options());
     let model = compilation.model.expect("the example checks");
     let mut out = vec![("model".to_string(), serde_json::to_vec(&model).unwrap())];
-    for dialect in DialectName::ALL {
+    for &dialect in DialectName::ALL {
         if let Ok(files) = sql::all_queries(&model, dialect, &sql::Options::default()) {
             for file in files {
                 out.push((
-                    format!("{}/{}", dialect.as_str(), file.path),
+                    format!("{}/{}", dialect.name(), file.path),
                     file.sql.into_bytes(),
                 ));
             }

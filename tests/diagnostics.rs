@@ -34,7 +34,7 @@ fn every_fixture_reports_its_code() {
         let (db, mut compilation) = common::compile_path(&path);
         // Backend codes (E07xx) come from SQL generation in the project's dialect.
         if let Some(model) = &compilation.model {
-            let dialect = cpic::sql::DialectName::parse(&model.project.dialect).expect("a dialect");
+            let dialect = model.project.dialect;
             if let Err(diags) =
                 cpic::sql::all_queries(model, dialect, &cpic::sql::Options::default())
             {

@@ -254,7 +254,7 @@ fn sql_keywords_as_names_in_every_dialect() {
                     ("2026-02-01".to_string(), Some(24.0))
                 ],
                 "{word} on {}",
-                dialect.as_str()
+                dialect.name()
             );
             if dialect == DialectName::Sqlite {
                 engine.execute(&format!("DETACH DATABASE {schema}"));
@@ -379,7 +379,7 @@ cpi c{i} {{
                 rows.iter().map(|r| r[0].num()).collect::<Vec<_>>(),
                 vec![Some((i + 1) as f64)],
                 "c{i} on {}",
-                dialect.as_str()
+                dialect.name()
             );
         }
     }
@@ -507,7 +507,7 @@ kpi chained {{
                 got,
                 vec![Some(want[0]), Some(want[1])],
                 "{metric} on {}",
-                dialect.as_str()
+                dialect.name()
             );
         }
     }

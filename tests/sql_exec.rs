@@ -572,7 +572,7 @@ fn check_series(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row
         let got = series_rows(engine, &sql);
         let want = without_nulls(expected_series(rows, &m.name, grain_of(&m.name)));
         assert!(!want.is_empty(), "{} has data", m.name);
-        assert_series(dialect.as_str(), &m.name, &got, &want);
+        assert_series(dialect.name(), &m.name, &got, &want);
     }
 }
 
@@ -638,7 +638,7 @@ fn check_scans(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]
                 .collect();
             let want = without_nulls(expected_series(rows, &m.name, grain_of(&m.name)));
             assert_series(
-                dialect.as_str(),
+                dialect.name(),
                 &format!("scan column {}", m.name),
                 &got,
                 &want,
@@ -737,7 +737,7 @@ fn check_links(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]
         let g = &got[0];
         let want = expected_link(rows, link);
         let what = format!("{} -> {}", link.from, link.to);
-        let e = dialect.as_str();
+        let e = dialect.name();
         assert_eq!(g[0].num(), Some(want.n as f64), "{e}: n of {what}");
         assert!(want.n >= 5, "{what} has pairs");
         opt_close(e, &format!("r of {what}"), g[1].num(), want.r);
@@ -816,7 +816,7 @@ fn check_targets(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Ro
         ));
     }
     assert!(want.len() >= 3, "several metrics have an active target");
-    assert_eq!(got.len(), want.len(), "{}: rows {got:?}", dialect.as_str());
+    assert_eq!(got.len(), want.len(), "{}: rows {got:?}", dialect.name());
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g[0].text().as_deref(), Some(w.0.as_str()));
         assert_eq!(&g[1].text().expect("period")[..10], w.1, "{}", w.0);
@@ -831,7 +831,7 @@ fn check_targets(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Ro
 #[test]
 fn every_dialect_compiles_every_query() {
     let model = model();
-    for dialect in DialectName::ALL {
+    for &dialect in DialectName::ALL {
         let files = sql::all_queries(&model, dialect, &Options::default())
             .expect("table sources work everywhere");
         assert_eq!(

@@ -17,7 +17,7 @@ use harness::parser_dialect;
 fn golden(example: &str) {
     let (_, c) = common::compile_path(&common::root().join("examples").join(example));
     let model = c.model.expect("the example checks");
-    for dialect in DialectName::ALL {
+    for &dialect in DialectName::ALL {
         let mut model = model.clone();
         if dialect != DialectName::Duckdb {
             for s in &mut model.sources {
@@ -39,14 +39,14 @@ fn golden(example: &str) {
             if let Err(e) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &f.sql) {
                 panic!(
                     "{example}/{}/{} does not parse: {e}\n{}",
-                    dialect.as_str(),
+                    dialect.name(),
                     f.path,
                     f.sql
                 );
             }
             text.push_str(&format!("-- file: {}\n{}\n", f.path, f.sql));
         }
-        insta::assert_snapshot!(format!("{example}__{}", dialect.as_str()), text);
+        insta::assert_snapshot!(format!("{example}__{}", dialect.name()), text);
     }
 }
 

@@ -91,7 +91,7 @@ fn check(engine: &mut dyn engines::Engine, model: &cpic::model::Model) {
             ("2026-02-01".to_string(), Some(1.0))
         ],
         "{}",
-        dialect.as_str()
+        dialect.name()
     );
     let by = sql::metric_series(
         model,
@@ -257,7 +257,7 @@ fn clashing_internal_names_keep_their_own_data() {
                 ("2026-02".to_string(), Some(1.0), Some(50.0)),
             ],
             "{}: link pairs",
-            dialect.as_str()
+            dialect.name()
         );
         // `total` adds the two sources: 3 + 10, 5 + 50.
         let total = sql::metric_series(&model, dialect, &options, "total", None).expect("sql");
@@ -276,7 +276,7 @@ fn clashing_internal_names_keep_their_own_data() {
                 ("2026-02".to_string(), Some(55.0)),
             ],
             "{}: total",
-            dialect.as_str()
+            dialect.name()
         );
         // The same queries made together (sharing their series) agree.
         let all = sql::all_queries(&model, dialect, &options).expect("sql");
@@ -285,7 +285,7 @@ fn clashing_internal_names_keep_their_own_data() {
             file("metrics/total.sql"),
             &total,
             "{}: alone and together",
-            dialect.as_str()
+            dialect.name()
         );
     }
 }

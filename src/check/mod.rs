@@ -266,38 +266,33 @@ impl<'a> Checker<'a> {
             let mut by_name: HashMap<String, ColumnType> = HashMap::new();
             let mut first_span: HashMap<String, Span> = HashMap::new();
             let mut columns_ok = true;
-            match fields.get("columns").map(|f| &f.value) {
-                Some(Value::Columns { columns: cols }) => {
-                    for col in cols {
-                        let Some(ty) = self.column_type(&col.ty) else {
-                            columns_ok = false;
-                            continue;
-                        };
-                        if let Some(first) = first_span.get(&col.name.name) {
-                            self.diags.push(
-                                Diagnostic::new(
-                                    Code::DuplicateColumn,
-                                    col.name.span,
-                                    format!(
-                                        "column `{}` is declared more than once",
-                                        col.name.name
-                                    ),
-                                )
-                                .label("declared again here")
-                                .secondary(*first, "first declared here"),
-                            );
-                            columns_ok = false;
-                            continue;
-                        }
-                        first_span.insert(col.name.name.clone(), col.name.span);
-                        by_name.insert(col.name.name.clone(), ty.clone());
-                        columns.push(Column {
-                            name: col.name.name.clone(),
-                            ty,
-                        });
+            if let Some(Value::Columns { columns: cols }) = fields.get("columns").map(|f| &f.value)
+            {
+                for col in cols {
+                    let Some(ty) = self.column_type(&col.ty) else {
+                        columns_ok = false;
+                        continue;
+                    };
+                    if let Some(first) = first_span.get(&col.name.name) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::DuplicateColumn,
+                                col.name.span,
+                                format!("column `{}` is declared more than once", col.name.name),
+                            )
+                            .label("declared again here")
+                            .secondary(*first, "first declared here"),
+                        );
+                        columns_ok = false;
+                        continue;
                     }
+                    first_span.insert(col.name.name.clone(), col.name.span);
+                    by_name.insert(col.name.name.clone(), ty.clone());
+                    columns.push(Column {
+                        name: col.name.name.clone(),
+                        ty,
+                    });
                 }
-                _ => {}
             }
             let time = fields.word("time").cloned();
             if let Some(time) = &time {

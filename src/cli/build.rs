@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::docs::site_data;
-use super::{checked_model, load, parse_date, report, EXIT_ERRORS, EXIT_OK};
+use super::{checked_model, load, report, root, DataArgs, Failure, Outcome};
 use crate::date::Date;
 use crate::model::Project;
-use crate::sql::{self as sqlgen, DialectName};
+use crate::sql as sqlgen;
 
 /// The version of `manifest.json`'s layout (`schemas/manifest.schema.json`).
 /// Raised on any change that removes or renames a field.
@@ -28,15 +28,9 @@ pub struct BuildArgs {
     /// `target/build`). Replaced whole on every build.
     #[arg(short = 'o', long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// The database the docs site computes values on (as `cpic docs`).
-    #[arg(long, value_name = "URL", conflicts_with = "no_data")]
-    db: Option<String>,
-    /// Build the site without values: no database is opened.
-    #[arg(long)]
-    no_data: bool,
-    /// The date that decides expired and active targets (default: today, UTC).
-    #[arg(long, value_parser = parse_date)]
-    today: Option<Date>,
+    /// What the docs site shows, as for `cpic docs`.
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(Serialize)]
@@ -66,17 +60,11 @@ enum DialectOutput {
     Unsupported { unsupported: Vec<String> },
 }
 
-pub fn build(args: &BuildArgs) -> io::Result<u8> {
-    let sources = match load(&args.path) {
-        Ok(db) => db,
-        Err(code) => return Ok(code),
-    };
-    let today = args.today.unwrap_or_else(Date::today_utc);
-    let model = match checked_model(&sources, Some(today))? {
-        Ok(model) => model,
-        Err(code) => return Ok(code),
-    };
-    let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
+pub fn build(args: &BuildArgs) -> Outcome {
+    let sources = load(&args.path)?;
+    let today = args.data.today.unwrap_or_else(Date::today_utc);
+    let model = checked_model(&sources, Some(today))?;
+    let root = root(&sources);
     let out = args
         .out
         .clone()
@@ -85,10 +73,9 @@ pub fn build(args: &BuildArgs) -> io::Result<u8> {
     // Everything is written as it is made (SQL a dialect per core at a
     // time, then the site page by page), never held whole. An early stop
     // (the project's own dialect cannot express a query, or the database
-    // given with --db fails) leaves nothing behind: `stop` says why.
-    let project_dialect = DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb);
-    let mut stop: Option<u8> = None;
-    let result = crate::output::write_tree_with(&out, |tree| {
+    // given with --db fails) leaves nothing behind.
+    let project_dialect = model.project.dialect;
+    let count = crate::output::write_tree_with(&out, |tree| -> Outcome {
         // SQL: the project's own dialect must compile; another dialect that
         // cannot express something is left out with the reason recorded.
         let mut sql = BTreeMap::new();
@@ -97,38 +84,32 @@ pub fn build(args: &BuildArgs) -> io::Result<u8> {
                 Ok(queries) => {
                     let mut paths = Vec::new();
                     for query in queries {
-                        let path = format!("sql/{}/{}", dialect.as_str(), query.path);
+                        let path = format!("sql/{}/{}", dialect.name(), query.path);
                         tree.file(&path, query.sql.as_bytes())?;
                         paths.push(path);
                     }
-                    sql.insert(dialect.as_str(), DialectOutput::Files { files: paths });
+                    sql.insert(dialect.name(), DialectOutput::Files { files: paths });
                 }
                 Err(diags) if dialect == project_dialect => {
                     report(&sources, &diags)?;
-                    eprintln!("error: the project's dialect `{}` cannot express every query; nothing was written", dialect.as_str());
-                    stop = Some(EXIT_ERRORS);
-                    return Err(io::Error::other("stopped"));
+                    return Err(Failure::Error(format!(
+                        "the project's dialect `{dialect}` cannot express every query; nothing was written"
+                    )));
                 }
                 Err(diags) => {
                     eprintln!(
                         "warning: no {} SQL: {}",
-                        dialect.as_str(),
+                        dialect.name(),
                         diags.first().map_or("", |d| d.message.as_str())
                     );
                     let unsupported = diags.into_iter().map(|d| d.message).collect();
-                    sql.insert(dialect.as_str(), DialectOutput::Unsupported { unsupported });
+                    sql.insert(dialect.name(), DialectOutput::Unsupported { unsupported });
                 }
             }
             Ok(())
         })?;
 
-        let data = match site_data(&model, &root, args.db.as_deref(), args.no_data, today) {
-            Ok(data) => data,
-            Err(code) => {
-                stop = Some(code);
-                return Err(io::Error::other("stopped"));
-            }
-        };
+        let data = site_data(&model, &root, &args.data, today)?;
         crate::docs::render(
             &model,
             &sources,
@@ -157,12 +138,8 @@ pub fn build(args: &BuildArgs) -> io::Result<u8> {
         };
         let mut json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
         json.push(b'\n');
-        tree.file("manifest.json", &json)
-    });
-    let count = match (result, stop) {
-        (_, Some(code)) => return Ok(code),
-        (result, None) => result?,
-    };
+        Ok(tree.file("manifest.json", &json)?)
+    })?;
     eprintln!("built {count} files into {}", out.display());
-    Ok(EXIT_OK)
+    Ok(())
 }

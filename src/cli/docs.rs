@@ -1,11 +1,10 @@
 //! `cpic docs`: check, compute the data when the database is reachable,
 //! build the site in memory, then move it into place whole.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use super::run::{database_url, open_database};
-use super::{checked_model, load, parse_date, EXIT_ERRORS, EXIT_OK};
+use super::{checked_model, load, root, DataArgs, Failure, Outcome};
 use crate::date::Date;
 use crate::model::Model;
 use crate::run::{execute, plan, Report, RunOptions};
@@ -19,38 +18,20 @@ pub struct DocsArgs {
     /// i.e. `target/docs`). Replaced whole on every build.
     #[arg(short = 'o', long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// The database to compute values on (default: `[database] url` of
-    /// `cpi.toml`, else an in-memory DuckDB). Given explicitly, it must work.
-    #[arg(long, value_name = "URL", conflicts_with = "no_data")]
-    db: Option<String>,
-    /// Build without values, charts and verdicts: no database is opened.
-    #[arg(long)]
-    no_data: bool,
-    /// The date that decides complete periods, active targets and overdue
-    /// reviews (default: today, UTC).
-    #[arg(long, value_parser = parse_date)]
-    today: Option<Date>,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
-pub fn docs(args: &DocsArgs) -> io::Result<u8> {
-    let sources = match load(&args.path) {
-        Ok(db) => db,
-        Err(code) => return Ok(code),
-    };
-    let today = args.today.unwrap_or_else(Date::today_utc);
-    let model = match checked_model(&sources, Some(today))? {
-        Ok(model) => model,
-        Err(code) => return Ok(code),
-    };
-    let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
+pub fn docs(args: &DocsArgs) -> Outcome {
+    let sources = load(&args.path)?;
+    let today = args.data.today.unwrap_or_else(Date::today_utc);
+    let model = checked_model(&sources, Some(today))?;
+    let root = root(&sources);
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| root.join(&model.project.out).join("docs"));
-    let data = match site_data(&model, &root, args.db.as_deref(), args.no_data, today) {
-        Ok(data) => data,
-        Err(code) => return Ok(code),
-    };
+    let data = site_data(&model, &root, &args.data, today)?;
     let mut pages = 0;
     crate::output::write_tree_with(&out, |tree| {
         crate::docs::render(
@@ -73,7 +54,7 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
             " (without data)"
         }
     );
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// The values the site shows: none with `--no-data`; else computed on the
@@ -82,19 +63,16 @@ pub fn docs(args: &DocsArgs) -> io::Result<u8> {
 pub(super) fn site_data<'m>(
     model: &'m Model,
     root: &Path,
-    db: Option<&str>,
-    no_data: bool,
+    args: &DataArgs,
     today: Date,
-) -> Result<Option<Report<'m>>, u8> {
-    if no_data {
+) -> Result<Option<Report<'m>>, Failure> {
+    if args.no_data {
         return Ok(None);
     }
+    let db = args.db.as_deref();
     match compute(model, root, db, today) {
         Ok(report) => Ok(Some(report)),
-        Err(message) if db.is_some() => {
-            eprintln!("error: {message}");
-            Err(EXIT_ERRORS)
-        }
+        Err(message) if db.is_some() => Err(Failure::Error(message)),
         Err(message) => {
             eprintln!("warning: building the site without data: {message}");
             Ok(None)
@@ -109,7 +87,7 @@ fn compute<'m>(
     db: Option<&str>,
     today: Date,
 ) -> Result<Report<'m>, String> {
-    let url = database_url(db, model, root).map_err(|e| e.message)?;
+    let url = database_url(db, model, root).map_err(|e| e.to_string())?;
     let options = RunOptions {
         metrics: Vec::new(),
         since: None,
@@ -118,7 +96,7 @@ fn compute<'m>(
     };
     let dialect = url.dialect();
     let steps = plan(model, dialect, &options).map_err(|e| e.to_string())?;
-    let mut database = open_database(&url, model, root).map_err(|e| e.message)?;
+    let mut database = open_database(&url, model, root).map_err(|e| e.to_string())?;
     execute(
         model,
         &mut database,

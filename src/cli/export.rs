@@ -1,9 +1,8 @@
 //! `cpic export`: the project in another tool's format.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{checked_model, load, parse_date, EXIT_OK};
+use super::{checked_model, load, parse_date, root, Outcome};
 use crate::date::Date;
 
 #[derive(clap::Subcommand)]
@@ -23,18 +22,11 @@ pub enum ExportCommand {
     },
 }
 
-pub fn export(command: &ExportCommand) -> io::Result<u8> {
+pub fn export(command: &ExportCommand) -> Outcome {
     let ExportCommand::Metricflow { path, out, today } = command;
-    let sources = match load(path) {
-        Ok(db) => db,
-        Err(code) => return Ok(code),
-    };
-    let model = match checked_model(&sources, *today)? {
-        Ok(model) => model,
-        Err(code) => return Ok(code),
-    };
-    let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
-    let export = crate::export::metricflow::export(&model, &relative_to(&root, out));
+    let sources = load(path)?;
+    let model = checked_model(&sources, *today)?;
+    let export = crate::export::metricflow::export(&model, &relative_to(&root(&sources), out));
     for warning in &export.warnings {
         eprintln!("warning: {warning}");
     }
@@ -47,7 +39,7 @@ pub fn export(command: &ExportCommand) -> io::Result<u8> {
         export.files.len(),
         out.display()
     );
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// `target` as a path from `from` (both made absolute), with `/`

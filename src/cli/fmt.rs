@@ -4,7 +4,7 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use super::{report, Failure, Outcome, REPORTED};
 use crate::fmt::{format_file, FormatError};
 use crate::source::{FileKind, SourceDb};
 
@@ -19,65 +19,68 @@ pub struct FmtArgs {
     check: bool,
 }
 
-pub fn fmt(args: &FmtArgs) -> io::Result<u8> {
-    let mut status = EXIT_OK;
+/// Every path is formatted even when an earlier one fails; the exit
+/// status is the worst of them.
+pub fn fmt(args: &FmtArgs) -> Outcome {
+    let mut worst = None;
     for path in &args.paths {
-        let code = if path.as_os_str() == "-" {
-            stdin(args.check)?
+        let outcome = if path.as_os_str() == "-" {
+            stdin(args.check)
         } else {
-            project(path, args.check)?
+            project(path, args.check)
         };
-        status = status.max(code);
+        if let Err(failure) = outcome {
+            failure.show();
+            worst = worst.max(Some(failure.exit()));
+        }
     }
-    Ok(status)
+    worst.map_or(Ok(()), |exit| Err(Failure::Shown(exit)))
 }
 
-fn stdin(check: bool) -> io::Result<u8> {
+fn stdin(check: bool) -> Outcome {
     let mut bytes = Vec::new();
     io::stdin().read_to_end(&mut bytes)?;
     let mut db = SourceDb::new();
     db.add("<stdin>.cpi", bytes);
     let (id, file) = db.files().next().expect("one file was added");
     if file.invalid_utf8_at.is_some() {
-        eprintln!("error: standard input is not valid UTF-8");
-        return Ok(EXIT_ERRORS);
+        return Err(Failure::Error(
+            "standard input is not valid UTF-8".to_string(),
+        ));
     }
     match format_file(id, &file.text) {
-        Ok(formatted) if check => Ok(if formatted == file.text {
-            EXIT_OK
-        } else {
-            EXIT_ERRORS
-        }),
-        Ok(formatted) => {
-            io::stdout().lock().write_all(formatted.as_bytes())?;
-            Ok(EXIT_OK)
+        Ok(formatted) if check => {
+            if formatted == file.text {
+                Ok(())
+            } else {
+                Err(REPORTED)
+            }
         }
-        Err(error) => failed(&db, "<stdin>", error),
+        Ok(formatted) => Ok(io::stdout().lock().write_all(formatted.as_bytes())?),
+        Err(error) => {
+            failed(&db, "<stdin>", error)?;
+            Err(REPORTED)
+        }
     }
 }
 
-fn project(path: &Path, check: bool) -> io::Result<u8> {
-    let db = match SourceDb::load(path) {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_USAGE);
-        }
-    };
+fn project(path: &Path, check: bool) -> Outcome {
+    let db = SourceDb::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
     let root = db.root.clone().unwrap_or_default();
-    let mut status = EXIT_OK;
+    let mut failed_any = false;
     let (mut changed, mut unchanged) = (0, 0);
     for (id, file) in db.files().filter(|(_, f)| f.kind == FileKind::Spec) {
         let on_disk = root.join(&file.name);
         if file.invalid_utf8_at.is_some() {
             eprintln!("error: `{}` is not valid UTF-8", on_disk.display());
-            status = EXIT_ERRORS;
+            failed_any = true;
             continue;
         }
         let formatted = match format_file(id, &file.text) {
             Ok(formatted) => formatted,
             Err(error) => {
-                status = status.max(failed(&db, &on_disk.display().to_string(), error)?);
+                failed(&db, &on_disk.display().to_string(), error)?;
+                failed_any = true;
                 continue;
             }
         };
@@ -88,7 +91,7 @@ fn project(path: &Path, check: bool) -> io::Result<u8> {
         changed += 1;
         if check {
             println!("{}", on_disk.display());
-            status = EXIT_ERRORS;
+            failed_any = true;
         } else {
             write_atomically(&on_disk, &formatted)?;
         }
@@ -107,10 +110,15 @@ fn project(path: &Path, check: bool) -> io::Result<u8> {
             files(changed)
         );
     }
-    Ok(status)
+    if failed_any {
+        Err(REPORTED)
+    } else {
+        Ok(())
+    }
 }
 
-fn failed(db: &SourceDb, name: &str, error: FormatError) -> io::Result<u8> {
+/// Says why a file was not formatted.
+fn failed(db: &SourceDb, name: &str, error: FormatError) -> io::Result<()> {
     match error {
         FormatError::Syntax(diags) => {
             report(db, &diags)?;
@@ -121,7 +129,7 @@ fn failed(db: &SourceDb, name: &str, error: FormatError) -> io::Result<u8> {
              this is a bug in cpic, please report it with the file"
         ),
     }
-    Ok(EXIT_ERRORS)
+    Ok(())
 }
 
 /// Replaces a file through a temporary file beside it, so that an

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 use codespan_reporting::term::termcolor::Buffer;
 
-use super::{checked_model, load, parse_date, report, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use super::{checked_model, fancy, load, parse_date, report, root, Failure, Outcome, REPORTED};
 use crate::date::Date;
 use crate::model::Model;
 use crate::run::db::{Database, DatabaseUrl};
@@ -51,32 +51,15 @@ pub struct RunArgs {
     timings: bool,
 }
 
-/// Colour and Unicode only for a terminal without `NO_COLOR`.
-fn fancy_stdout() -> bool {
-    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-pub fn run(args: &RunArgs) -> io::Result<u8> {
+pub fn run(args: &RunArgs) -> Outcome {
     let started = Instant::now();
-    let sources = match load(&args.path) {
-        Ok(db) => db,
-        Err(code) => return Ok(code),
-    };
+    let sources = load(&args.path)?;
     let loaded = started.elapsed();
     let today = args.today.unwrap_or_else(Date::today_utc);
-    let model = match checked_model(&sources, Some(today))? {
-        Ok(model) => model,
-        Err(code) => return Ok(code),
-    };
+    let model = checked_model(&sources, Some(today))?;
     let checked = started.elapsed();
-    let root = sources.root.clone().unwrap_or_else(|| PathBuf::from("."));
-    let url = match database_url(args.db.as_deref(), &model, &root) {
-        Ok(url) => url,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            return Ok(e.status);
-        }
-    };
+    let root = root(&sources);
+    let url = database_url(args.db.as_deref(), &model, &root)?;
     let dialect = url.dialect();
     let run_options = RunOptions {
         metrics: args.metric.clone(),
@@ -88,21 +71,12 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
         Ok(steps) => steps,
         Err(RunError::Unsupported(diags)) => {
             report(&sources, &diags)?;
-            return Ok(EXIT_ERRORS);
+            return Err(REPORTED);
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_USAGE);
-        }
+        Err(e) => return Err(Failure::Usage(e.to_string())),
     };
     let database = url.display();
-    let mut db = match open_database(&url, &model, &root) {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            return Ok(e.status);
-        }
-    };
+    let mut db = open_database(&url, &model, &root)?;
     let opened = started.elapsed();
     let bar = Progress::new(steps.len() as u64);
     let result = execute(
@@ -117,19 +91,13 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
         },
     );
     bar.finish();
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_ERRORS);
-        }
-    };
+    let report = result.map_err(|e| Failure::Error(e.to_string()))?;
     let queried = started.elapsed();
     // The whole report is built before anything is printed: no half output.
     let mut text = Vec::new();
     match args.format {
         RunFormat::Table => {
-            let fancy = fancy_stdout();
+            let fancy = fancy(&io::stdout());
             let mut buffer = if fancy {
                 Buffer::ansi()
             } else {
@@ -157,14 +125,7 @@ pub fn run(args: &RunArgs) -> io::Result<u8> {
             ms(queried - opened)
         );
     }
-    Ok(EXIT_OK)
-}
-
-/// Why the project's database cannot be used, and the exit status that
-/// calls for.
-pub(super) struct DatabaseError {
-    pub status: u8,
-    pub message: String,
+    Ok(())
 }
 
 /// The database of a run: `--db` (relative to the working directory), else
@@ -173,11 +134,8 @@ pub(super) fn database_url(
     db: Option<&str>,
     model: &Model,
     root: &Path,
-) -> Result<DatabaseUrl, DatabaseError> {
-    let usage = |message| DatabaseError {
-        status: EXIT_USAGE,
-        message,
-    };
+) -> Result<DatabaseUrl, Failure> {
+    let usage = Failure::Usage;
     match (db, &model.project.database) {
         (Some(url), _) => {
             let cwd = std::env::current_dir().map_err(|e| usage(e.to_string()))?;
@@ -194,24 +152,23 @@ pub(super) fn open_database(
     url: &DatabaseUrl,
     model: &Model,
     root: &Path,
-) -> Result<Database, DatabaseError> {
+) -> Result<Database, Failure> {
     let database = url.display();
-    let mut db = Database::open(url, root).map_err(|message| DatabaseError {
-        status: EXIT_ERRORS,
-        message: format!("cannot open database {database}: {message}"),
-    })?;
+    let mut db = Database::open(url, root)
+        .map_err(|message| Failure::Error(format!("cannot open database {database}: {message}")))?;
     if let Some(init) = &model.project.database_init {
         let path = root.join(init);
-        let sql = std::fs::read_to_string(&path).map_err(|e| DatabaseError {
-            status: EXIT_USAGE,
-            message: format!("cannot read `[database] init` file {}: {e}", path.display()),
+        let sql = std::fs::read_to_string(&path).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot read `[database] init` file {}: {e}",
+                path.display()
+            ))
         })?;
-        db.execute_batch(&sql).map_err(|message| DatabaseError {
-            status: EXIT_ERRORS,
-            message: format!(
+        db.execute_batch(&sql).map_err(|message| {
+            Failure::Error(format!(
                 "the `[database] init` file {} failed on {database}: {message}",
                 path.display()
-            ),
+            ))
         })?;
     }
     Ok(db)

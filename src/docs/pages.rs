@@ -296,8 +296,8 @@ impl Ctx<'_> {
         query: impl Fn(DialectName) -> Result<String, SqlRequestError>,
     ) -> Vec<SqlTab> {
         DialectName::ALL
-            .into_iter()
-            .map(|d| {
+            .iter()
+            .map(|&d| {
                 let (sql, problem) = match query(d) {
                     Ok(sql) => (Some(sql), None),
                     Err(SqlRequestError::Unsupported(diags)) => (
@@ -311,7 +311,7 @@ impl Ctx<'_> {
                     Err(other) => (None, Some(other.to_string())),
                 };
                 SqlTab {
-                    id: format!("{prefix}-{}", d.as_str()),
+                    id: format!("{prefix}-{}", d.name()),
                     label: dialect_label(d),
                     sql,
                     problem,

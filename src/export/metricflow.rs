@@ -43,7 +43,7 @@ pub struct Export {
 pub fn export(model: &Model, project_dir: &str) -> Export {
     let mut exporter = Exporter {
         model,
-        dialect: DialectName::parse(&model.project.dialect).unwrap_or(DialectName::Duckdb),
+        dialect: model.project.dialect,
         measures: BTreeMap::new(),
         metrics: Vec::new(),
         taken: model.metrics.iter().map(|m| m.name.clone()).collect(),

@@ -4,48 +4,9 @@
 use crate::date::Date;
 use crate::model::{Grain, Origin, ScalarType};
 
-/// The seven dialects cpic emits.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum DialectName {
-    Duckdb,
-    Postgres,
-    Sqlite,
-    Bigquery,
-    Snowflake,
-    Spark,
-    Trino,
-}
+pub use crate::model::DialectName;
 
 impl DialectName {
-    pub const ALL: [DialectName; 7] = [
-        DialectName::Duckdb,
-        DialectName::Postgres,
-        DialectName::Sqlite,
-        DialectName::Bigquery,
-        DialectName::Snowflake,
-        DialectName::Spark,
-        DialectName::Trino,
-    ];
-
-    pub fn parse(name: &str) -> Option<DialectName> {
-        DialectName::ALL.into_iter().find(|d| d.as_str() == name)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialectName::Duckdb => "duckdb",
-            DialectName::Postgres => "postgres",
-            DialectName::Sqlite => "sqlite",
-            DialectName::Bigquery => "bigquery",
-            DialectName::Snowflake => "snowflake",
-            DialectName::Spark => "spark",
-            DialectName::Trino => "trino",
-        }
-    }
-
     pub fn dialect(self) -> &'static dyn Dialect {
         match self {
             DialectName::Duckdb => &DuckDb,

@@ -72,7 +72,7 @@ fn unsupported(dialect: DialectName, e: SqlError) -> Diagnostic {
             Diagnostic::new(
                 Code::FileSourceInDialect,
                 span,
-                format!("source `{source}` reads a file, which {} cannot do", dialect.as_str()),
+                format!("source `{source}` reads a file, which {} cannot do", dialect.name()),
             )
             .label("a `file` source")
             .hint("load the file into a table and use `table:`, or generate SQL for duckdb, which reads CSV and Parquet directly")
@@ -439,7 +439,7 @@ pub fn for_each_dialect<E>(
     mut sink: impl FnMut(DialectName, DialectQueries) -> Result<(), E>,
 ) -> Result<(), E> {
     crate::parallel::map_in_order(
-        &DialectName::ALL,
+        DialectName::ALL,
         1,
         |&dialect| all_queries(model, dialect, options),
         |&dialect, queries| sink(dialect, queries),
