@@ -27,6 +27,7 @@ pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod parallel;
+pub mod period;
 pub mod run;
 pub mod schema;
 pub mod source;

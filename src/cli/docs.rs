@@ -94,17 +94,7 @@ fn compute<'m>(
         today,
         pairs: true,
     };
-    let dialect = url.dialect();
-    let steps = plan(model, dialect, &options).map_err(|e| e.to_string())?;
+    let plan = plan(model, url.dialect(), options).map_err(|e| e.to_string())?;
     let mut database = open_database(&url, model, root).map_err(|e| e.to_string())?;
-    execute(
-        model,
-        &mut database,
-        &url.display(),
-        dialect,
-        &options,
-        &steps,
-        &mut |_| {},
-    )
-    .map_err(|e| e.to_string())
+    execute(model, &mut database, &url.display(), &plan, &mut |_| {}).map_err(|e| e.to_string())
 }

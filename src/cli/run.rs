@@ -67,8 +67,8 @@ pub fn run(args: &RunArgs) -> Outcome {
         today,
         pairs: false,
     };
-    let steps = match plan(&model, dialect, &run_options) {
-        Ok(steps) => steps,
+    let plan = match plan(&model, dialect, run_options) {
+        Ok(plan) => plan,
         Err(RunError::Unsupported(diags)) => {
             report(&sources, &diags)?;
             return Err(REPORTED);
@@ -78,18 +78,10 @@ pub fn run(args: &RunArgs) -> Outcome {
     let database = url.display();
     let mut db = open_database(&url, &model, &root)?;
     let opened = started.elapsed();
-    let bar = Progress::new(steps.len() as u64);
-    let result = execute(
-        &model,
-        &mut db,
-        &database,
-        dialect,
-        &run_options,
-        &steps,
-        &mut |step| {
-            bar.advance(&step.what);
-        },
-    );
+    let bar = Progress::new(plan.steps.len() as u64);
+    let result = execute(&model, &mut db, &database, &plan, &mut |step| {
+        bar.advance(&step.what);
+    });
     bar.finish();
     let report = result.map_err(|e| Failure::Error(e.to_string()))?;
     let queried = started.elapsed();
@@ -121,7 +113,7 @@ pub fn run(args: &RunArgs) -> Outcome {
             ms(loaded),
             ms(checked - loaded),
             ms(opened - checked),
-            steps.len(),
+            plan.steps.len(),
             ms(queried - opened)
         );
     }

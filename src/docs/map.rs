@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::svg::{coord, escape, truncate};
 use crate::model::{MetricKind, Model};
 use crate::run::{LinkResult, MetricResult};
+use crate::sql::results::Verdict;
 
 const NODE_W: f64 = 230.0;
 const NODE_H: f64 = 48.0;
@@ -184,16 +185,16 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
             coord(by)
         );
         if let Some(v) = verdict {
-            let glyph = match v.as_str() {
-                "supports" => "✓",
-                "contradicts" => "✗",
-                _ => "?",
+            let glyph = match v {
+                Verdict::Supports => "✓",
+                Verdict::Contradicts => "✗",
+                Verdict::Inconclusive => "?",
             };
             let (cx, cy) = (mid, (ay + by) / 2.0);
             let _ = write!(
                 svg,
                 "<circle class=\"verdict verdict-{}\" cx=\"{}\" cy=\"{}\" r=\"10\"/><text class=\"verdict-glyph\" x=\"{}\" y=\"{}\" dy=\"0.35em\" text-anchor=\"middle\">{glyph}</text>",
-                escape(v),
+                v.name(),
                 coord(cx),
                 coord(cy),
                 coord(cx),

@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::run::report::format_value;
 use crate::run::{LinkResult, MetricResult};
+use crate::sql::results::{TargetStatus, Verdict};
 use crate::sql::{self, DialectName, SqlRequestError};
 
 /// What every page shares: where the root is, the title, the footer.
@@ -139,10 +140,10 @@ fn link_status_badge(status: LinkStatus) -> Badge {
 }
 
 fn verdict_badge(result: &LinkResult) -> Badge {
-    let class = match result.verdict.as_str() {
-        "supports" => "good",
-        "contradicts" => "bad",
-        _ => "neutral",
+    let class = match result.verdict {
+        Verdict::Supports => "good",
+        Verdict::Contradicts => "bad",
+        Verdict::Inconclusive => "neutral",
     };
     Badge::new(format!("data {}", result.verdict), class)
 }
@@ -168,8 +169,8 @@ fn value_status(result: Option<&MetricResult>, has_data: bool) -> Badge {
         (None, _) => Badge::new("no complete period", "neutral"),
         (Some(_), None) => Badge::new("no active target", "neutral"),
         (Some(_), Some(t)) => {
-            let label = match (t.status.as_str(), t.good) {
-                ("within", _) => "on target".to_string(),
+            let label = match (t.status, t.good) {
+                (TargetStatus::Within, _) => "on target".to_string(),
                 (side, true) => format!("{side} target, better"),
                 (side, false) => format!("{side} target"),
             };
@@ -826,10 +827,10 @@ pub fn link(ctx: &Ctx, l: &Link) -> LinkPage {
                 r.n as i64, l.min_periods
             )
         } else {
-            match r.verdict.as_str() {
-                "supports" => "The correlation has the expected sign, is strong enough (|t| ≥ 2) and period-to-period changes do not contradict it.".to_string(),
-                "contradicts" => "The correlation is strong and has the opposite sign to the hypothesis.".to_string(),
-                _ => "The correlation is too weak, or changes disagree with levels: no conclusion yet.".to_string(),
+            match r.verdict {
+                Verdict::Supports => "The correlation has the expected sign, is strong enough (|t| ≥ 2) and period-to-period changes do not contradict it.".to_string(),
+                Verdict::Contradicts => "The correlation is strong and has the opposite sign to the hypothesis.".to_string(),
+                Verdict::Inconclusive => "The correlation is too weak, or changes disagree with levels: no conclusion yet.".to_string(),
             }
         }
     });

@@ -15,7 +15,11 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::diag::Diagnostic;
+use crate::keyword::Keyword;
 use crate::model::{Link, LinkStatus, Measure, Metric, Model};
+use crate::sql::results::{
+    position, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
+};
 use crate::sql::{self, DialectName, Options, SqlRequestError};
 use db::{Cell, ColumnKind, Database};
 
@@ -41,11 +45,10 @@ pub struct Point {
 
 /// The target active on the latest complete period, and where the value is.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TargetStatus {
+pub struct TargetResult {
     pub low: f64,
     pub high: f64,
-    /// `below`, `within` or `above`.
-    pub status: String,
+    pub status: TargetStatus,
     /// Within the range, or beyond it on the better side.
     pub good: bool,
 }
@@ -60,7 +63,7 @@ pub struct MetricResult<'m> {
     pub latest: Option<Point>,
     /// The period just before `latest`, when it has a value.
     pub previous: Option<Point>,
-    pub target: Option<TargetStatus>,
+    pub target: Option<TargetResult>,
 }
 
 impl MetricResult<'_> {
@@ -76,7 +79,7 @@ impl MetricResult<'_> {
         if change == 0.0 {
             return None;
         }
-        Some((change > 0.0) == (self.metric.direction == crate::model::Direction::Higher))
+        Some((change > 0.0) == (self.metric.direction.sign() > 0))
     }
 }
 
@@ -102,18 +105,17 @@ pub struct LinkResult<'m> {
     pub t: Option<f64>,
     pub r_diff: Option<f64>,
     pub expected_sign: i8,
-    /// `supports`, `contradicts` or `inconclusive`.
-    pub verdict: String,
+    pub verdict: Verdict,
 }
 
 impl LinkResult<'_> {
     /// A warning when the declared status disagrees with the data.
     pub fn disagreement(&self) -> Option<String> {
-        match (self.link.status, self.verdict.as_str()) {
-            (LinkStatus::Confirmed, "contradicts") => {
+        match (self.link.status, self.verdict) {
+            (LinkStatus::Confirmed, Verdict::Contradicts) => {
                 Some("declared `confirmed`, but the data contradicts it".to_string())
             }
-            (LinkStatus::Refuted, "supports") => {
+            (LinkStatus::Refuted, Verdict::Supports) => {
                 Some("declared `refuted`, but the data supports it".to_string())
             }
             _ => None,
@@ -177,22 +179,34 @@ pub struct Step {
 enum StepKind {
     /// A source scan: `period`, then one column per metric.
     Scan(Vec<String>),
-    /// A derived metric's series: `period`, `value`.
+    /// A derived metric's series (`SeriesColumn`).
     Series(String),
+    /// A link's evidence (`LinkColumn`).
     Link(usize),
-    /// The pairs of a link: `period`, `x`, `y`.
+    /// The pairs of a link (`PairColumn`).
     LinkPairs(usize),
+    /// The status of every target (`TargetColumn`).
     Targets,
 }
 
-/// The queries a run executes, in order, before any is run: a spec that
-/// cannot be compiled for the database fails before the database is used.
-pub fn plan(
-    model: &Model,
+/// What a run will do, decided before the database is used: a spec that
+/// cannot be compiled for the database fails before it is opened.
+pub struct Plan<'m> {
+    pub dialect: DialectName,
+    pub options: RunOptions,
+    /// The metrics the report shows.
+    wanted: BTreeSet<&'m str>,
+    /// The queries, in the order they run.
+    pub steps: Vec<Step>,
+}
+
+/// Plans the queries of a run in the database's dialect.
+pub fn plan<'m>(
+    model: &'m Model,
     dialect: DialectName,
-    options: &RunOptions,
-) -> Result<Vec<Step>, RunError> {
-    let wanted = wanted_metrics(model, options)?;
+    options: RunOptions,
+) -> Result<Plan<'m>, RunError> {
+    let wanted = wanted_metrics(model, &options)?;
     let sql_options = Options {
         as_of: Some(options.today),
         since: options.since,
@@ -258,12 +272,16 @@ pub fn plan(
             queries.target_status(),
         );
     }
-    if problems.is_empty() {
-        Ok(steps)
-    } else {
+    if !problems.is_empty() {
         crate::diag::sort(&mut problems);
-        Err(RunError::Unsupported(problems))
+        return Err(RunError::Unsupported(problems));
     }
+    Ok(Plan {
+        dialect,
+        options,
+        wanted,
+        steps,
+    })
 }
 
 /// The metrics the report shows.
@@ -299,6 +317,33 @@ fn needed_series<'m>(model: &'m Model, wanted: &BTreeSet<&'m str>) -> BTreeSet<&
     needed
 }
 
+/// How the run reads each column of a result set: every one a number but
+/// the text columns named here.
+fn kind_of(name: &str) -> ColumnKind {
+    let text = [
+        SeriesColumn::Period.name(),
+        LinkColumn::Verdict.name(),
+        TargetColumn::Metric.name(),
+        TargetColumn::Status.name(),
+        TargetColumn::Good.name(),
+    ];
+    if text.contains(&name) {
+        ColumnKind::Text
+    } else {
+        ColumnKind::Number
+    }
+}
+
+/// The rows of a query whose columns are the enum `C`, in its order.
+fn fetch_all<C: Keyword>(
+    db: &mut Database,
+    sql: &str,
+    dialect: DialectName,
+) -> Result<Vec<Vec<Cell>>, String> {
+    let columns: Vec<(&str, ColumnKind)> = C::NAMES.iter().map(|&n| (n, kind_of(n))).collect();
+    fetch(db, sql, dialect, &columns)
+}
+
 /// Runs a query with every column read back as a double or as text,
 /// whatever types the engine chose (the query is wrapped in casts).
 fn fetch(
@@ -332,6 +377,11 @@ fn read_as(sql: &str, dialect: DialectName, columns: &[(&str, ColumnKind)]) -> S
     )
 }
 
+/// A cell of a row of a query whose columns are the enum `C`.
+fn cell<C: Keyword + PartialEq>(row: &[Cell], column: C) -> &Cell {
+    &row[position(column)]
+}
+
 fn period(cell: &Cell) -> Option<Date> {
     cell.text().and_then(|t| Date::parse(t.get(..10)?))
 }
@@ -348,29 +398,39 @@ fn points(rows: &[Vec<Cell>], column: usize) -> Vec<Point> {
         .collect()
 }
 
+/// A word the query wrote into a keyword column, read back as its enum: a
+/// word the run does not know is an error, never a silent default.
+fn word<K: Keyword>(cell: &Cell, what: &str) -> Result<K, String> {
+    let text = cell.text().unwrap_or("");
+    K::parse(text).ok_or_else(|| {
+        format!(
+            "the query returned `{text}` as the {what}, which is not one of {}",
+            K::NAMES.join(", ")
+        )
+    })
+}
+
 /// Runs the plan on `db`, calling `progress` after each query.
 pub fn execute<'m>(
     model: &'m Model,
     db: &mut Database,
     database: &str,
-    dialect: DialectName,
-    options: &RunOptions,
-    steps: &[Step],
+    plan: &Plan<'m>,
     progress: &mut dyn FnMut(&Step),
 ) -> Result<Report<'m>, RunError> {
-    let wanted = wanted_metrics(model, options)?;
+    let dialect = plan.dialect;
     let mut series: std::collections::BTreeMap<String, Vec<Point>> = Default::default();
     let mut links = Vec::new();
-    let mut targets: std::collections::BTreeMap<String, TargetStatus> = Default::default();
+    let mut targets: std::collections::BTreeMap<String, TargetResult> = Default::default();
     let fail = |step: &Step, message: String| RunError::Query {
         what: step.what.clone(),
         database: database.to_string(),
         message,
     };
-    for step in steps {
+    for step in &plan.steps {
         match &step.kind {
             StepKind::Scan(names) => {
-                let mut columns = vec![("period", ColumnKind::Text)];
+                let mut columns = vec![(SeriesColumn::Period.name(), ColumnKind::Text)];
                 columns.extend(names.iter().map(|n| (n.as_str(), ColumnKind::Number)));
                 let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
                 for (i, name) in names.iter().enumerate() {
@@ -378,50 +438,41 @@ pub fn execute<'m>(
                 }
             }
             StepKind::Series(name) => {
-                let columns = [("period", ColumnKind::Text), ("value", ColumnKind::Number)];
-                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
-                series.insert(name.clone(), points(&rows, 1));
+                let rows =
+                    fetch_all::<SeriesColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
+                series.insert(name.clone(), points(&rows, position(SeriesColumn::Value)));
             }
             StepKind::Link(i) => {
                 let link = &model.links[*i];
-                let columns = [
-                    ("n", ColumnKind::Number),
-                    ("r", ColumnKind::Number),
-                    ("slope", ColumnKind::Number),
-                    ("t", ColumnKind::Number),
-                    ("r_diff", ColumnKind::Number),
-                    ("verdict", ColumnKind::Text),
-                ];
-                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
+                let rows =
+                    fetch_all::<LinkColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
                 let row = rows
                     .first()
                     .ok_or_else(|| fail(step, "the query returned no row".to_string()))?;
+                let number = |c| cell(row, c).number();
                 links.push(LinkResult {
                     link,
                     pairs: Vec::new(),
-                    n: row[0].number().unwrap_or(0.0),
-                    r: row[1].number(),
-                    slope: row[2].number(),
-                    t: row[3].number(),
-                    r_diff: row[4].number(),
+                    n: number(LinkColumn::N).unwrap_or(0.0),
+                    r: number(LinkColumn::R),
+                    slope: number(LinkColumn::Slope),
+                    t: number(LinkColumn::T),
+                    r_diff: number(LinkColumn::RDiff),
                     expected_sign: link.expected_sign,
-                    verdict: row[5].text().unwrap_or("inconclusive").to_string(),
+                    verdict: word(cell(row, LinkColumn::Verdict), "verdict")
+                        .map_err(|e| fail(step, e))?,
                 });
             }
             StepKind::LinkPairs(i) => {
-                let columns = [
-                    ("period", ColumnKind::Text),
-                    ("x", ColumnKind::Number),
-                    ("y", ColumnKind::Number),
-                ];
-                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
+                let rows =
+                    fetch_all::<PairColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
                 let pairs = rows
                     .iter()
                     .filter_map(|r| {
                         Some(Pair {
-                            period: period(&r[0])?,
-                            x: r[1].number()?,
-                            y: r[2].number()?,
+                            period: period(cell(r, PairColumn::Period))?,
+                            x: cell(r, PairColumn::X).number()?,
+                            y: cell(r, PairColumn::Y).number()?,
                         })
                     })
                     .collect();
@@ -433,27 +484,32 @@ pub fn execute<'m>(
                 result.pairs = pairs;
             }
             StepKind::Targets => {
-                let columns = [
-                    ("metric", ColumnKind::Text),
-                    ("low", ColumnKind::Number),
-                    ("high", ColumnKind::Number),
-                    ("status", ColumnKind::Text),
-                    ("good", ColumnKind::Text),
-                ];
-                let rows = fetch(db, &step.sql, dialect, &columns).map_err(|e| fail(step, e))?;
+                let rows =
+                    fetch_all::<TargetColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
                 for r in rows {
-                    let (Some(metric), Some(low), Some(high), Some(status)) =
-                        (r[0].text(), r[1].number(), r[2].number(), r[3].text())
-                    else {
+                    let (Some(metric), Some(low), Some(high)) = (
+                        cell(&r, TargetColumn::Metric).text(),
+                        cell(&r, TargetColumn::Low).number(),
+                        cell(&r, TargetColumn::High).number(),
+                    ) else {
                         continue;
                     };
-                    let good = matches!(r[4].text(), Some("true" | "1" | "t"));
+                    let status = cell(&r, TargetColumn::Status);
+                    if status.text().is_none() {
+                        continue;
+                    }
+                    let status = word(status, "target status").map_err(|e| fail(step, e))?;
+                    // Engines spell a true boolean as text in their own way.
+                    let good = matches!(
+                        cell(&r, TargetColumn::Good).text(),
+                        Some("true" | "1" | "t")
+                    );
                     targets.insert(
                         metric.to_string(),
-                        TargetStatus {
+                        TargetResult {
                             low,
                             high,
-                            status: status.to_string(),
+                            status,
                             good,
                         },
                     );
@@ -462,14 +518,17 @@ pub fn execute<'m>(
         }
         progress(step);
     }
+    let today = plan.options.today;
     let mut metrics: Vec<MetricResult> = model
         .metrics
         .iter()
-        .filter(|m| wanted.contains(m.name.as_str()))
+        .filter(|m| plan.wanted.contains(m.name.as_str()))
         .map(|m| {
             let points = series.remove(&m.name).unwrap_or_default();
-            let complete = |p: &&Point| m.grain.add(p.period, 1) <= options.today;
-            let latest = points.iter().rfind(complete).copied();
+            let latest = points
+                .iter()
+                .rfind(|p| crate::period::is_complete(m.grain, p.period, today))
+                .copied();
             let previous = latest.and_then(|l| {
                 let before = m.grain.add(l.period, -1);
                 points.iter().find(|p| p.period == before).copied()
@@ -492,8 +551,8 @@ pub fn execute<'m>(
     Ok(Report {
         model,
         database: database.to_string(),
-        today: options.today,
-        since: options.since,
+        today,
+        since: plan.options.since,
         metrics,
         links,
     })

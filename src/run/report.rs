@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::{LinkResult, MetricResult, Report};
 use crate::model::MetricKind;
+use crate::sql::results::Verdict;
 use crate::units::Unit;
 
 /// A value in its unit as people read it: `38 s`, `81.4 %`, `12.90 EUR`,
@@ -194,11 +195,12 @@ fn metric_row(m: &MetricResult, style: Style) -> Vec<Cell> {
 fn link_row(l: &LinkResult, style: Style) -> Vec<Cell> {
     let link = l.link;
     let number = |v: Option<f64>| v.map_or(style.dash().to_string(), |v| format!("{v:.2}"));
-    let verdict = match l.verdict.as_str() {
-        "supports" => colored("supports", Color::Green),
-        "contradicts" => colored("contradicts", Color::Red),
-        other => colored(other, Color::Yellow),
+    let color = match l.verdict {
+        Verdict::Supports => Color::Green,
+        Verdict::Contradicts => Color::Red,
+        Verdict::Inconclusive => Color::Yellow,
     };
+    let verdict = colored(l.verdict.name(), color);
     vec![
         cell(format!("{} {} {}", link.from, style.arrow_link(), link.to)),
         cell(format!(
@@ -211,7 +213,7 @@ fn link_row(l: &LinkResult, style: Style) -> Vec<Cell> {
         cell(number(l.r)),
         cell(number(l.t)),
         verdict,
-        cell(format!("{:?}", link.status).to_lowercase()),
+        cell(link.status.name()),
         cell(link.hypothesis.as_deref().unwrap_or(style.dash())),
     ]
 }

@@ -7,6 +7,7 @@
 pub mod dialect;
 mod queries;
 mod render;
+pub mod results;
 
 pub use render::{number, ExprWriter};
 

@@ -9,8 +9,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dialect::Dialect;
 use super::render::{number, EmulatedPercentile, ExprWriter};
+use super::results::{LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict};
 use super::Options;
-use crate::model::{Direction, Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
+use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
 use crate::source::Span;
 
 /// Why a query cannot be written.
@@ -579,11 +580,19 @@ impl<'m> QueryBuilder<'m> {
     pub fn series_query(mut self, metric: &Metric, by: Option<&str>) -> Result<String, SqlError> {
         let cte = self.series(metric, metric.grain, by)?;
         let c = self.id(&cte);
-        let mut columns = vec![format!("{c}.{} AS {}", self.id(PERIOD), self.id("period"))];
+        let mut columns = vec![format!(
+            "{c}.{} AS {}",
+            self.id(PERIOD),
+            self.id(SeriesColumn::Period.name())
+        )];
         if let Some(dim) = by {
             columns.push(format!("{c}.{d} AS {d}", d = self.id(dim)));
         }
-        columns.push(format!("{c}.{} AS {}", self.id(VALUE), self.id("value")));
+        columns.push(format!(
+            "{c}.{} AS {}",
+            self.id(VALUE),
+            self.id(SeriesColumn::Value.name())
+        ));
         let order = if by.is_some() { "1, 2" } else { "1" };
         let select = format!(
             "SELECT\n  {}\nFROM {c}\nWHERE {c}.{} IS NOT NULL\nORDER BY {order}",
@@ -605,7 +614,11 @@ impl<'m> QueryBuilder<'m> {
     ) -> Result<String, SqlError> {
         let rows = self.rows(source, time, time_type, grain)?;
         let r = self.id(&rows);
-        let mut columns = vec![format!("{r}.{} AS {}", self.id(PERIOD), self.id("period"))];
+        let mut columns = vec![format!(
+            "{r}.{} AS {}",
+            self.id(PERIOD),
+            self.id(SeriesColumn::Period.name())
+        )];
         let mut all_percentiles = Vec::new();
         for metric in metrics {
             let Measure::Source { expr, filter, .. } = &metric.measure else {
@@ -722,11 +735,11 @@ impl<'m> QueryBuilder<'m> {
             corr("_difference_stats"),
             id("_difference_stats"),
             n = id("_n"),
-            r = id("r"),
+            r = id(LinkColumn::R.name()),
             sxy = id("_sxy"),
             sxx = id("_sxx"),
-            slope = id("slope"),
-            r_diff = id("r_diff"),
+            slope = id(LinkColumn::Slope.name()),
+            r_diff = id(LinkColumn::RDiff.name()),
         );
         self.add_fixed("_statistics", &body);
     }
@@ -738,8 +751,8 @@ impl<'m> QueryBuilder<'m> {
         let s = id("_statistics");
         let (n, r, rd) = (
             format!("{s}.{}", id("_n")),
-            format!("{s}.{}", id("r")),
-            format!("{s}.{}", id("r_diff")),
+            format!("{s}.{}", id(LinkColumn::R.name())),
+            format!("{s}.{}", id(LinkColumn::RDiff.name())),
         );
         let t = format!(
             "CASE WHEN {n} > 2 AND {r} IS NOT NULL AND {r} * {r} < 1 THEN {r} * SQRT(({n} - 2) / (1 - {r} * {r})) END"
@@ -752,19 +765,23 @@ impl<'m> QueryBuilder<'m> {
         let strong = format!("(ABS({r}) >= 1 OR ABS({t}) >= 2)");
         let enough = format!("{n} >= {min_periods}");
         let verdict = format!(
-            "CASE\n    WHEN {enough} AND {r} {same} 0 AND {strong} AND NOT COALESCE({rd} {opposite} 0, {false_}) THEN 'supports'\n    WHEN {enough} AND {r} {opposite} 0 AND {strong} THEN 'contradicts'\n    ELSE 'inconclusive'\n  END",
-            false_ = self.d.boolean(false)
+            "CASE\n    WHEN {enough} AND {r} {same} 0 AND {strong} AND NOT COALESCE({rd} {opposite} 0, {false_}) THEN {supports}\n    WHEN {enough} AND {r} {opposite} 0 AND {strong} THEN {contradicts}\n    ELSE {inconclusive}\n  END",
+            false_ = self.d.boolean(false),
+            supports = self.d.string(Verdict::Supports.name()),
+            contradicts = self.d.string(Verdict::Contradicts.name()),
+            inconclusive = self.d.string(Verdict::Inconclusive.name()),
         );
+        let column = |c: LinkColumn| id(c.name());
         format!(
             "SELECT\n  {n} AS {},\n  {r} AS {},\n  {s}.{slope} AS {slope},\n  {t} AS {},\n  {rd} AS {},\n  {} AS {},\n  {verdict} AS {}\nFROM {s}",
-            id("n"),
-            id("r"),
-            id("t"),
-            id("r_diff"),
+            column(LinkColumn::N),
+            column(LinkColumn::R),
+            column(LinkColumn::T),
+            column(LinkColumn::RDiff),
             expected_sign,
-            id("expected_sign"),
-            id("verdict"),
-            slope = id("slope"),
+            column(LinkColumn::ExpectedSign),
+            column(LinkColumn::Verdict),
+            slope = column(LinkColumn::Slope),
         )
     }
 
@@ -777,11 +794,11 @@ impl<'m> QueryBuilder<'m> {
         let select = format!(
             "SELECT\n  {} AS {},\n  {} AS {},\n  {} AS {}\nFROM {}\nORDER BY 1",
             id(PERIOD),
-            id("period"),
+            id(PairColumn::Period.name()),
             id("_x"),
-            id("x"),
+            id(PairColumn::X.name()),
             id("_y"),
-            id("y"),
+            id(PairColumn::Y.name()),
             id("_pairs"),
         );
         Ok(self.finish(&select))
@@ -819,8 +836,8 @@ impl<'m> QueryBuilder<'m> {
             .map_or_else(|| self.d.current_date().to_string(), |d| self.d.date(d));
         let id = |s: &str| self.d.ident(s);
         let (p, v) = (id(PERIOD), id(VALUE));
-        let (metric_c, last_c) = (id("metric"), id("_last_day"));
-        let (low_c, high_c) = (id("low"), id("high"));
+        let (metric_c, last_c) = (id(TargetColumn::Metric.name()), id("_last_day"));
+        let (low_c, high_c) = (id(TargetColumn::Low.name()), id(TargetColumn::High.name()));
         let (from_c, until_c, direction_c) = (id("_from"), id("_until"), id("_direction"));
         let model = self.model;
         let with_targets: Vec<&Metric> = model
@@ -845,21 +862,19 @@ impl<'m> QueryBuilder<'m> {
         };
         for (metric, cte) in with_targets.iter().zip(&series) {
             let c = id(cte);
-            let end = self.d.add_periods(&format!("{c}.{p}"), metric.grain, 1);
+            let start = format!("{c}.{p}");
+            let end = self.d.add_periods(&start, metric.grain, 1);
             let last = self.d.add_periods(&end, Grain::Day, -1);
+            let complete = crate::period::is_complete_sql(self.d, metric.grain, &start, &today);
             let name = self.d.string(&metric.name);
             scratch.clear();
             let _ = write!(
                 scratch,
-                "SELECT\n  {name} AS {metric_c},\n  {c}.{p} AS {p},\n  {last} AS {last_c},\n  {c}.{v} AS {v}\nFROM {c}\nWHERE {c}.{p} = (\n  SELECT MAX({c}.{p}) FROM {c} WHERE {c}.{v} IS NOT NULL AND {end} <= {today}\n)",
+                "SELECT\n  {name} AS {metric_c},\n  {c}.{p} AS {p},\n  {last} AS {last_c},\n  {c}.{v} AS {v}\nFROM {c}\nWHERE {c}.{p} = (\n  SELECT MAX({c}.{p}) FROM {c} WHERE {c}.{v} IS NOT NULL AND {complete}\n)",
             );
             union(&mut latest);
             push_indented(&mut latest, &scratch, "    ");
-            let direction = if metric.direction == Direction::Higher {
-                1
-            } else {
-                -1
-            };
+            let direction = metric.direction.sign();
             for t in &metric.targets {
                 scratch.clear();
                 let _ = write!(
@@ -895,11 +910,14 @@ impl<'m> QueryBuilder<'m> {
         let (low, high) = (format!("{t}.{low_c}"), format!("{t}.{high_c}"));
         let dir = format!("{t}.{direction_c}");
         let select = format!(
-            "SELECT\n  {l}.{metric_c} AS {metric_c},\n  {l}.{p} AS {period},\n  {value} AS {value_c},\n  {low} AS {low_c},\n  {high} AS {high_c},\n  CASE WHEN {value} < {low} THEN 'below' WHEN {value} > {high} THEN 'above' ELSE 'within' END AS {status},\n  ({value} >= {low} AND {value} <= {high}) OR ({value} < {low} AND {dir} < 0) OR ({value} > {high} AND {dir} > 0) AS {good}\nFROM {l}\nJOIN {t} ON {t}.{metric_c} = {l}.{metric_c} AND {t}.{from_c} <= {l}.{last_c} AND {t}.{until_c} >= {l}.{last_c}\nORDER BY 1",
-            period = id("period"),
-            value_c = id("value"),
-            status = id("status"),
-            good = id("good"),
+            "SELECT\n  {l}.{metric_c} AS {metric_c},\n  {l}.{p} AS {period},\n  {value} AS {value_c},\n  {low} AS {low_c},\n  {high} AS {high_c},\n  CASE WHEN {value} < {low} THEN {below} WHEN {value} > {high} THEN {above} ELSE {within} END AS {status},\n  ({value} >= {low} AND {value} <= {high}) OR ({value} < {low} AND {dir} < 0) OR ({value} > {high} AND {dir} > 0) AS {good}\nFROM {l}\nJOIN {t} ON {t}.{metric_c} = {l}.{metric_c} AND {t}.{from_c} <= {l}.{last_c} AND {t}.{until_c} >= {l}.{last_c}\nORDER BY 1",
+            period = id(TargetColumn::Period.name()),
+            value_c = id(TargetColumn::Value.name()),
+            status = id(TargetColumn::Status.name()),
+            good = id(TargetColumn::Good.name()),
+            below = self.d.string(TargetStatus::Below.name()),
+            above = self.d.string(TargetStatus::Above.name()),
+            within = self.d.string(TargetStatus::Within.name()),
         );
         Ok(self.finish_with(&[latest, targets], &select))
     }
