@@ -25,6 +25,7 @@ pub mod graph;
 pub mod init;
 pub mod lsp;
 pub mod model;
+pub mod ops;
 pub mod output;
 pub mod parallel;
 pub mod period;

@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::date::Date;
+use crate::ops::BinOp;
 use crate::source::Span;
-use crate::syntax::ast::BinOp;
 use crate::units::Unit;
 
 #[derive(Clone, Debug, Serialize)]
@@ -402,6 +402,21 @@ pub enum Type {
     Timestamp,
     /// The literal `null`, compatible with everything.
     Null,
+}
+
+/// The type in words, for messages: "a quantity in `s`", "a boolean".
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Type::Number(Unit::Dimensionless) => f.write_str("a number"),
+            Type::Number(u) => write!(f, "a quantity in `{u}`"),
+            Type::Bool => f.write_str("a boolean"),
+            Type::Text => f.write_str("text"),
+            Type::Date => f.write_str("a date"),
+            Type::Timestamp => f.write_str("a timestamp"),
+            Type::Null => f.write_str("`null`"),
+        }
+    }
 }
 
 keyword_enum! {

@@ -63,18 +63,6 @@ fn number_unit(ty: &Type) -> Option<&Unit> {
     }
 }
 
-fn describe(ty: &Type) -> String {
-    match ty {
-        Type::Number(Unit::Dimensionless) => "a number".to_string(),
-        Type::Number(u) => format!("a quantity in `{u}`"),
-        Type::Bool => "a boolean".to_string(),
-        Type::Text => "text".to_string(),
-        Type::Date => "a date".to_string(),
-        Type::Timestamp => "a timestamp".to_string(),
-        Type::Null => "`null`".to_string(),
-    }
-}
-
 fn is_zero(e: &TExpr) -> bool {
     match &e.kind {
         TExprKind::Number { value } => *value == 0.0,
@@ -129,7 +117,7 @@ impl ExprChecker<'_> {
                     return self.error(
                         Code::TypeMismatch,
                         e.span,
-                        format!("cannot negate {}", describe(&operand.ty)),
+                        format!("cannot negate {}", operand.ty),
                         "`-` needs a number",
                     );
                 }
@@ -223,7 +211,7 @@ impl ExprChecker<'_> {
             Diagnostic::new(
                 Code::TypeMismatch,
                 span,
-                format!("{what} needs a boolean, found {}", describe(&e.ty)),
+                format!("{what} needs a boolean, found {}", e.ty),
             )
             .label("not a boolean"),
         )
@@ -461,11 +449,11 @@ impl ExprChecker<'_> {
                 let d = Diagnostic::new(
                     Code::TypeMismatch,
                     span,
-                    format!("cannot compare {} with {}", describe(a), describe(b)),
+                    format!("cannot compare {} with {}", a, b),
                 )
                 .label("types differ")
-                .secondary(left_span, describe(a))
-                .secondary(right_span, describe(b));
+                .secondary(left_span, a.to_string())
+                .secondary(right_span, b.to_string());
                 self.diags.push(d);
                 None
             }
@@ -527,8 +515,8 @@ impl ExprChecker<'_> {
                         format!(
                             "cannot apply `{}` to {} and {}",
                             op.symbol(),
-                            describe(&left.ty),
-                            describe(&right.ty)
+                            left.ty,
+                            right.ty
                         ),
                     )
                     .label("invalid operands")
@@ -730,7 +718,7 @@ impl ExprChecker<'_> {
                     Diagnostic::new(
                         Code::TypeMismatch,
                         *arg_span,
-                        format!("`{function}` takes {takes}, found {}", describe(&a.ty)),
+                        format!("`{function}` takes {takes}, found {}", a.ty),
                     )
                     .label("wrong type"),
                 );

@@ -387,7 +387,7 @@ fn measure<'a>(
                             filter_expr.span,
                             "a `filter` must be a boolean row expression".to_string(),
                         )
-                        .label(format!("this is {}", type_word(&f.ty))),
+                        .label(format!("this is {}", f.ty)),
                     );
                     None
                 }
@@ -410,17 +410,6 @@ fn measure<'a>(
     (measure, Vec::new())
 }
 
-fn type_word(ty: &Type) -> String {
-    match ty {
-        Type::Number(u) => format!("a number in `{u}`"),
-        Type::Bool => "a boolean".into(),
-        Type::Text => "text".into(),
-        Type::Date => "a date".into(),
-        Type::Timestamp => "a timestamp".into(),
-        Type::Null => "null".into(),
-    }
-}
-
 /// Converts a measure to the metric's declared unit, or reports why not.
 fn to_declared_unit(
     checker: &mut Checker,
@@ -434,7 +423,7 @@ fn to_declared_unit(
             Diagnostic::new(
                 Code::TypeMismatch,
                 span,
-                format!("a measure must be a number, found {}", type_word(&e.ty)),
+                format!("a measure must be a number, found {}", e.ty),
             )
             .label("not a number"),
         );

@@ -1,30 +1,14 @@
 //! Prints expressions on one line with the fewest parentheses that parse
-//! back to the same tree (the binding powers of `syntax::build`).
+//! back to the same tree (the binding powers of `ops`, which the parser
+//! resolves precedence with).
 
 use super::literal;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal};
-
-/// Binding powers, loose to tight, as the parser resolves them.
-const OR: u8 = 1;
-const AND: u8 = 2;
-const NOT: u8 = 3;
-const COMPARISON: u8 = 4;
-const NEG: u8 = 7;
-const ATOM: u8 = 8;
-
-fn binding(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => OR,
-        BinOp::And => AND,
-        BinOp::Add | BinOp::Sub => 5,
-        BinOp::Mul | BinOp::Div => 6,
-        _ => COMPARISON,
-    }
-}
+use crate::ops::{ATOM, COMPARISON, NEG, NOT};
+use crate::syntax::ast::{Expr, ExprKind, Literal};
 
 fn power(expr: &Expr) -> u8 {
     match &expr.kind {
-        ExprKind::Binary { op, .. } => binding(*op),
+        ExprKind::Binary { op, .. } => op.binding(),
         ExprKind::Not { .. } => NOT,
         ExprKind::IsNull { .. } | ExprKind::InList { .. } => COMPARISON,
         ExprKind::Neg { .. } => NEG,
@@ -54,7 +38,7 @@ pub fn print(expr: &Expr, text: &str, out: &mut String) {
             operand_in(operand, power(operand) < NEG, text, out);
         }
         ExprKind::Binary { op, left, right } => {
-            let p = binding(*op);
+            let p = op.binding();
             // Left-associative: the right operand needs parentheses at the
             // same binding power, the left one only below it.
             operand_in(left, power(left) < p, text, out);

@@ -5,9 +5,10 @@
 use pest::iterators::Pair;
 
 use super::ast::*;
+use super::grammar::Rule;
 use super::literals;
-use super::parser::Rule;
 use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::ops;
 use crate::source::{FileId, Span};
 use crate::units::{self, QuantityUnit};
 
@@ -22,9 +23,6 @@ pub(super) struct Builder<'d> {
     /// Whether the current expression was already reported as too deep.
     too_deep_reported: bool,
 }
-
-/// Binding power of comparisons, `is null` and `in`.
-const COMPARISON: u8 = 4;
 
 /// Where an expression field's text ends: after the expression's last
 /// operand (`from`) and any closing parentheses, before trailing trivia.
@@ -47,16 +45,6 @@ fn expression_end(text: &str, from: usize) -> usize {
     end
 }
 
-fn binding(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => 1,
-        BinOp::And => 2,
-        BinOp::Add | BinOp::Sub => 5,
-        BinOp::Mul | BinOp::Div => 6,
-        _ => COMPARISON,
-    }
-}
-
 /// An operator waiting for its operands during precedence resolution.
 enum Pending {
     /// `not` (binds looser than comparisons) or unary `-` (tightest).
@@ -70,9 +58,9 @@ enum Pending {
 impl Pending {
     fn binding(&self) -> u8 {
         match self {
-            Pending::Prefix { not: true, .. } => 3,
-            Pending::Prefix { not: false, .. } => 7,
-            Pending::Infix(op) => binding(*op),
+            Pending::Prefix { not: true, .. } => ops::NOT,
+            Pending::Prefix { not: false, .. } => ops::NEG,
+            Pending::Infix(op) => op.binding(),
         }
     }
 }
@@ -427,25 +415,12 @@ impl<'d> Builder<'d> {
                 Rule::not_op => ops.push(Pending::Prefix { not: true, span }),
                 Rule::neg_op => ops.push(Pending::Prefix { not: false, span }),
                 Rule::or_op | Rule::and_op | Rule::cmp_op | Rule::add_op | Rule::mul_op => {
-                    let op = match part.as_str() {
-                        "or" => BinOp::Or,
-                        "and" => BinOp::And,
-                        "=" => BinOp::Eq,
-                        "!=" => BinOp::Ne,
-                        "<" => BinOp::Lt,
-                        "<=" => BinOp::Le,
-                        ">" => BinOp::Gt,
-                        ">=" => BinOp::Ge,
-                        "+" => BinOp::Add,
-                        "-" => BinOp::Sub,
-                        "*" => BinOp::Mul,
-                        _ => BinOp::Div,
-                    };
-                    self.reduce(&mut out, &mut ops, binding(op));
+                    let op = BinOp::parse(part.as_str()).expect("the grammar's operators");
+                    self.reduce(&mut out, &mut ops, op.binding());
                     ops.push(Pending::Infix(op));
                 }
                 Rule::is_null | Rule::in_list => {
-                    self.reduce(&mut out, &mut ops, COMPARISON);
+                    self.reduce(&mut out, &mut ops, ops::COMPARISON);
                     let (operand, depth) =
                         out.pop().expect("a postfix operator follows an operand");
                     let span = operand.span.to(span);

@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod build;
+mod grammar;
 pub mod literals;
 mod parser;
 

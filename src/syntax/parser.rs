@@ -6,12 +6,9 @@ use pest::Parser;
 
 use super::ast;
 use super::build::Builder;
+use super::grammar::{CpiParser, Rule};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
-
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/cpi.pest"]
-pub(super) struct CpiParser;
 
 /// Parentheses and braces nested deeper than this are a syntax error
 /// (E0103): it bounds the recursion of the parser on hostile input.
