@@ -58,22 +58,31 @@ impl Compilation {
 
 /// Parses, configures and checks a project held in a [`SourceDb`].
 pub fn compile(db: &SourceDb, options: &Options) -> Compilation {
-    let (ast, mut diagnostics) = syntax::parse(db);
-    let default_name = db
-        .root
-        .as_ref()
-        .and_then(|root| std::fs::canonicalize(root).ok())
-        .and_then(|root| root.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "cpi project".to_string());
-    let (project, config_diags) = config::load(db, &default_name);
+    let (ast, diagnostics) = syntax::parse(db);
+    let (model, diagnostics) = check_parsed(db, &ast, diagnostics, options);
+    Compilation {
+        ast,
+        model,
+        diagnostics,
+    }
+}
+
+/// Configures and checks a project already parsed into `ast`, whose parse
+/// produced `diagnostics` (the language server parses once for both its
+/// symbols and its diagnostics). Returns the model, when there is no
+/// error, and every diagnostic in canonical order.
+pub fn check_parsed(
+    db: &SourceDb,
+    ast: &syntax::Ast,
+    mut diagnostics: Vec<Diagnostic>,
+    options: &Options,
+) -> (Option<Model>, Vec<Diagnostic>) {
+    let default_name = db.folder_name.as_deref().unwrap_or("cpi project");
+    let (project, config_diags) = config::load(db, default_name);
     diagnostics.extend(config_diags);
-    let (model, check_diags) = check::check(db, &ast, project, options);
+    let (model, check_diags) = check::check(db, ast, project, options);
     diagnostics.extend(check_diags);
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    Compilation {
-        ast,
-        model: if has_errors { None } else { model },
-        diagnostics,
-    }
+    (if has_errors { None } else { model }, diagnostics)
 }

@@ -342,6 +342,13 @@ pub enum Measure {
     },
 }
 
+/// Whether a target held from `from` to `until` (both days included) is
+/// in force on `day`: the one rule for the docs, the language server and
+/// the target query's join.
+pub fn in_force(from: Date, until: Date, day: Date) -> bool {
+    from <= day && day <= until
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Target {
     pub name: Option<String>,
@@ -353,6 +360,20 @@ pub struct Target {
     pub baseline: Option<f64>,
     pub competitor: Option<f64>,
     pub note: Option<String>,
+}
+
+impl Target {
+    /// Whether it is in force on `day`.
+    pub fn is_active(&self, day: Date) -> bool {
+        in_force(self.from, self.until, day)
+    }
+}
+
+impl Metric {
+    /// The target in force on `day`, if any (targets never overlap).
+    pub fn target_on(&self, day: Date) -> Option<&Target> {
+        self.targets.iter().find(|t| t.is_active(day))
+    }
 }
 
 keyword_enum! {

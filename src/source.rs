@@ -134,8 +134,12 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
-    /// The project root on disk, when loaded from disk.
+    /// The project root on disk, when loaded from disk (set with
+    /// `set_root`, which also names the project).
     pub root: Option<PathBuf>,
+    /// The name of the root folder, resolved on disk (`.` has one too):
+    /// the project's default name.
+    pub folder_name: Option<String>,
 }
 
 /// A problem that stops loading before any diagnostic can be given (exit status 2).
@@ -210,7 +214,9 @@ impl SourceDb {
                 |n| n.to_string_lossy().into_owned(),
             );
             db.add(name, bytes);
-            db.root = path.parent().map(Path::to_path_buf);
+            if let Some(parent) = path.parent() {
+                db.set_root(parent.to_path_buf());
+            }
             return Ok(db);
         }
         let mut found = Vec::new();
@@ -222,8 +228,17 @@ impl SourceDb {
         if config.is_file() {
             db.add("cpi.toml", read(&config)?);
         }
-        db.root = Some(path.to_path_buf());
+        db.set_root(path.to_path_buf());
         Ok(db)
+    }
+
+    /// Sets the project root on disk, and the folder's name from the file
+    /// system (the only other file-system access of the front end).
+    pub fn set_root(&mut self, root: PathBuf) {
+        self.folder_name = std::fs::canonicalize(&root)
+            .ok()
+            .and_then(|root| root.file_name().map(|n| n.to_string_lossy().into_owned()));
+        self.root = Some(root);
     }
 }
 

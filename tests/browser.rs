@@ -32,15 +32,14 @@ fn browser() -> Option<Browser> {
 }
 
 fn build(project: &Path, out: &Path) {
-    let status = common::cpic()
-        .arg("docs")
-        .arg(project)
-        .arg("-o")
-        .arg(out)
-        .args(["--today", "2026-11-23"])
-        .status()
-        .expect("cpic runs");
-    assert!(status.success());
+    common::cpic_ok([
+        "docs".as_ref(),
+        project.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--today".as_ref(),
+        std::ffi::OsStr::new("2026-11-23"),
+    ]);
 }
 
 fn url(site: &Path, page: &str) -> String {

@@ -17,17 +17,7 @@ fn build(project: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
         .expect("cpic runs")
 }
 
-fn examples() -> Vec<PathBuf> {
-    [
-        "customer-service",
-        "grocery-delivery",
-        "insurance",
-        "online-course",
-    ]
-    .iter()
-    .map(|e| common::root().join("examples").join(e))
-    .collect()
-}
+use common::examples;
 
 fn files_under(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {

@@ -31,13 +31,8 @@ fn outputs(db: &SourceDb) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn file_order_never_changes_the_output() {
-    for example in [
-        "customer-service",
-        "grocery-delivery",
-        "insurance",
-        "online-course",
-    ] {
-        let dir = common::root().join("examples").join(example);
+    for &example in common::EXAMPLES {
+        let dir = common::example(example);
         let loaded = SourceDb::load(&dir).unwrap();
         let files: Vec<(String, String)> = loaded
             .files()
@@ -53,7 +48,9 @@ fn file_order_never_changes_the_output() {
                     order.reverse();
                 }
                 let mut db = SourceDb::new();
-                db.root = loaded.root.clone();
+                if let Some(root) = &loaded.root {
+                    db.set_root(root.clone());
+                }
                 for (name, text) in order {
                     db.add(name.clone(), text.as_bytes());
                 }

@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 /// The date of every site built here (the examples' data ends in 2026).
 const TODAY: &str = "2026-11-23";
 
-fn example(name: &str) -> PathBuf {
-    common::root().join("examples").join(name)
-}
+use common::example;
 
 fn hostile() -> PathBuf {
     common::root().join("tests/fixtures/docs/hostile")
@@ -160,12 +158,7 @@ fn check_links(site: &BTreeMap<String, Vec<u8>>) -> usize {
 
 #[test]
 fn every_example_builds_a_site_without_broken_links_or_missing_assets() {
-    for name in [
-        "insurance",
-        "customer-service",
-        "grocery-delivery",
-        "online-course",
-    ] {
+    for &name in common::EXAMPLES {
         let (_tmp, out) = build(&example(name), &[]);
         let site = files(&out);
         for required in [

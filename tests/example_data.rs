@@ -12,12 +12,7 @@ fn checked_in_data_is_what_the_generator_writes() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     generator::write_all(dir.path());
     let mut compared = 0;
-    for example in [
-        "insurance",
-        "online-course",
-        "grocery-delivery",
-        "customer-service",
-    ] {
+    for &example in common::EXAMPLES {
         let fresh = dir.path().join(example).join("data");
         for entry in std::fs::read_dir(&fresh).expect("generated data") {
             let path = entry.expect("an entry").path();

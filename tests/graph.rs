@@ -7,30 +7,12 @@ mod common;
 use std::path::Path;
 
 fn graph(path: &Path, format: &str) -> String {
-    let out = common::cpic()
-        .args(["graph", "--today", common::TODAY, "--format", format])
-        .arg(path)
-        .output()
-        .expect("cpic runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let path = path.to_string_lossy();
+    let out = common::cpic_ok(["graph", "--today", common::TODAY, "--format", format, &path]);
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
-fn examples() -> Vec<std::path::PathBuf> {
-    [
-        "customer-service",
-        "grocery-delivery",
-        "insurance",
-        "online-course",
-    ]
-    .iter()
-    .map(|e| common::root().join("examples").join(e))
-    .collect()
-}
+use common::examples;
 
 #[test]
 fn json_has_every_metric_and_link() {

@@ -14,9 +14,7 @@ use cpic::date::Date;
 use cpic::model::{Direction, Model};
 use serde_json::Value;
 
-fn example(name: &str) -> PathBuf {
-    common::root().join("examples").join(name)
-}
+use common::example;
 
 fn today() -> Date {
     Date::parse(common::TODAY).expect("a date")
@@ -213,36 +211,16 @@ fn check_project(root: &Path, designed: &[(&str, &str, &str)]) -> BTreeSet<Strin
 fn the_starter_project_checks_clean_and_matches_its_data() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let project = dir.path().join("starter");
-    let init = common::cpic()
-        .args(["init", "--today", common::TODAY])
-        .arg(&project)
-        .output()
-        .expect("cpic runs");
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let check = common::cpic()
-        .args(["check", "--deny-warnings", "--today", common::TODAY])
-        .arg(&project)
-        .output()
-        .expect("cpic runs");
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
-    let fmt = common::cpic()
-        .args(["fmt", "--check"])
-        .arg(&project)
-        .output()
-        .expect("cpic runs");
-    assert!(
-        fmt.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fmt.stdout)
-    );
+    let project_arg = project.to_string_lossy();
+    common::cpic_ok(["init", "--today", common::TODAY, &project_arg]);
+    common::cpic_ok([
+        "check",
+        "--deny-warnings",
+        "--today",
+        common::TODAY,
+        &project_arg,
+    ]);
+    common::cpic_ok(["fmt", "--check", &project_arg]);
     check_project(
         &project,
         &[("time_to_answer", "conversion_rate", "supports")],
@@ -763,18 +741,9 @@ fn link_pairs_match_the_data() {
         pairs: true,
     };
     let url = DatabaseUrl::DuckDb(None);
-    let steps = plan(&model, url.dialect(), &options).expect("a plan");
+    let plan = plan(&model, url.dialect(), options).expect("a plan");
     let mut db = Database::open(&url, &root).expect("DuckDB opens");
-    let report = execute(
-        &model,
-        &mut db,
-        "duckdb",
-        url.dialect(),
-        &options,
-        &steps,
-        &mut |_| {},
-    )
-    .expect("the run succeeds");
+    let report = execute(&model, &mut db, "duckdb", &plan, &mut |_| {}).expect("the run succeeds");
     assert_eq!(report.links.len(), model.links.len());
     for result in &report.links {
         let want = oracle::link_pairs(&model, &tables, result.link);

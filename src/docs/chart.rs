@@ -6,8 +6,8 @@ use std::fmt::Write;
 use super::svg::{coord, escape, tick_label, ticks, Scale};
 use crate::date::Date;
 use crate::model::{Grain, Target};
-use crate::run::report::format_value;
 use crate::run::{Pair, Point};
+use crate::units::format_value;
 use crate::units::Unit;
 
 /// A period as people name it at this grain: `2026-03-02`, `2026-03`,

@@ -12,10 +12,10 @@ use crate::model::{
     ColumnType, Direction, Expect, Link, LinkStatus, Measure, Metric, MetricKind, Origin,
     ScalarType, Source, Team, Tier,
 };
-use crate::run::report::format_value;
 use crate::run::{LinkResult, MetricResult};
 use crate::sql::results::{TargetStatus, Verdict};
 use crate::sql::{self, DialectName, SqlRequestError};
+use crate::units::format_value;
 
 /// What every page shares: where the root is, the title, the footer.
 pub struct Layout {
@@ -263,9 +263,7 @@ impl Ctx<'_> {
 
     /// The target in force today, if any.
     fn active_target<'m>(&self, m: &'m Metric) -> Option<&'m crate::model::Target> {
-        m.targets
-            .iter()
-            .find(|t| t.from <= self.today && self.today <= t.until)
+        m.target_on(self.today)
     }
 
     pub fn link_row(&self, root: &str, l: &Link) -> LinkRow {

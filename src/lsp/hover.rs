@@ -163,8 +163,9 @@ fn current_target(text: &str, item: &Item, today: Date) -> Option<String> {
     }
     let active = targets
         .iter()
-        .find(|(from, until, _)| {
-            from.is_some_and(|f| f <= today) && until.is_some_and(|u| today <= u)
+        .find(|(from, until, _)| match (from, until) {
+            (Some(from), Some(until)) => crate::model::in_force(*from, *until, today),
+            _ => false,
         })
         .or(targets.last())?;
     let (from, until, range) = active;

@@ -90,6 +90,9 @@ struct Project {
     dir: PathBuf,
     db: SourceDb,
     ast: Ast,
+    /// The parse's diagnostics, kept for `publish` (which checks the same
+    /// trees rather than parsing again).
+    parse_diagnostics: Vec<crate::diag::Diagnostic>,
     occurrences: Vec<Occurrence>,
 }
 
@@ -250,7 +253,7 @@ impl Server<'_> {
     fn project(&self, file: &Path) -> Project {
         let dir = self.project_dir(file);
         let mut db = SourceDb::load(&dir).unwrap_or_default();
-        db.root = Some(dir.clone());
+        db.set_root(dir.clone());
         for (path, text) in &self.open {
             if let Some(name) = relative_name(&dir, path) {
                 if name.ends_with(".cpi")
@@ -260,12 +263,13 @@ impl Server<'_> {
                 }
             }
         }
-        let (ast, _) = crate::syntax::parse(&db);
+        let (ast, parse_diagnostics) = crate::syntax::parse(&db);
         let occurrences = symbols::occurrences(&ast);
         Project {
             dir,
             db,
             ast,
+            parse_diagnostics,
             occurrences,
         }
     }
@@ -275,14 +279,19 @@ impl Server<'_> {
         let options = crate::Options {
             today: Date::today_utc(),
         };
-        let compilation = crate::compile(&project.db, &options);
+        let (_, diagnostics) = crate::check_parsed(
+            &project.db,
+            &project.ast,
+            project.parse_diagnostics.clone(),
+            &options,
+        );
         let mut by_file: BTreeMap<String, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
         for (id, file) in project.db.files() {
             if file.kind == FileKind::Spec {
                 by_file.insert(project.uri(id), Vec::new());
             }
         }
-        for diagnostic in &compilation.diagnostics {
+        for diagnostic in &diagnostics {
             let uri = project.uri(diagnostic.span.file);
             by_file
                 .entry(uri)

@@ -10,64 +10,7 @@ use serde_json::{json, Value};
 use super::{LinkResult, MetricResult, Report};
 use crate::model::MetricKind;
 use crate::sql::results::Verdict;
-use crate::units::Unit;
-
-/// A value in its unit as people read it: `38 s`, `81.4 %`, `12.90 EUR`,
-/// `3.2 options`.
-pub fn format_value(value: f64, unit: &Unit) -> String {
-    let number = match unit {
-        Unit::Money(_) => grouped(value, 2),
-        Unit::Percent => grouped(value, 1),
-        _ => {
-            let decimals = if value.abs() >= 100.0 {
-                0
-            } else if value.abs() >= 10.0 {
-                1
-            } else {
-                2
-            };
-            trim_zeros(grouped(value, decimals))
-        }
-    };
-    match unit {
-        Unit::Dimensionless | Unit::Ratio => number,
-        Unit::Count(None) => number,
-        Unit::Count(Some(thing)) => format!("{number} {thing}"),
-        other => format!("{number} {other}"),
-    }
-}
-
-/// `1234567.891` with 2 decimals → `1,234,567.89`.
-fn grouped(value: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = text
-        .split_once('.')
-        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(frac) = frac {
-        out.push('.');
-        out.push_str(frac);
-    }
-    // No "-0": a value that rounds to zero has no sign.
-    if value < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.insert(0, '-');
-    }
-    out
-}
-
-fn trim_zeros(text: String) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
+use crate::units::format_value;
 
 /// Glyphs for a terminal, or plain ASCII for pipes and files.
 #[derive(Clone, Copy)]
@@ -433,28 +376,9 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::DurationUnit;
 
     #[test]
     fn spec_strings_cannot_drive_the_terminal() {
         assert_eq!(cell("a\u{1b}[31mred\nline").text, "a [31mred line");
-    }
-
-    #[test]
-    fn values_read_naturally() {
-        assert_eq!(format_value(38.0, &Unit::Duration(DurationUnit::S)), "38 s");
-        assert_eq!(format_value(81.4321, &Unit::Percent), "81.4 %");
-        assert_eq!(format_value(12.9, &Unit::Money("EUR".into())), "12.90 EUR");
-        assert_eq!(
-            format_value(1234567.891, &Unit::Money("USD".into())),
-            "1,234,567.89 USD"
-        );
-        assert_eq!(format_value(-0.001, &Unit::Money("USD".into())), "0.00 USD");
-        assert_eq!(
-            format_value(3.25, &Unit::Count(Some("options".into()))),
-            "3.25 options"
-        );
-        assert_eq!(format_value(-12.0, &Unit::Count(None)), "-12");
-        assert_eq!(format_value(0.5, &Unit::Ratio), "0.5");
     }
 }

@@ -43,6 +43,42 @@ pub fn codes(c: &Compilation) -> Vec<&'static str> {
 pub fn cpic() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_cpic"))
 }
+
+/// Runs `cpic` with `args` and requires success; its output.
+pub fn cpic_ok<I, S>(args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().into()).collect();
+    let out = cpic().args(&args).output().expect("cpic runs");
+    assert!(
+        out.status.success(),
+        "cpic {args:?} failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The example projects under `examples/`, by name, sorted.
+pub const EXAMPLES: &[&str] = &[
+    "customer-service",
+    "grocery-delivery",
+    "insurance",
+    "online-course",
+];
+
+/// An example project's folder.
+pub fn example(name: &str) -> PathBuf {
+    root().join("examples").join(name)
+}
+
+/// Every example project's folder, in `EXAMPLES` order.
+pub fn examples() -> Vec<PathBuf> {
+    EXAMPLES.iter().map(|name| example(name)).collect()
+}
 pub mod browser;
 pub mod engines;
 pub mod oracle;
