@@ -103,12 +103,16 @@ fn queries(origin: &str) -> (String, Vec<String>) {
     let sql_options = cpic::sql::Options::default();
     let scans = cpic::sql::source_scans(&model);
     assert_eq!(scans.len(), 1, "one source, one grain");
-    let scan = cpic::sql::source_scan(&model, dialect, &sql_options, &scans[0]).expect("sql");
+    let scan = cpic::sql::Generator::new(&model, dialect, &sql_options)
+        .source_scan(&scans[0])
+        .expect("sql");
     let per_metric = model
         .metrics
         .iter()
         .map(|m| {
-            cpic::sql::metric_series(&model, dialect, &sql_options, &m.name, None).expect("sql")
+            cpic::sql::Generator::new(&model, dialect, &sql_options)
+                .metric_series(&m.name, None)
+                .expect("sql")
         })
         .collect();
     (scan, per_metric)

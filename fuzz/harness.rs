@@ -96,7 +96,7 @@ pub fn sql(data: &[u8]) {
         since: None,
     };
     for &dialect in DialectName::ALL {
-        let Ok(files) = sql::all_queries(&model, dialect, &options) else {
+        let Ok(files) = sql::Generator::new(&model, dialect, &options).all_queries() else {
             continue;
         };
         let parser = parser_dialect(dialect);

@@ -36,6 +36,14 @@ impl Model {
             .map(|i| &self.sources[i])
     }
 
+    /// The link `from -> to` (links are sorted by their two ends).
+    pub fn link(&self, from: &str, to: &str) -> Option<&Link> {
+        self.links
+            .binary_search_by(|l| (l.from.as_str(), l.to.as_str()).cmp(&(from, to)))
+            .ok()
+            .map(|i| &self.links[i])
+    }
+
     pub fn team(&self, name: &str) -> Option<&Team> {
         self.teams
             .binary_search_by(|t| t.name.as_str().cmp(name))

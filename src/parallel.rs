@@ -9,6 +9,20 @@ pub fn map_in_order<T: Sync, R: Send, E>(
     items: &[T],
     per_core: usize,
     make: impl Fn(&T) -> R + Sync,
+    sink: impl FnMut(&T, R) -> Result<(), E>,
+) -> Result<(), E> {
+    map_in_order_with(items, per_core, || (), |_, item| make(item), sink)
+}
+
+/// As `map_in_order`, with a state of each worker's own (`state()` makes
+/// it; `make` may keep what it learns there for its next items): the docs
+/// give each worker one SQL generator per dialect, so that a series made
+/// for one page is reused by the next.
+pub fn map_in_order_with<T: Sync, S, R: Send, E>(
+    items: &[T],
+    per_core: usize,
+    state: impl Fn() -> S + Sync,
+    make: impl Fn(&mut S, &T) -> R + Sync,
     mut sink: impl FnMut(&T, R) -> Result<(), E>,
 ) -> Result<(), E> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -17,7 +31,14 @@ pub fn map_in_order<T: Sync, R: Send, E>(
         let made: Vec<Vec<R>> = std::thread::scope(|scope| {
             let workers: Vec<_> = chunk
                 .chunks(per_worker)
-                .map(|part| scope.spawn(|| part.iter().map(&make).collect::<Vec<R>>()))
+                .map(|part| {
+                    scope.spawn(|| {
+                        let mut state = state();
+                        part.iter()
+                            .map(|item| make(&mut state, item))
+                            .collect::<Vec<R>>()
+                    })
+                })
                 .collect();
             workers
                 .into_iter()

@@ -13,7 +13,9 @@ fn outputs(db: &SourceDb) -> Vec<(String, Vec<u8>)> {
     let model = compilation.model.expect("the example checks");
     let mut out = vec![("model".to_string(), serde_json::to_vec(&model).unwrap())];
     for &dialect in DialectName::ALL {
-        if let Ok(files) = sql::all_queries(&model, dialect, &sql::Options::default()) {
+        if let Ok(files) =
+            sql::Generator::new(&model, dialect, &sql::Options::default()).all_queries()
+        {
             for file in files {
                 out.push((
                     format!("{}/{}", dialect.name(), file.path),

@@ -36,7 +36,8 @@ fn every_fixture_reports_its_code() {
         if let Some(model) = &compilation.model {
             let dialect = model.project.dialect;
             if let Err(diags) =
-                cpic::sql::all_queries(model, dialect, &cpic::sql::Options::default())
+                cpic::sql::Generator::new(model, dialect, &cpic::sql::Options::default())
+                    .all_queries()
             {
                 compilation.diagnostics.extend(diags);
                 compilation.model = None;

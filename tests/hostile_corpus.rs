@@ -237,7 +237,8 @@ fn sql_keywords_as_names_in_every_dialect() {
                     engine.literal("text", Some("kept")),
                 ));
             }
-            let query = sql::metric_series(model, dialect, &sql::Options::default(), word, None)
+            let query = sql::Generator::new(model, dialect, &sql::Options::default())
+                .metric_series(word, None)
                 .expect("sql");
             let got: Vec<(String, Option<f64>)> = select(
                 engine.as_mut(),
@@ -366,14 +367,9 @@ cpi c{i} {{
             ));
         }
         for (i, _) in UNICODE.iter().enumerate() {
-            let query = sql::metric_series(
-                &model,
-                dialect,
-                &sql::Options::default(),
-                &format!("c{i}"),
-                None,
-            )
-            .expect("sql");
+            let query = sql::Generator::new(&model, dialect, &sql::Options::default())
+                .metric_series(&format!("c{i}"), None)
+                .expect("sql");
             let rows = select(engine.as_mut(), &query, &[("value", Kind::Num)]);
             assert_eq!(
                 rows.iter().map(|r| r[0].num()).collect::<Vec<_>>(),
@@ -497,7 +493,8 @@ kpi chained {{
             ));
         }
         for (metric, want) in [("negated", [7.5, 24.0]), ("chained", [157.5, 174.0])] {
-            let query = sql::metric_series(&model, dialect, &sql::Options::default(), metric, None)
+            let query = sql::Generator::new(&model, dialect, &sql::Options::default())
+                .metric_series(metric, None)
                 .expect("sql");
             let got: Vec<Option<f64>> = select(engine.as_mut(), &query, &[("value", Kind::Num)])
                 .iter()

@@ -567,8 +567,9 @@ fn on_every_engine(test: &str, check: fn(&mut dyn Engine, &cpic::model::Model, &
 fn check_series(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
     let dialect = engine.dialect();
     for m in &model.metrics {
-        let sql =
-            sql::metric_series(model, dialect, &Options::default(), &m.name, None).expect("sql");
+        let sql = sql::Generator::new(model, dialect, &Options::default())
+            .metric_series(&m.name, None)
+            .expect("sql");
         let got = series_rows(engine, &sql);
         let want = without_nulls(expected_series(rows, &m.name, grain_of(&m.name)));
         assert!(!want.is_empty(), "{} has data", m.name);
@@ -577,14 +578,9 @@ fn check_series(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row
 }
 
 fn check_by_dimension(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
-    let sql = sql::metric_series(
-        model,
-        engine.dialect(),
-        &Options::default(),
-        "wait_median",
-        Some("kind"),
-    )
-    .expect("sql");
+    let sql = sql::Generator::new(model, engine.dialect(), &Options::default())
+        .metric_series("wait_median", Some("kind"))
+        .expect("sql");
     let got = select(
         engine,
         &sql,
@@ -619,7 +615,9 @@ fn check_by_dimension(engine: &mut dyn Engine, model: &cpic::model::Model, rows:
 fn check_scans(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
     let dialect = engine.dialect();
     for scan in sql::source_scans(model) {
-        let query = sql::source_scan(model, dialect, &Options::default(), &scan).expect("sql");
+        let query = sql::Generator::new(model, dialect, &Options::default())
+            .source_scan(&scan)
+            .expect("sql");
         let mut columns = vec![("period", Kind::Text)];
         for m in &scan.metrics {
             columns.push((m.name.as_str(), Kind::Num));
@@ -721,7 +719,8 @@ fn check_links(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]
     let dialect = engine.dialect();
     let mut verdicts = std::collections::BTreeSet::new();
     for link in &model.links {
-        let query = sql::link_evidence(model, dialect, &Options::default(), &link.from, &link.to)
+        let query = sql::Generator::new(model, dialect, &Options::default())
+            .link_evidence(&link.from, &link.to)
             .expect("sql");
         let columns = [
             ("n", Kind::Num),
@@ -761,7 +760,7 @@ fn check_links(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]
 fn check_targets(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {
     let as_of = Date::parse("2026-05-20").expect("date");
     let dialect = engine.dialect();
-    let query = sql::target_status(
+    let query = sql::Generator::new(
         model,
         dialect,
         &Options {
@@ -769,6 +768,7 @@ fn check_targets(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Ro
             since: None,
         },
     )
+    .target_status()
     .expect("sql");
     let columns = [
         ("metric", Kind::Text),
@@ -832,7 +832,8 @@ fn check_targets(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Ro
 fn every_dialect_compiles_every_query() {
     let model = model();
     for &dialect in DialectName::ALL {
-        let files = sql::all_queries(&model, dialect, &Options::default())
+        let files = sql::Generator::new(&model, dialect, &Options::default())
+            .all_queries()
             .expect("table sources work everywhere");
         assert_eq!(
             files.len(),

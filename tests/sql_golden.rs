@@ -31,7 +31,8 @@ fn golden(example: &str) {
             }
         }
         let as_of = Some(cpic::date::Date::parse("2026-06-01").expect("date"));
-        let files = sql::all_queries(&model, dialect, &sql::Options { as_of, since: None })
+        let files = sql::Generator::new(&model, dialect, &sql::Options { as_of, since: None })
+            .all_queries()
             .expect("every query compiles");
         let parser = parser_dialect(dialect);
         let mut text = String::new();
@@ -74,9 +75,14 @@ fn grocery_delivery() {
 fn file_sources_are_a_diagnostic_outside_duckdb() {
     let (_, c) = common::compile_path(&common::root().join("examples/insurance"));
     let model = c.model.expect("checks");
-    let diags = sql::all_queries(&model, DialectName::Postgres, &sql::Options::default())
+    let diags = sql::Generator::new(&model, DialectName::Postgres, &sql::Options::default())
+        .all_queries()
         .expect_err("files need DuckDB");
     assert!(diags.iter().all(|d| d.code.as_str() == "E0701"));
     assert_eq!(diags.len(), 2, "once per file source");
-    assert!(sql::all_queries(&model, DialectName::Duckdb, &sql::Options::default()).is_ok());
+    assert!(
+        sql::Generator::new(&model, DialectName::Duckdb, &sql::Options::default())
+            .all_queries()
+            .is_ok()
+    );
 }

@@ -72,8 +72,9 @@ fn load(engine: &mut dyn engines::Engine) {
 fn check(engine: &mut dyn engines::Engine, model: &cpic::model::Model) {
     load(engine);
     let dialect = engine.dialect();
-    let query =
-        sql::metric_series(model, dialect, &sql::Options::default(), "user", None).expect("sql");
+    let query = sql::Generator::new(model, dialect, &sql::Options::default())
+        .metric_series("user", None)
+        .expect("sql");
     let got: Vec<(String, Option<f64>)> = select(
         engine,
         &query,
@@ -93,18 +94,16 @@ fn check(engine: &mut dyn engines::Engine, model: &cpic::model::Model) {
         "{}",
         dialect.name()
     );
-    let by = sql::metric_series(
-        model,
-        dialect,
-        &sql::Options::default(),
-        "user",
-        Some("table"),
-    )
-    .expect("sql");
+    let by = sql::Generator::new(model, dialect, &sql::Options::default())
+        .metric_series("user", Some("table"))
+        .expect("sql");
     let rows = select(engine, &by, &[("table", Kind::Text)]);
     assert!(rows.iter().any(|r| r[0].text().as_deref() == Some(HOSTILE)));
     // Everything else compiles and runs too, and the table survives.
-    for file in sql::all_queries(model, dialect, &sql::Options::default()).expect("sql") {
+    for file in sql::Generator::new(model, dialect, &sql::Options::default())
+        .all_queries()
+        .expect("sql")
+    {
         let sql = file.sql.trim_end().trim_end_matches(';');
         engine.rows(
             &format!("SELECT {} FROM (\n{sql}\n) AS q", engine.as_num("COUNT(*)")),
@@ -152,14 +151,9 @@ fn comments_cannot_be_escaped() {
     );
     let (_, c) = common::compile_text(&[("hostile.cpi", &spec)]);
     let model = c.model.expect("model");
-    let query = sql::metric_series(
-        &model,
-        sql::DialectName::Duckdb,
-        &sql::Options::default(),
-        "user",
-        None,
-    )
-    .expect("sql");
+    let query = sql::Generator::new(&model, sql::DialectName::Duckdb, &sql::Options::default())
+        .metric_series("user", None)
+        .expect("sql");
     for line in query.lines().take(2) {
         assert!(
             line.starts_with("-- "),
@@ -241,7 +235,9 @@ fn clashing_internal_names_keep_their_own_data() {
         let dialect = engine.dialect();
         let month = |r: &Vec<common::engines::Val>| r[0].text().expect("period")[..7].to_string();
         // `a` per month (2, 1) against `a__month` (10, 50).
-        let pairs = sql::link_pairs(&model, dialect, &options, "a", "a__month").expect("sql");
+        let pairs = sql::Generator::new(&model, dialect, &options)
+            .link_pairs("a", "a__month")
+            .expect("sql");
         let got: Vec<(String, Option<f64>, Option<f64>)> = select(
             engine,
             &pairs,
@@ -260,7 +256,9 @@ fn clashing_internal_names_keep_their_own_data() {
             dialect.name()
         );
         // `total` adds the two sources: 3 + 10, 5 + 50.
-        let total = sql::metric_series(&model, dialect, &options, "total", None).expect("sql");
+        let total = sql::Generator::new(&model, dialect, &options)
+            .metric_series("total", None)
+            .expect("sql");
         let got: Vec<(String, Option<f64>)> = select(
             engine,
             &total,
@@ -279,7 +277,9 @@ fn clashing_internal_names_keep_their_own_data() {
             dialect.name()
         );
         // The same queries made together (sharing their series) agree.
-        let all = sql::all_queries(&model, dialect, &options).expect("sql");
+        let all = sql::Generator::new(&model, dialect, &options)
+            .all_queries()
+            .expect("sql");
         let file = |path: &str| &all.iter().find(|f| f.path == path).expect(path).sql;
         assert_eq!(
             file("metrics/total.sql"),

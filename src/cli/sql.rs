@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{checked_model, load, parse_date, report, Failure, Outcome, REPORTED};
 use crate::date::Date;
-use crate::sql::{self as sqlgen, DialectName, SqlRequestError};
+use crate::sql::{self as sqlgen, DialectName, Generator, SqlError, Unsupported};
 
 #[derive(clap::Args)]
 pub struct SqlArgs {
@@ -50,38 +50,27 @@ pub fn sql(args: &SqlArgs) -> Outcome {
         as_of: args.as_of,
         since: args.since,
     };
+    let queries = Generator::new(&model, dialect, &sql_options);
     let single = if let Some(metric) = &args.metric {
-        Some(sqlgen::metric_series(
-            &model,
-            dialect,
-            &sql_options,
-            metric,
-            args.by.as_deref(),
-        ))
+        Some(queries.metric_series(metric, args.by.as_deref()))
     } else if let Some(link) = &args.link {
-        Some(sqlgen::link_evidence(
-            &model,
-            dialect,
-            &sql_options,
-            &link[0],
-            &link[1],
-        ))
+        Some(queries.link_evidence(&link[0], &link[1]))
     } else if args.targets {
-        Some(sqlgen::target_status(&model, dialect, &sql_options))
+        Some(queries.target_status().map_err(SqlError::from))
     } else {
         None
     };
     if let Some(result) = single {
         return match result {
             Ok(sql) => Ok(io::stdout().lock().write_all(sql.as_bytes())?),
-            Err(SqlRequestError::Unsupported(diags)) => {
+            Err(SqlError::Unsupported(Unsupported(diags))) => {
                 report(&db, &diags)?;
                 Err(REPORTED)
             }
             Err(other) => Err(Failure::Usage(other.to_string())),
         };
     }
-    let files = match sqlgen::all_queries(&model, dialect, &sql_options) {
+    let files = match queries.all_queries() {
         Ok(files) => files,
         Err(diags) => {
             report(&db, &diags)?;

@@ -127,13 +127,17 @@ pub fn render(
     sink("map.html", &page(pages::map_page(&ctx).render()))?;
     sink("teams.html", &page(pages::teams_list(&ctx).render()))?;
     sink("sources.html", &page(pages::sources_list(&ctx).render()))?;
-    in_parallel(
+    // Each worker has its own SQL generators (one per dialect), reused
+    // from page to page.
+    crate::parallel::map_in_order_with(
         &model.metrics,
-        |m| {
-            let html = page(pages::metric(&ctx, m).render());
+        PAGES_PER_CORE,
+        || pages::SqlTabs::new(model),
+        |sql, m| {
+            let html = page(pages::metric(&ctx, sql, m).render());
             (format!("metrics/{}.html", m.name), html)
         },
-        sink,
+        |_, (path, bytes)| sink(&path, &bytes),
     )?;
     in_parallel(
         &model.teams,
@@ -151,13 +155,15 @@ pub fn render(
         },
         sink,
     )?;
-    in_parallel(
+    crate::parallel::map_in_order_with(
         &model.links,
-        |l| {
-            let html = page(pages::link(&ctx, l).render());
+        PAGES_PER_CORE,
+        || pages::SqlTabs::new(model),
+        |sql, l| {
+            let html = page(pages::link(&ctx, sql, l).render());
             (format!("links/{}__{}.html", l.from, l.to), html)
         },
-        sink,
+        |_, (path, bytes)| sink(&path, &bytes),
     )?;
     sink("assets/style.css", STYLE.as_bytes())?;
     sink("assets/site.js", SCRIPT.as_bytes())?;
@@ -169,10 +175,15 @@ pub fn render(
 
 /// Makes one file per item on every core and hands them to `sink` in the
 /// items' order (see `parallel::map_in_order`), 64 pages per core at once.
+/// Pages a core renders at a time (and holds until they are written).
+const PAGES_PER_CORE: usize = 64;
+
 fn in_parallel<T: Sync>(
     items: &[T],
     make: impl Fn(&T) -> (String, Vec<u8>) + Sync,
     sink: &mut dyn FnMut(&str, &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
-    crate::parallel::map_in_order(items, 64, make, |_, (path, bytes)| sink(&path, &bytes))
+    crate::parallel::map_in_order(items, PAGES_PER_CORE, make, |_, (path, bytes)| {
+        sink(&path, &bytes)
+    })
 }

@@ -9,12 +9,12 @@ use super::chart::{self, period_label, ScatterChart, SeriesChart};
 use super::map;
 use super::{markdown, Ctx};
 use crate::model::{
-    ColumnType, Direction, Expect, Link, LinkStatus, Measure, Metric, MetricKind, Origin,
+    ColumnType, Direction, Expect, Link, LinkStatus, Measure, Metric, MetricKind, Model, Origin,
     ScalarType, Source, Team, Tier,
 };
 use crate::run::{LinkResult, MetricResult};
 use crate::sql::results::{TargetStatus, Verdict};
-use crate::sql::{self, DialectName, SqlRequestError};
+use crate::sql::{self, DialectName, Generator, Unsupported};
 use crate::units::format_value;
 
 /// What every page shares: where the root is, the title, the footer.
@@ -288,18 +288,37 @@ impl Ctx<'_> {
             .map(str::to_string)
             .unwrap_or_default()
     }
+}
 
-    fn sql_tabs(
+/// One SQL generator per dialect, for the pages one worker renders: the
+/// series a metric's page made are reused by its links' pages.
+pub struct SqlTabs<'m> {
+    generators: Vec<Generator<'m>>,
+}
+
+impl<'m> SqlTabs<'m> {
+    pub fn new(model: &'m Model) -> SqlTabs<'m> {
+        let options = sql::Options::default();
+        SqlTabs {
+            generators: DialectName::ALL
+                .iter()
+                .map(|&d| Generator::new(model, d, &options))
+                .collect(),
+        }
+    }
+
+    /// A tab per dialect with its query, or why the dialect cannot write it.
+    fn tabs(
         &self,
         prefix: &str,
-        query: impl Fn(DialectName) -> Result<String, SqlRequestError>,
+        query: impl Fn(&Generator<'m>) -> Result<String, Unsupported>,
     ) -> Vec<SqlTab> {
-        DialectName::ALL
+        self.generators
             .iter()
-            .map(|&d| {
-                let (sql, problem) = match query(d) {
+            .map(|g| {
+                let (sql, problem) = match query(g) {
                     Ok(sql) => (Some(sql), None),
-                    Err(SqlRequestError::Unsupported(diags)) => (
+                    Err(Unsupported(diags)) => (
                         None,
                         Some(
                             diags
@@ -307,11 +326,10 @@ impl Ctx<'_> {
                                 .map_or_else(|| "not available".to_string(), |d| d.message.clone()),
                         ),
                     ),
-                    Err(other) => (None, Some(other.to_string())),
                 };
                 SqlTab {
-                    id: format!("{prefix}-{}", d.name()),
-                    label: dialect_label(d),
+                    id: format!("{prefix}-{}", g.dialect().name()),
+                    label: dialect_label(g.dialect()),
                     sql,
                     problem,
                 }
@@ -558,7 +576,7 @@ pub struct TargetRow {
     pub state: Badge,
 }
 
-pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
+pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, m: &'m Metric) -> MetricPage {
     let root = "../";
     let result = ctx.results.get(m.name.as_str()).copied();
     let mut facts = vec![
@@ -618,7 +636,6 @@ pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
             }
         })
         .collect();
-    let options = sql::Options::default();
     MetricPage {
         page: ctx.layout(root, &m.title, "metrics"),
         name: m.name.clone(),
@@ -661,9 +678,7 @@ pub fn metric(ctx: &Ctx, m: &Metric) -> MetricPage {
             .filter(|l| l.to == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
-        sql: ctx.sql_tabs("sql", |d| {
-            sql::metric_series(ctx.model, d, &options, &m.name, None)
-        }),
+        sql: sql.tabs("sql", |g| g.series(m)),
         location: m.location.to_string(),
         definition: ctx.definition(&m.location),
     }
@@ -767,7 +782,7 @@ pub struct LinkPage {
     pub definition: String,
 }
 
-pub fn link(ctx: &Ctx, l: &Link) -> LinkPage {
+pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
     let root = "../";
     let from = ctx.model.metric(&l.from).expect("resolved");
     let to = ctx.model.metric(&l.to).expect("resolved");
@@ -847,7 +862,6 @@ pub fn link(ctx: &Ctx, l: &Link) -> LinkPage {
             })
         })
         .unwrap_or_default();
-    let options = sql::Options::default();
     LinkPage {
         page: ctx.layout(root, &format!("{} → {}", from.title, to.title), "map"),
         row: ctx.link_row(root, l),
@@ -859,9 +873,7 @@ pub fn link(ctx: &Ctx, l: &Link) -> LinkPage {
         warning: result.and_then(|r| r.disagreement()),
         has_data: ctx.has_data,
         chart,
-        sql: ctx.sql_tabs("sql", |d| {
-            sql::link_evidence(ctx.model, d, &options, &l.from, &l.to)
-        }),
+        sql: sql.tabs("sql", |g| g.evidence(l)),
         location: l.location.to_string(),
         definition: ctx.definition(&l.location),
     }

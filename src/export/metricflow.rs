@@ -28,7 +28,7 @@ use crate::model::{
     AggFunc, ColumnType, Link, Measure, Metric, Model, Origin, ScalarType, Source, TExpr,
     TExprKind, Type,
 };
-use crate::sql::{DialectName, ExprWriter};
+use crate::sql::{Dialect, DialectName, ExprContext, ExprWriter};
 use crate::syntax::ast::BinOp;
 
 /// The files of the dbt project and what could not be exported.
@@ -384,22 +384,11 @@ impl<'m> Exporter<'m> {
     }
 
     fn write(&self, e: &TExpr, column: &dyn Fn(&str) -> String) -> String {
-        let no_metrics = |_: &str| String::new();
-        let mut counter = 0;
-        let mut percentile_name = || {
-            counter += 1;
-            format!("_percentile_{counter}")
-        };
-        let mut writer = ExprWriter {
+        let mut cx = Columns {
             d: self.dialect.dialect(),
             column,
-            fold_filter: None,
-            where_filter: None,
-            metric_ref: &no_metrics,
-            percentiles: Vec::new(),
-            percentile_name: &mut percentile_name,
         };
-        writer.expr(e)
+        ExprWriter::new(&mut cx).expr(e)
     }
 
     fn staging_sql(&self, source: &Source) -> String {
@@ -537,3 +526,19 @@ from generate_series(date '2000-01-01', date '2040-12-31', interval '1 day') as 
 
 const TIME_SPINE_YML: &str = "version: 2\n\
 models:\n  - name: metricflow_time_spine\n    description: \"One row per day, for MetricFlow.\"\n    time_spine:\n      standard_granularity_column: date_day\n    columns:\n      - name: date_day\n        granularity: day\n";
+/// Row expressions of a measure or a filter, with columns written by the
+/// caller's hook (quoted, or as `{{ Dimension(...) }}`).
+struct Columns<'a> {
+    d: &'static dyn Dialect,
+    column: &'a dyn Fn(&str) -> String,
+}
+
+impl ExprContext for Columns<'_> {
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.d
+    }
+
+    fn column(&self, name: &str) -> String {
+        (self.column)(name)
+    }
+}

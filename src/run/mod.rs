@@ -20,7 +20,7 @@ use crate::model::{Link, LinkStatus, Measure, Metric, Model};
 use crate::sql::results::{
     position, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
 };
-use crate::sql::{self, DialectName, Options, SqlRequestError};
+use crate::sql::{self, DialectName, Options, Unsupported};
 use db::{Cell, ColumnKind, Database};
 
 /// What to run and as of when.
@@ -214,7 +214,7 @@ pub fn plan<'m>(
     let needed = needed_series(model, &wanted);
     let mut steps = Vec::new();
     let mut problems = Vec::new();
-    let mut push = |what: String, kind: StepKind, result: Result<String, SqlRequestError>| {
+    let mut push = |what: String, kind: StepKind, result: Result<String, Unsupported>| {
         if let Some(sql) = sql::sql_or_problems(result, &mut problems) {
             steps.push(Step { what, sql, kind });
         }
@@ -240,23 +240,19 @@ pub fn plan<'m>(
     for m in &model.metrics {
         if matches!(m.measure, Measure::Derived { .. }) && needed.contains(m.name.as_str()) {
             let what = format!("metric `{}`", m.name);
-            let result = queries.metric_series(&m.name, None);
+            let result = queries.series(m);
             push(what, StepKind::Series(m.name.clone()), result);
         }
     }
     for (i, l) in model.links.iter().enumerate() {
         if wanted.contains(l.from.as_str()) || wanted.contains(l.to.as_str()) {
             let what = format!("link `{} -> {}`", l.from, l.to);
-            push(
-                what,
-                StepKind::Link(i),
-                queries.link_evidence(&l.from, &l.to),
-            );
+            push(what, StepKind::Link(i), queries.evidence(l));
             if options.pairs {
                 push(
                     format!("pairs of link `{} -> {}`", l.from, l.to),
                     StepKind::LinkPairs(i),
-                    queries.link_pairs(&l.from, &l.to),
+                    queries.pairs(l),
                 );
             }
         }

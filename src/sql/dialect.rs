@@ -20,9 +20,6 @@ impl DialectName {
     }
 }
 
-/// Why a source cannot be read in a dialect.
-pub struct FileSourceUnsupported;
-
 /// How one SQL engine spells things. Defaults are generic (ANSI-like) SQL.
 pub trait Dialect: Sync {
     fn name(&self) -> DialectName;
@@ -32,11 +29,12 @@ pub trait Dialect: Sync {
         quoted(name, '"', |c| (c == '"').then_some("\"\""))
     }
 
-    /// A table reference `a.b.c`: each dotted part quoted.
-    fn table(&self, origin: &Origin) -> Result<String, FileSourceUnsupported> {
+    /// A table reference `a.b.c`, each dotted part quoted; None for a file,
+    /// which only DuckDB reads.
+    fn table(&self, origin: &Origin) -> Option<String> {
         match origin {
-            Origin::Table(name) => Ok(table_name(name, |p| self.ident(p))),
-            Origin::File(_) => Err(FileSourceUnsupported),
+            Origin::Table(name) => Some(table_name(name, |p| self.ident(p))),
+            Origin::File(_) => None,
         }
     }
 
@@ -142,14 +140,14 @@ impl Dialect for DuckDb {
     fn name(&self) -> DialectName {
         DialectName::Duckdb
     }
-    fn table(&self, origin: &Origin) -> Result<String, FileSourceUnsupported> {
+    fn table(&self, origin: &Origin) -> Option<String> {
         match origin {
             // Relative to the project root: the SQL is run from there.
             Origin::File(path) if path.to_ascii_lowercase().ends_with(".parquet") => {
-                Ok(format!("read_parquet({})", self.string(path)))
+                Some(format!("read_parquet({})", self.string(path)))
             }
-            Origin::File(path) => Ok(format!("read_csv({}, header = true)", self.string(path))),
-            Origin::Table(name) => Ok(table_name(name, |p| self.ident(p))),
+            Origin::File(path) => Some(format!("read_csv({}, header = true)", self.string(path))),
+            Origin::Table(name) => Some(table_name(name, |p| self.ident(p))),
         }
     }
     fn float_type(&self) -> &'static str {

@@ -9,7 +9,7 @@ mod queries;
 mod render;
 pub mod results;
 
-pub use render::{number, ExprWriter};
+pub use render::{number, ExprContext, ExprWriter};
 
 pub use dialect::{Dialect, DialectName};
 
@@ -23,11 +23,11 @@ pub struct Options {
     pub since: Option<Date>,
 }
 
-use queries::{comment_text, QueryBuilder, SharedCtes, SqlError};
+use queries::{comment_text, QueryBuilder, SharedCtes};
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType};
+use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source};
 
 /// One generated query and where it goes under `DIR/<dialect>/`.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,47 +36,49 @@ pub struct SqlFile {
     pub sql: String,
 }
 
-/// Why a requested query cannot be produced.
+/// Why the spec cannot be written in a dialect: the diagnostics to show
+/// (a `file` source in a dialect that cannot read files, E0701).
 #[derive(Debug)]
-pub enum SqlRequestError {
-    NoSuchMetric(String),
-    NoSuchDimension {
-        metric: String,
-        dimension: String,
-    },
-    NoSuchLink {
-        from: String,
-        to: String,
-    },
-    /// The spec cannot be compiled to this dialect (e.g. a file source).
-    Unsupported(Vec<Diagnostic>),
-}
+pub struct Unsupported(pub Vec<Diagnostic>);
 
-impl std::fmt::Display for SqlRequestError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SqlRequestError::NoSuchMetric(m) => write!(f, "no metric named `{m}`"),
-            SqlRequestError::NoSuchDimension { metric, dimension } => {
-                write!(f, "metric `{metric}` has no dimension `{dimension}`")
-            }
-            SqlRequestError::NoSuchLink { from, to } => write!(f, "no link {from} -> {to}"),
-            SqlRequestError::Unsupported(d) => {
-                write!(f, "{} problem(s) with this dialect", d.len())
-            }
-        }
+impl Unsupported {
+    fn file_source(dialect: DialectName, source: &Source) -> Unsupported {
+        Unsupported(vec![Diagnostic::new(
+            Code::FileSourceInDialect,
+            source.location.span,
+            format!("source `{}` reads a file, which {dialect} cannot do", source.name),
+        )
+        .label("a `file` source")
+        .hint("load the file into a table and use `table:`, or generate SQL for duckdb, which reads CSV and Parquet directly")])
     }
 }
 
-fn unsupported(dialect: DialectName, e: SqlError) -> Diagnostic {
-    match e {
-        SqlError::FileSource { source, span } => {
-            Diagnostic::new(
-                Code::FileSourceInDialect,
-                span,
-                format!("source `{source}` reads a file, which {} cannot do", dialect.name()),
-            )
-            .label("a `file` source")
-            .hint("load the file into a table and use `table:`, or generate SQL for duckdb, which reads CSV and Parquet directly")
+/// Why a query asked for by name cannot be produced.
+#[derive(Debug)]
+pub enum SqlError {
+    NoSuchMetric(String),
+    NoSuchDimension { metric: String, dimension: String },
+    NoSuchLink { from: String, to: String },
+    Unsupported(Unsupported),
+}
+
+impl From<Unsupported> for SqlError {
+    fn from(e: Unsupported) -> SqlError {
+        SqlError::Unsupported(e)
+    }
+}
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlError::NoSuchMetric(m) => write!(f, "no metric named `{m}`"),
+            SqlError::NoSuchDimension { metric, dimension } => {
+                write!(f, "metric `{metric}` has no dimension `{dimension}`")
+            }
+            SqlError::NoSuchLink { from, to } => write!(f, "no link {from} -> {to}"),
+            SqlError::Unsupported(Unsupported(d)) => {
+                write!(f, "{} problem(s) with this dialect", d.len())
+            }
         }
     }
 }
@@ -105,11 +107,13 @@ fn metric_header(m: &Metric, by: Option<&str>) -> String {
     )
 }
 
-/// Makes the queries of one dialect. The queries one generator makes
-/// share what they have in common: a metric's series is in its own query,
-/// in every link it takes part in and in the target query, and is built
-/// once. The free functions of this module each use a generator of their
-/// own.
+/// Makes the queries of one dialect: **the one entry point of the SQL
+/// backend**. The queries one generator makes share what they have in
+/// common: a metric's series is in its own query, in every link it takes
+/// part in and in the target query, and is built once. Queries of model
+/// items (`series`, `evidence`, ...) can only be unsupported by the
+/// dialect; queries asked for by name (`metric_series`, ...) can also name
+/// nothing.
 pub struct Generator<'m> {
     model: &'m Model,
     dialect: DialectName,
@@ -127,6 +131,10 @@ impl<'m> Generator<'m> {
         }
     }
 
+    pub fn dialect(&self) -> DialectName {
+        self.dialect
+    }
+
     fn builder(&self) -> QueryBuilder<'_> {
         QueryBuilder::new(
             self.model,
@@ -136,91 +144,99 @@ impl<'m> Generator<'m> {
         )
     }
 
-    fn unsupported(&self, e: SqlError) -> SqlRequestError {
-        SqlRequestError::Unsupported(vec![unsupported(self.dialect, e)])
+    /// The series query of a metric (`results::SeriesColumn`).
+    pub fn series(&self, metric: &Metric) -> Result<String, Unsupported> {
+        self.builder()
+            .with_header(metric_header(metric, None))
+            .series_query(metric, None)
     }
 
-    /// The series query of a metric: `period`, [the dimension], `value`.
-    pub fn metric_series(&self, metric: &str, by: Option<&str>) -> Result<String, SqlRequestError> {
+    /// The series query of the metric named `metric`: `period`, [the
+    /// dimension `by`], `value`.
+    pub fn metric_series(&self, metric: &str, by: Option<&str>) -> Result<String, SqlError> {
         let m = self
             .model
             .metric(metric)
-            .ok_or_else(|| SqlRequestError::NoSuchMetric(metric.to_string()))?;
+            .ok_or_else(|| SqlError::NoSuchMetric(metric.to_string()))?;
         if let Some(dim) = by {
             if !m.dimensions.iter().any(|d| d == dim) {
-                return Err(SqlRequestError::NoSuchDimension {
+                return Err(SqlError::NoSuchDimension {
                     metric: metric.to_string(),
                     dimension: dim.to_string(),
                 });
             }
         }
-        self.builder()
+        Ok(self
+            .builder()
             .with_header(metric_header(m, by))
-            .series_query(m, by)
-            .map_err(|e| self.unsupported(e))
+            .series_query(m, by)?)
+    }
+
+    /// The evidence query of a link (`results::LinkColumn`).
+    pub fn evidence(&self, link: &Link) -> Result<String, Unsupported> {
+        let what = format!(
+            "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
+            link.from,
+            link.to,
+            link.from,
+            link.to,
+            link.lag,
+            link.grain.name()
+        );
+        self.builder()
+            .with_header(header(&what, &link.location))
+            .link_query(link)
     }
 
     /// The evidence query of the link `from -> to`.
-    pub fn link_evidence(&self, from: &str, to: &str) -> Result<String, SqlRequestError> {
-        self.link_sql(from, to, QueryBuilder::link_query, |l| {
-            format!(
-                "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
-                l.from,
-                l.to,
-                l.from,
-                l.to,
-                l.lag,
-                l.grain.name()
-            )
-        })
+    pub fn link_evidence(&self, from: &str, to: &str) -> Result<String, SqlError> {
+        Ok(self.evidence(self.link(from, to)?)?)
     }
 
-    /// The pairs behind the evidence of the link `from -> to`: `period`,
-    /// `x`, `y` (the right metric `lag` periods later), oldest first.
-    /// Charts use it.
-    pub fn link_pairs(&self, from: &str, to: &str) -> Result<String, SqlRequestError> {
-        self.link_sql(from, to, QueryBuilder::link_pairs_query, |l| {
-            format!(
-                "Pairs of link {} -> {}: {} and {} {} {}(s) later",
-                l.from,
-                l.to,
-                l.from,
-                l.to,
-                l.lag,
-                l.grain.name()
-            )
-        })
+    /// The pairs behind a link's evidence (`results::PairColumn`): the
+    /// right metric `lag` periods later, oldest first. Charts use it.
+    pub fn pairs(&self, link: &Link) -> Result<String, Unsupported> {
+        let what = format!(
+            "Pairs of link {} -> {}: {} and {} {} {}(s) later",
+            link.from,
+            link.to,
+            link.from,
+            link.to,
+            link.lag,
+            link.grain.name()
+        );
+        self.builder()
+            .with_header(header(&what, &link.location))
+            .link_pairs_query(link)
     }
 
-    /// A query about one link, headed by `what` it is.
-    fn link_sql<'g>(
-        &'g self,
-        from: &str,
-        to: &str,
-        build: fn(QueryBuilder<'g>, &'g Link) -> Result<String, SqlError>,
-        what: fn(&Link) -> String,
-    ) -> Result<String, SqlRequestError> {
-        let link = find_link(self.model, from, to)?;
-        let builder = self
-            .builder()
-            .with_header(header(&what(link), &link.location));
-        build(builder, link).map_err(|e| self.unsupported(e))
+    /// The pairs behind the evidence of the link `from -> to`.
+    pub fn link_pairs(&self, from: &str, to: &str) -> Result<String, SqlError> {
+        Ok(self.pairs(self.link(from, to)?)?)
     }
 
-    /// The target status query. `as_of` replaces the engine's current date.
-    pub fn target_status(&self) -> Result<String, SqlRequestError> {
+    fn link(&self, from: &str, to: &str) -> Result<&'m Link, SqlError> {
+        self.model
+            .link(from, to)
+            .ok_or_else(|| SqlError::NoSuchLink {
+                from: from.to_string(),
+                to: to.to_string(),
+            })
+    }
+
+    /// The target status query (`results::TargetColumn`). `as_of`
+    /// replaces the engine's current date.
+    pub fn target_status(&self) -> Result<String, Unsupported> {
         let header = format!(
             "-- Target status of every metric with a target active on its latest complete period\n-- Project: {}\n",
             comment_text(&self.model.project.name)
         );
-        self.builder()
-            .with_header(header)
-            .targets_query()
-            .map_err(|e| self.unsupported(e))
+        self.builder().with_header(header).targets_query()
     }
 
-    /// The one-scan query of a source scan.
-    pub fn source_scan(&self, scan: &SourceScan) -> Result<String, SqlRequestError> {
+    /// The one-scan query of a source scan: `period`, then a column per
+    /// metric.
+    pub fn source_scan(&self, scan: &SourceScan) -> Result<String, Unsupported> {
         let names: Vec<&str> = scan.metrics.iter().map(|m| m.name.as_str()).collect();
         let what = format!(
             "One scan of source `{}` per {} (time: {}): {}",
@@ -238,7 +254,6 @@ impl<'m> Generator<'m> {
                 scan.grain,
                 &scan.metrics,
             )
-            .map_err(|e| self.unsupported(e))
     }
 
     /// Every query of the project: `metrics/`, `links/`, `sources/` and
@@ -248,22 +263,16 @@ impl<'m> Generator<'m> {
         let model = self.model;
         let mut files = Vec::new();
         let mut problems: Vec<Diagnostic> = Vec::new();
-        let mut keep = |path: String, result: Result<String, SqlRequestError>| {
+        let mut keep = |path: String, result: Result<String, Unsupported>| {
             if let Some(sql) = sql_or_problems(result, &mut problems) {
                 files.push(SqlFile { path, sql });
             }
         };
         for m in &model.metrics {
-            keep(
-                format!("metrics/{}.sql", m.name),
-                self.metric_series(&m.name, None),
-            );
+            keep(format!("metrics/{}.sql", m.name), self.series(m));
         }
         for l in &model.links {
-            keep(
-                format!("links/{}__{}.sql", l.from, l.to),
-                self.link_evidence(&l.from, &l.to),
-            );
+            keep(format!("links/{}__{}.sql", l.from, l.to), self.evidence(l));
         }
         for scan in source_scans(model) {
             keep(
@@ -281,16 +290,16 @@ impl<'m> Generator<'m> {
     }
 }
 
-/// The SQL of a query asked for by the model's own names, or None when
-/// the dialect cannot write it: its diagnostics then join `problems`, each
-/// once (a file source read by many queries is one problem).
+/// The SQL of a query, or None when the dialect cannot write it: its
+/// diagnostics then join `problems`, each once (a file source read by many
+/// queries is one problem).
 pub fn sql_or_problems(
-    result: Result<String, SqlRequestError>,
+    result: Result<String, Unsupported>,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<String> {
     match result {
         Ok(sql) => Some(sql),
-        Err(SqlRequestError::Unsupported(diags)) => {
+        Err(Unsupported(diags)) => {
             for d in diags {
                 if !problems
                     .iter()
@@ -301,64 +310,7 @@ pub fn sql_or_problems(
             }
             None
         }
-        Err(other) => unreachable!("every name comes from the model: {other}"),
     }
-}
-
-/// The series query of a metric: `period`, [the dimension], `value`.
-pub fn metric_series(
-    model: &Model,
-    dialect: DialectName,
-    options: &Options,
-    metric: &str,
-    by: Option<&str>,
-) -> Result<String, SqlRequestError> {
-    Generator::new(model, dialect, options).metric_series(metric, by)
-}
-
-fn find_link<'m>(model: &'m Model, from: &str, to: &str) -> Result<&'m Link, SqlRequestError> {
-    // The checker sorts links by (from, to).
-    model
-        .links
-        .binary_search_by(|l| (l.from.as_str(), l.to.as_str()).cmp(&(from, to)))
-        .ok()
-        .map(|i| &model.links[i])
-        .ok_or_else(|| SqlRequestError::NoSuchLink {
-            from: from.to_string(),
-            to: to.to_string(),
-        })
-}
-
-/// The evidence query of the link `from -> to`.
-pub fn link_evidence(
-    model: &Model,
-    dialect: DialectName,
-    options: &Options,
-    from: &str,
-    to: &str,
-) -> Result<String, SqlRequestError> {
-    Generator::new(model, dialect, options).link_evidence(from, to)
-}
-
-/// The pairs behind the evidence of the link `from -> to` (see
-/// [`Generator::link_pairs`]).
-pub fn link_pairs(
-    model: &Model,
-    dialect: DialectName,
-    options: &Options,
-    from: &str,
-    to: &str,
-) -> Result<String, SqlRequestError> {
-    Generator::new(model, dialect, options).link_pairs(from, to)
-}
-
-/// The target status query. `as_of` replaces the engine's current date.
-pub fn target_status(
-    model: &Model,
-    dialect: DialectName,
-    options: &Options,
-) -> Result<String, SqlRequestError> {
-    Generator::new(model, dialect, options).target_status()
 }
 
 /// A source scan: one query computing every metric on `source` that has
@@ -417,23 +369,13 @@ pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
     scans
 }
 
-/// The one-scan query of a source scan.
-pub fn source_scan(
-    model: &Model,
-    dialect: DialectName,
-    options: &Options,
-    scan: &SourceScan,
-) -> Result<String, SqlRequestError> {
-    Generator::new(model, dialect, options).source_scan(scan)
-}
-
-/// What [`all_queries`] gives for one dialect.
+/// What [`Generator::all_queries`] gives for one dialect.
 pub type DialectQueries = Result<Vec<SqlFile>, Vec<Diagnostic>>;
 
-/// [`all_queries`] for every dialect, on every core, handed to `sink` in
-/// [`DialectName::ALL`] order as they are made; at most one dialect per
-/// core is held at once (a dialect of a 12,000-metric project is ~75 MB).
-/// Stops at the first error of `sink`.
+/// [`Generator::all_queries`] for every dialect, on every core, handed to
+/// `sink` in [`DialectName::ALL`] order as they are made; at most one
+/// dialect per core is held at once (a dialect of a 12,000-metric project
+/// is ~75 MB). Stops at the first error of `sink`.
 pub fn for_each_dialect<E>(
     model: &Model,
     options: &Options,
@@ -442,13 +384,7 @@ pub fn for_each_dialect<E>(
     crate::parallel::map_in_order(
         DialectName::ALL,
         1,
-        |&dialect| all_queries(model, dialect, options),
+        |&dialect| Generator::new(model, dialect, options).all_queries(),
         |&dialect, queries| sink(dialect, queries),
     )
-}
-
-/// Every query of the project in one dialect (see
-/// [`Generator::all_queries`]).
-pub fn all_queries(model: &Model, dialect: DialectName, options: &Options) -> DialectQueries {
-    Generator::new(model, dialect, options).all_queries()
 }

@@ -8,18 +8,10 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dialect::Dialect;
-use super::render::{number, EmulatedPercentile, ExprWriter};
+use super::render::{number, EmulatedPercentile, ExprContext, ExprWriter};
 use super::results::{LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict};
-use super::Options;
+use super::{Options, Unsupported};
 use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
-use crate::source::Span;
-
-/// Why a query cannot be written.
-#[derive(Debug)]
-pub enum SqlError {
-    /// A `file` source in a dialect that cannot read files.
-    FileSource { source: String, span: Span },
-}
 
 /// Where a metric's filter goes in a query.
 #[derive(Clone, Copy)]
@@ -257,7 +249,7 @@ impl<'m> QueryBuilder<'m> {
         time: &str,
         time_type: ScalarType,
         grain: Grain,
-    ) -> Result<Rc<str>, SqlError> {
+    ) -> Result<Rc<str>, Unsupported> {
         let key = format!("rows {} {time} {}", source.name, grain.name());
         if let Some(name) = self.names.get(&key) {
             return Ok(name.clone());
@@ -270,10 +262,7 @@ impl<'m> QueryBuilder<'m> {
         let table = self
             .d
             .table(&source.origin)
-            .map_err(|_| SqlError::FileSource {
-                source: source.name.clone(),
-                span: source.location.span,
-            })?;
+            .ok_or_else(|| Unsupported::file_source(self.d.name(), source))?;
         let name = self.names.claim(
             &key,
             format!("_rows_{}__{}__{}", source.name, time, grain.name()),
@@ -386,35 +375,16 @@ impl<'m> QueryBuilder<'m> {
         filter_as: FilterAs,
         (owner, prefix, first): (&str, &str, usize),
     ) -> (Option<String>, String, Vec<(String, EmulatedPercentile)>) {
-        let no_metrics = |_: &str| String::new();
-        let d = self.d;
-        let rows = d.ident(rows);
-        let column = |name: &str| {
-            let name = d.ident(name);
-            let mut column = String::with_capacity(rows.len() + 1 + name.len());
-            column.push_str(&rows);
-            column.push('.');
-            column.push_str(&name);
-            column
+        let mut cx = SourceMeasure {
+            d: self.d,
+            rows: self.d.ident(rows),
+            names: &mut self.names,
+            owner,
+            prefix,
+            first,
+            keys: Vec::new(),
         };
-        let names = &mut self.names;
-        let mut keys = Vec::new();
-        let mut percentile_name = || {
-            let n = first + keys.len();
-            let key = format!("{owner} percentile {n}");
-            let name = names.claim(&key, format!("{prefix}{n}"));
-            keys.push(key);
-            name.to_string()
-        };
-        let mut w = ExprWriter {
-            d,
-            column: &column,
-            fold_filter: None,
-            where_filter: None,
-            metric_ref: &no_metrics,
-            percentiles: Vec::new(),
-            percentile_name: &mut percentile_name,
-        };
+        let mut w = ExprWriter::new(&mut cx);
         let filter_sql = filter.map(|f| w.expr(f));
         match filter_as {
             FilterAs::Where => w.where_filter = filter_sql.clone(),
@@ -425,7 +395,7 @@ impl<'m> QueryBuilder<'m> {
         (
             filter_sql,
             value,
-            keys.into_iter().zip(percentiles).collect(),
+            cx.keys.into_iter().zip(percentiles).collect(),
         )
     }
 
@@ -438,7 +408,7 @@ impl<'m> QueryBuilder<'m> {
         metric: &Metric,
         grain: Grain,
         by: Option<&str>,
-    ) -> Result<Rc<str>, SqlError> {
+    ) -> Result<Rc<str>, Unsupported> {
         let key = series_key(&metric.name, grain, by);
         if let Some(name) = self.names.get(&key) {
             return Ok(name.clone());
@@ -475,7 +445,7 @@ impl<'m> QueryBuilder<'m> {
         metric: &Metric,
         grain: Grain,
         by: Option<&str>,
-    ) -> Result<Rc<str>, SqlError> {
+    ) -> Result<Rc<str>, Unsupported> {
         let mut preferred = format!("_series_{}", metric.name);
         if grain != metric.grain {
             preferred.push_str(&format!("__{}", grain.name()));
@@ -537,23 +507,11 @@ impl<'m> QueryBuilder<'m> {
                     input_ctes.push((input.clone(), self.series(m, grain, None)?));
                 }
                 let name = self.names.claim(key, preferred);
-                let d = self.d;
-                let refs = input_ctes.clone();
-                let metric_ref = move |n: &str| {
-                    let cte = &refs.iter().find(|(i, _)| i == n).expect("an input").1;
-                    format!("{}.{}", d.ident(cte), d.ident(VALUE))
+                let mut cx = DerivedMeasure {
+                    d: self.d,
+                    inputs: &input_ctes,
                 };
-                let no_columns = |_: &str| String::new();
-                let mut w = ExprWriter {
-                    d,
-                    column: &no_columns,
-                    fold_filter: None,
-                    where_filter: None,
-                    metric_ref: &metric_ref,
-                    percentiles: Vec::new(),
-                    percentile_name: &mut || unreachable!("a derived measure has no aggregates"),
-                };
-                let value = w.expr(expr);
+                let value = ExprWriter::new(&mut cx).expr(expr);
                 let first = self.id(&input_ctes[0].1);
                 let mut from = first.clone();
                 for (_, cte) in input_ctes.iter().skip(1) {
@@ -577,7 +535,11 @@ impl<'m> QueryBuilder<'m> {
     }
 
     /// The series query of a metric: `period`, [dimension], `value`.
-    pub fn series_query(mut self, metric: &Metric, by: Option<&str>) -> Result<String, SqlError> {
+    pub fn series_query(
+        mut self,
+        metric: &Metric,
+        by: Option<&str>,
+    ) -> Result<String, Unsupported> {
         let cte = self.series(metric, metric.grain, by)?;
         let c = self.id(&cte);
         let mut columns = vec![format!(
@@ -611,7 +573,7 @@ impl<'m> QueryBuilder<'m> {
         time_type: ScalarType,
         grain: Grain,
         metrics: &[&Metric],
-    ) -> Result<String, SqlError> {
+    ) -> Result<String, Unsupported> {
         let rows = self.rows(source, time, time_type, grain)?;
         let r = self.id(&rows);
         let mut columns = vec![format!(
@@ -654,7 +616,7 @@ impl<'m> QueryBuilder<'m> {
 
     /// The evidence query of a link: one row with n, r, slope, t, r_diff,
     /// expected_sign and verdict.
-    pub fn link_query(mut self, link: &Link) -> Result<String, SqlError> {
+    pub fn link_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
         // The same for every link of a dialect: built once.
         let shared = self.shared;
@@ -788,7 +750,7 @@ impl<'m> QueryBuilder<'m> {
     /// The pairs behind a link's evidence: `period` (of the left metric),
     /// `x` (its value) and `y` (the right metric's value `lag` periods
     /// later), oldest first.
-    pub fn link_pairs_query(mut self, link: &Link) -> Result<String, SqlError> {
+    pub fn link_pairs_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
         let id = |s: &str| self.d.ident(s);
         let select = format!(
@@ -806,7 +768,7 @@ impl<'m> QueryBuilder<'m> {
 
     /// Adds `_pairs`: the left metric's value and the right metric's value
     /// `lag` periods later, for every period where both exist.
-    fn link_pairs(&mut self, link: &Link) -> Result<(), SqlError> {
+    fn link_pairs(&mut self, link: &Link) -> Result<(), Unsupported> {
         let from = self.model.metric(&link.from).expect("resolved");
         let to = self.model.metric(&link.to).expect("resolved");
         let x = self.series(from, link.grain, None)?;
@@ -829,7 +791,7 @@ impl<'m> QueryBuilder<'m> {
     /// For each metric with a target active on its latest complete period
     /// (the last one that ended on or before `as_of` and has a value): the
     /// value, the range and the status.
-    pub fn targets_query(mut self) -> Result<String, SqlError> {
+    pub fn targets_query(mut self) -> Result<String, Unsupported> {
         let today = self
             .options
             .as_of
@@ -920,6 +882,68 @@ impl<'m> QueryBuilder<'m> {
             within = self.d.string(TargetStatus::Within.name()),
         );
         Ok(self.finish_with(&[latest, targets], &select))
+    }
+}
+
+/// A source measure's expressions: columns of the rows CTE; emulated
+/// percentiles named after their series and claimed in the query.
+struct SourceMeasure<'q> {
+    d: &'static dyn Dialect,
+    /// The rows CTE, quoted.
+    rows: String,
+    names: &'q mut Names,
+    owner: &'q str,
+    prefix: &'q str,
+    /// The number of the first percentile CTE.
+    first: usize,
+    /// The keys of the percentile CTEs claimed, in order.
+    keys: Vec<String>,
+}
+
+impl ExprContext for SourceMeasure<'_> {
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.d
+    }
+
+    fn column(&self, name: &str) -> String {
+        let name = self.d.ident(name);
+        let mut column = String::with_capacity(self.rows.len() + 1 + name.len());
+        column.push_str(&self.rows);
+        column.push('.');
+        column.push_str(&name);
+        column
+    }
+
+    fn percentile_name(&mut self, _: usize) -> String {
+        let n = self.first + self.keys.len();
+        let key = format!("{} percentile {n}", self.owner);
+        let name = self.names.claim(&key, format!("{}{n}", self.prefix));
+        self.keys.push(key);
+        name.to_string()
+    }
+}
+
+/// A derived measure's expressions: each metric is the value column of
+/// its series CTE (a derived measure has no columns and no aggregates).
+struct DerivedMeasure<'q> {
+    d: &'static dyn Dialect,
+    /// (metric, its series CTE).
+    inputs: &'q [(String, Rc<str>)],
+}
+
+impl ExprContext for DerivedMeasure<'_> {
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.d
+    }
+
+    fn metric(&self, name: &str) -> String {
+        let cte = &self
+            .inputs
+            .iter()
+            .find(|(i, _)| i == name)
+            .expect("an input")
+            .1;
+        format!("{}.{}", self.d.ident(cte), self.d.ident(VALUE))
     }
 }
 

@@ -16,22 +16,41 @@ pub struct EmulatedPercentile {
     pub cte: String,
 }
 
+/// What differs between the places that write expressions: how names are
+/// referred to and how an emulated percentile's CTE is named. Everything
+/// else (operators, aggregates, filters, conversions) is `ExprWriter`'s.
+pub trait ExprContext {
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// A column of the rows (source measures and filters); unqualified by
+    /// default.
+    fn column(&self, name: &str) -> String {
+        self.dialect().ident(name)
+    }
+
+    /// Another metric's value (derived measures); a column of its name by
+    /// default.
+    fn metric(&self, name: &str) -> String {
+        self.dialect().ident(name)
+    }
+
+    /// A name for the CTE of the next emulated percentile, unique within
+    /// its query; `_percentile_<n>` by default.
+    fn percentile_name(&mut self, n: usize) -> String {
+        format!("_percentile_{n}")
+    }
+}
+
 /// Renders expressions; collects emulated percentiles on the way.
 pub struct ExprWriter<'a> {
-    pub d: &'a dyn Dialect,
-    /// How column references are written (qualified by the rows CTE).
-    pub column: &'a dyn Fn(&str) -> String,
+    pub cx: &'a mut dyn ExprContext,
     /// A row condition ANDed into every aggregate (a metric's filter, when
     /// several metrics share one scan).
     pub fold_filter: Option<String>,
     /// A row condition applied by a WHERE clause already, which emulated
     /// percentiles must apply themselves.
     pub where_filter: Option<String>,
-    /// How metric references (in derived measures) are written.
-    pub metric_ref: &'a dyn Fn(&str) -> String,
     pub percentiles: Vec<EmulatedPercentile>,
-    /// Names the next emulated percentile's CTE, uniquely within a query.
-    pub percentile_name: &'a mut dyn FnMut() -> String,
 }
 
 fn and(a: Option<&str>, b: Option<&str>) -> Option<String> {
@@ -52,12 +71,21 @@ pub fn number(value: f64) -> String {
     }
 }
 
-impl ExprWriter<'_> {
+impl<'a> ExprWriter<'a> {
+    pub fn new(cx: &'a mut dyn ExprContext) -> ExprWriter<'a> {
+        ExprWriter {
+            cx,
+            fold_filter: None,
+            where_filter: None,
+            percentiles: Vec::new(),
+        }
+    }
+
     pub fn expr(&mut self, e: &TExpr) -> String {
-        let d = self.d;
+        let d = self.cx.dialect();
         match &e.kind {
-            TExprKind::Column { name } => (self.column)(name),
-            TExprKind::Metric { name } => (self.metric_ref)(name),
+            TExprKind::Column { name } => self.cx.column(name),
+            TExprKind::Metric { name } => self.cx.metric(name),
             TExprKind::Number { value } => number(*value),
             TExprKind::Str { value } => d.string(value),
             TExprKind::Bool { value } => d.boolean(*value),
@@ -113,7 +141,7 @@ impl ExprWriter<'_> {
     }
 
     fn binary(&mut self, op: BinOp, left: &TExpr, right: &TExpr) -> String {
-        let d = self.d;
+        let d = self.cx.dialect();
         let (l, r) = (self.expr(left), self.expr(right));
         match op {
             BinOp::Sub if left.ty == Type::Timestamp && right.ty == Type::Timestamp => {
@@ -145,6 +173,7 @@ impl ExprWriter<'_> {
         fraction: Option<f64>,
         condition: Option<String>,
     ) -> String {
+        let d = self.cx.dialect();
         // `AGG(CASE WHEN condition THEN value END)`: rows outside the
         // condition become NULL, which every aggregate but COUNT(*) ignores.
         let filtered = |value: &str| match &condition {
@@ -168,20 +197,19 @@ impl ExprWriter<'_> {
             // A float, not `1.0`: Spark reads that as a DECIMAL and rounds
             // the average.
             (AggFunc::Avg, Some(v)) if is_bool => {
-                format!("AVG({})", self.d.to_float(&boolean_as(&v, "1", "0")))
+                format!("AVG({})", d.to_float(&boolean_as(&v, "1", "0")))
             }
             (AggFunc::Sum, Some(v)) => format!("SUM({})", filtered(&v)),
-            (AggFunc::Avg, Some(v)) => format!("AVG({})", self.d.to_float(&filtered(&v))),
+            (AggFunc::Avg, Some(v)) => format!("AVG({})", d.to_float(&filtered(&v))),
             (AggFunc::Min, Some(v)) => format!("MIN({})", filtered(&v)),
             (AggFunc::Max, Some(v)) => format!("MAX({})", filtered(&v)),
             (AggFunc::Median | AggFunc::Percentile, Some(v)) => {
                 let fraction = fraction.unwrap_or(0.5);
-                match self.d.percentile(&self.d.to_float(&filtered(&v)), fraction) {
+                match d.percentile(&d.to_float(&filtered(&v)), fraction) {
                     Some(sql) => sql,
                     None => {
-                        let cte = (self.percentile_name)();
-                        let reference =
-                            format!("MAX({}.{})", self.d.ident(&cte), self.d.ident("_v"));
+                        let cte = self.cx.percentile_name(self.percentiles.len() + 1);
+                        let reference = format!("MAX({}.{})", d.ident(&cte), d.ident("_v"));
                         self.percentiles.push(EmulatedPercentile {
                             value: v,
                             fraction,
