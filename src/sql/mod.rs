@@ -174,18 +174,12 @@ impl<'m> Generator<'m> {
 
     /// The evidence query of a link (`results::LinkColumn`).
     pub fn evidence(&self, link: &Link) -> Result<String, Unsupported> {
+        let Link { from, to, lag, .. } = link;
         let what = format!(
-            "Evidence for link {} -> {}: does {} move {} after {} {}(s)?",
-            link.from,
-            link.to,
-            link.from,
-            link.to,
-            link.lag,
-            link.grain.name()
+            "Evidence for link {from} -> {to}: does {from} move {to} after {lag} {}(s)?",
+            link.grain
         );
-        self.builder()
-            .with_header(header(&what, &link.location))
-            .link_query(link)
+        self.link_sql(link, &what, QueryBuilder::link_query)
     }
 
     /// The evidence query of the link `from -> to`.
@@ -196,18 +190,25 @@ impl<'m> Generator<'m> {
     /// The pairs behind a link's evidence (`results::PairColumn`): the
     /// right metric `lag` periods later, oldest first. Charts use it.
     pub fn pairs(&self, link: &Link) -> Result<String, Unsupported> {
+        let Link { from, to, lag, .. } = link;
         let what = format!(
-            "Pairs of link {} -> {}: {} and {} {} {}(s) later",
-            link.from,
-            link.to,
-            link.from,
-            link.to,
-            link.lag,
-            link.grain.name()
+            "Pairs of link {from} -> {to}: {from} and {to} {lag} {}(s) later",
+            link.grain
         );
-        self.builder()
-            .with_header(header(&what, &link.location))
-            .link_pairs_query(link)
+        self.link_sql(link, &what, QueryBuilder::link_pairs_query)
+    }
+
+    /// A query about one link, headed by `what` it is.
+    fn link_sql<'g>(
+        &'g self,
+        link: &'g Link,
+        what: &str,
+        build: fn(QueryBuilder<'g>, &'g Link) -> Result<String, Unsupported>,
+    ) -> Result<String, Unsupported> {
+        build(
+            self.builder().with_header(header(what, &link.location)),
+            link,
+        )
     }
 
     /// The pairs behind the evidence of the link `from -> to`.
