@@ -585,13 +585,7 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, m: &'m Metric) -> MetricPage
             ..fact("Owner", ctx.team_ref(root, &m.owner).label)
         },
         fact("Unit", m.unit.to_string()),
-        fact(
-            "Better when",
-            match m.direction {
-                Direction::Higher => "higher",
-                Direction::Lower => "lower",
-            },
-        ),
+        fact("Better when", m.direction.name()),
         fact("Grain", m.grain.name()),
     ];
     match &m.measure {
