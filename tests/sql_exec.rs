@@ -604,7 +604,7 @@ fn check_by_dimension(engine: &mut dyn Engine, model: &cpic::model::Model, rows:
         }
     }
     want.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    assert_eq!(got.len(), want.len(), "{}: rows", engine.dialect().as_str());
+    assert_eq!(got.len(), want.len(), "{}: rows", engine.dialect().name());
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(&g[0].text().expect("period")[..10], w.0);
         assert_eq!(g[1].text().as_deref(), Some(w.1.as_str()));
