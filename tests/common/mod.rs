@@ -82,3 +82,4 @@ pub fn examples() -> Vec<PathBuf> {
 pub mod browser;
 pub mod engines;
 pub mod oracle;
+pub mod section9;
