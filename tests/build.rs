@@ -8,13 +8,24 @@ use std::path::{Path, PathBuf};
 
 fn build(project: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     common::cpic()
-        .args(["build", "--today", common::TODAY])
-        .args(extra)
-        .arg(project)
-        .arg("-o")
-        .arg(out)
+        .args(build_args(project, out, extra))
         .output()
         .expect("cpic runs")
+}
+
+/// `cpic build` that must succeed.
+fn build_ok(project: &Path, out: &Path, extra: &[&str]) {
+    common::cpic_ok(build_args(project, out, extra));
+}
+
+fn build_args(project: &Path, out: &Path, extra: &[&str]) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = ["build", "--today", common::TODAY]
+        .iter()
+        .chain(extra)
+        .map(Into::into)
+        .collect();
+    args.extend([project.into(), "-o".into(), out.into()]);
+    args
 }
 
 use common::examples;
@@ -92,12 +103,7 @@ fn every_example_builds_and_its_manifest_is_the_model() {
     for example in examples() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("build");
-        let run = build(&example, &out, &["--no-data"]);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        build_ok(&example, &out, &["--no-data"]);
         let manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(manifest["schema_version"], 1);
@@ -179,7 +185,7 @@ fn the_schema_rejects_a_drifted_manifest() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("build");
-    assert!(build(&examples()[2], &out, &["--no-data"]).status.success());
+    build_ok(&examples()[2], &out, &["--no-data"]);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let mutations: [Mutation; 4] = [
@@ -218,8 +224,8 @@ fn a_build_is_byte_identical_when_repeated() {
     let dir = tempfile::tempdir().unwrap();
     let example = &examples()[0];
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    assert!(build(example, &a, &[]).status.success());
-    assert!(build(example, &b, &[]).status.success());
+    build_ok(example, &a, &[]);
+    build_ok(example, &b, &[]);
     let files = files_under(&a);
     assert_eq!(files, files_under(&b));
     for file in files {
@@ -248,12 +254,7 @@ fn the_manifest_masks_a_database_password() {
     )
     .unwrap();
     let out = dir.path().join("build");
-    let run = build(&project, &out, &["--no-data"]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    build_ok(&project, &out, &["--no-data"]);
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(!manifest.contains("s3cret"));
     assert!(manifest.contains("postgres://analyst:***@127.0.0.1:1/db"));
