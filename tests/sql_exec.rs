@@ -670,6 +670,59 @@ fn target_status_matches_on_every_engine() {
     on_every_engine("targets", check_targets);
 }
 
+/// Φ as the SQL backend writes it (`sql::stats::normal_cdf`, Abramowitz and
+/// Stegun 26.2.17) is within 1e-7 of the reference's Φ on every engine,
+/// from far in the lower tail to far in the upper, and NULL stays NULL.
+fn check_normal_cdf(engine: &mut dyn Engine, _: &cpic::model::Model, _: &[Row]) {
+    let dialect = engine.dialect();
+    let d = dialect.dialect();
+    let mut zs: Vec<f64> = (-32..=32).map(|i| f64::from(i) / 4.0).collect();
+    zs.extend([1.645, -1.645, 1.96, 0.001, -0.001, 0.5e-9]);
+    let selects: Vec<String> = zs
+        .iter()
+        .map(|&z| {
+            let z = d.to_float(&sql::number(z));
+            format!(
+                "SELECT {z} AS {}, {} AS {}",
+                d.ident("z"),
+                sql::stats::normal_cdf(&z),
+                d.ident("p")
+            )
+        })
+        .collect();
+    let rows = select(
+        engine,
+        &selects.join("\nUNION ALL\n"),
+        &[("z", Kind::Num), ("p", Kind::Num)],
+    );
+    assert_eq!(rows.len(), zs.len(), "{}", dialect.name());
+    for row in rows {
+        let z = row[0].num().expect("z");
+        let p = row[1].num().expect("p");
+        let want = common::section9::normal_cdf(z);
+        assert!(
+            (p - want).abs() < 1e-7,
+            "{}: Φ({z}) = {p}, want {want}",
+            dialect.name()
+        );
+    }
+    let null = select(
+        engine,
+        &format!(
+            "SELECT {} AS {}",
+            sql::stats::normal_cdf(&d.to_float("NULL")),
+            d.ident("p")
+        ),
+        &[("p", Kind::Num)],
+    );
+    assert_eq!(null[0][0].num(), None, "{}: Φ(NULL)", dialect.name());
+}
+
+#[test]
+fn normal_cdf_matches_the_reference_on_every_engine() {
+    on_every_engine("normal_cdf", check_normal_cdf);
+}
+
 /// Spark is slow to start: one session runs every check.
 #[test]
 fn everything_matches_on_spark() {
@@ -685,6 +738,7 @@ fn everything_matches_on_spark() {
         check_scans,
         check_links,
         check_targets,
+        check_normal_cdf,
     ] {
         check(&mut spark, &model, &rows);
     }

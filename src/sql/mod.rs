@@ -8,6 +8,7 @@ pub mod dialect;
 mod queries;
 mod render;
 pub mod results;
+pub mod stats;
 
 pub use render::{number, ExprContext, ExprWriter};
 
