@@ -13,22 +13,16 @@ mod section9;
 
 use cpic::date::Date;
 use cpic::model::Grain;
+use cpic::random::SplitMix64;
+use section9::correlation;
 
-/// SplitMix64 with Box–Muller normals.
-struct Rng(u64);
+/// The project's SplitMix64 with Box–Muller normals.
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
+    /// Uniform in (0, 1): never 0, whose logarithm Box–Muller takes.
     fn uniform(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        ((self.0.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 
     fn normal(&mut self) -> f64 {
@@ -159,7 +153,7 @@ fn old_verdict(pairs: &[(Date, f64, f64)]) -> &'static str {
         .windows(2)
         .map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1))
         .collect();
-    let (Some(r), r_diff) = (pearson(&levels), pearson(&diffs)) else {
+    let (Some(r), r_diff) = (correlation(&levels), correlation(&diffs)) else {
         return "inconclusive";
     };
     let n = levels.len() as f64;
@@ -173,23 +167,13 @@ fn old_verdict(pairs: &[(Date, f64, f64)]) -> &'static str {
     }
 }
 
-fn pearson(pairs: &[(f64, f64)]) -> Option<f64> {
-    let n = pairs.len() as f64;
-    let mx = pairs.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pairs.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
-    let syy: f64 = pairs.iter().map(|(_, y)| (y - my) * (y - my)).sum();
-    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
-}
-
 fn main() {
     let runs: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1000);
     let start = Date::parse("2022-01-03").expect("a Monday");
-    let mut rng = Rng(0x00C0_FFEE);
+    let mut rng = Rng(SplitMix64(0x00C0_FFEE));
     println!("| scenario | runs | old rule: supports | old: contradicts | section 9: supports | section 9: contradicts | target |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     for scenario in scenarios() {

@@ -4,6 +4,7 @@
 
 use crate::date::Date;
 use crate::model::Grain;
+use crate::random::SplitMix64;
 
 /// Weeks of generated data, ending with the last complete week before today.
 const WEEKS: i64 = 16;
@@ -111,29 +112,11 @@ link time_to_answer -> conversion_rate {{
     )
 }
 
-/// A small deterministic generator (SplitMix64): the same day gives the
-/// same data.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Requests over the last complete weeks: each week has a typical answer
 /// time, and the slower the week, the fewer requests convert.
 fn requests_csv(today: Date) -> String {
-    let mut random = Random(today.days_since_epoch() as u64);
+    // The same day gives the same data.
+    let mut random = SplitMix64(today.days_since_epoch() as u64);
     let this_week = Grain::Week.period_start(today);
     let mut out = String::from("request_id,requested_at,answered_at,converted\n");
     let mut id = 0;
@@ -143,9 +126,10 @@ fn requests_csv(today: Date) -> String {
         let conversion = (0.55 - typical_minutes / 100.0).clamp(0.05, 0.95);
         for _ in 0..PER_WEEK {
             id += 1;
-            let day =
-                Date::from_days_since_epoch(start.days_since_epoch() + (random.next() % 7) as i64);
-            let at_second = 8 * 3600 + random.next() % (10 * 3600);
+            let day = Date::from_days_since_epoch(
+                start.days_since_epoch() + (random.next_u64() % 7) as i64,
+            );
+            let at_second = 8 * 3600 + random.next_u64() % (10 * 3600);
             let wait = (typical_minutes * (0.5 + random.unit()) * 60.0).round() as u64;
             let converted = random.unit() < conversion;
             out.push_str(&format!(

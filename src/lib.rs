@@ -29,6 +29,7 @@ pub mod ops;
 pub mod output;
 pub mod parallel;
 pub mod period;
+pub mod random;
 pub mod run;
 pub mod schema;
 pub mod source;

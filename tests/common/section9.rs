@@ -179,7 +179,7 @@ pub fn evidence(
 }
 
 /// Pearson's correlation, two-pass; None without variance.
-fn correlation(pairs: &[(f64, f64)]) -> Option<f64> {
+pub fn correlation(pairs: &[(f64, f64)]) -> Option<f64> {
     if pairs.is_empty() {
         return None;
     }
