@@ -8,6 +8,7 @@
 //! per scenario; deterministic: SplitMix64 from a fixed seed). The next
 //! step runs the same scenarios through the generated SQL on DuckDB.
 
+#[allow(dead_code)] // Holm is for segments, which this benchmark does not simulate.
 #[path = "../tests/common/section9.rs"]
 mod section9;
 

@@ -414,6 +414,9 @@ pub struct Link {
     pub status: LinkStatus,
     pub experiment: Option<String>,
     pub min_periods: i64,
+    /// `segments: DIM`: the evidence also per value of this dimension of
+    /// both metrics.
+    pub segments: Option<String>,
     /// The expected sign of the correlation of the raw values (+1 or -1),
     /// from `expect` and the directions of both metrics.
     pub expected_sign: i8,

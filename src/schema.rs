@@ -277,6 +277,11 @@ const LINK: &[FieldSpec] = &[
         V::Integer,
         "the fewest pairs of periods for a verdict",
     ),
+    field(
+        "segments",
+        V::Name(Refers::Column),
+        "a dimension of both metrics: also judged per value",
+    ),
 ];
 
 const TARGET: &[FieldSpec] = &[

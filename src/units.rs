@@ -222,6 +222,46 @@ pub fn format_value(value: f64, unit: &Unit) -> String {
     }
 }
 
+/// A change or a rate of change as people read it, signed, to two
+/// significant digits: `+0.12 pp` (a change of a percentage is in
+/// percentage points), `-3.4 s`, `+1,200 USD`, `+0.0051`.
+pub fn format_change(value: f64, unit: &Unit) -> String {
+    let sign = if value > 0.0 {
+        "+"
+    } else if value < 0.0 {
+        "-"
+    } else {
+        ""
+    };
+    let digits = if value == 0.0 {
+        0
+    } else {
+        // Two significant digits: 0.123 → 2 decimals, 12.3 → 0.
+        (1 - value.abs().log10().floor() as i64).clamp(0, 9) as usize
+    };
+    let digits_only = trim_zeros(grouped(value.abs(), digits));
+    let number = if digits_only == "0" {
+        digits_only
+    } else {
+        format!("{sign}{digits_only}")
+    };
+    match unit_of_change(unit) {
+        Some(u) => format!("{number} {u}"),
+        None => number,
+    }
+}
+
+/// The unit of a change in `unit`, as written after a number: `pp` for
+/// percentages; None for plain numbers.
+pub fn unit_of_change(unit: &Unit) -> Option<String> {
+    match unit {
+        Unit::Dimensionless | Unit::Ratio | Unit::Count(None) => None,
+        Unit::Percent => Some("pp".to_string()),
+        Unit::Count(Some(thing)) => Some(thing.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
 /// `1234567.891` with 2 decimals → `1,234,567.89`.
 fn grouped(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
@@ -257,6 +297,25 @@ fn trim_zeros(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_are_signed_to_two_significant_digits() {
+        assert_eq!(format_change(0.1234, &Unit::Percent), "+0.12 pp");
+        assert_eq!(
+            format_change(-3.41, &Unit::Duration(DurationUnit::S)),
+            "-3.4 s"
+        );
+        assert_eq!(
+            format_change(1234.0, &Unit::Money("USD".into())),
+            "+1,234 USD"
+        );
+        assert_eq!(format_change(0.005123, &Unit::Ratio), "+0.0051");
+        assert_eq!(format_change(0.0, &Unit::Ratio), "0");
+        assert_eq!(
+            format_change(2.0, &Unit::Count(Some("options".into()))),
+            "+2 options"
+        );
+    }
 
     #[test]
     fn durations_convert_exactly() {

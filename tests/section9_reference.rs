@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::section9::{evidence, normal_cdf};
+use common::section9::{self, evidence, normal_cdf};
 use cpic::date::Date;
 use cpic::model::Grain;
 
@@ -142,4 +142,30 @@ fn seasonal_means_are_removed_from_24_monthly_differences() {
         short.r_diff.expect("no adjustment below 24") > 0.99,
         "{short:?}"
     );
+}
+
+#[test]
+fn a_perfect_correlation_has_no_finite_z_and_follows_its_sign() {
+    // Differences 1, 2, 3 and 2, 4, 6: r_diff is exactly 1.
+    let pairs = weekly(&[1.0, 2.0, 4.0, 7.0], &[2.0, 4.0, 8.0, 14.0]);
+    let up = section9::evidence(&pairs, Grain::Week, 1, 3);
+    assert_eq!(up.r_diff, Some(1.0));
+    assert_eq!(up.z, None);
+    assert_eq!(up.p, Some(0.0));
+    assert_eq!(up.verdict, "supports");
+    assert_eq!(up.effect, Some(2.0));
+    assert_eq!((up.effect_low, up.effect_high), (Some(2.0), Some(2.0)));
+    let down = section9::evidence(&pairs, Grain::Week, -1, 3);
+    assert_eq!((down.p, down.verdict), (Some(1.0), "contradicts"));
+}
+
+#[test]
+fn holm_adjusts_in_rank_order_and_keeps_the_order() {
+    // k = 4: 0.01·4, max(0.04, 0.02·3), max(0.06, 0.03·2), max(0.06, 0.5).
+    let adjusted = section9::holm(&[0.5, 0.02, 0.01, 0.03]);
+    let want = [0.5, 0.06, 0.04, 0.06];
+    for (got, want) in adjusted.iter().zip(want) {
+        assert!((got - want).abs() < 1e-15, "{adjusted:?}");
+    }
+    assert_eq!(section9::holm(&[0.9, 0.8]), vec![1.0, 1.0]);
 }

@@ -172,6 +172,10 @@ fn link(
         Some(q) => lag_periods(checker, q, grain)?,
         None => 0,
     };
+    let segments = match f.word("segments") {
+        Some(word) => Some(segments(checker, word, from, to)?),
+        None => None,
+    };
     let expected_sign = {
         let directions = from.direction?.sign() * to.direction?.sign();
         match expect? {
@@ -189,9 +193,51 @@ fn link(
         status: status?,
         experiment: f.string("experiment").map(|s| s.value.clone()),
         min_periods: min_periods?,
+        segments,
         expected_sign,
         location: checker.location(item),
     })
+}
+
+/// `segments: DIM`: a dimension both metrics declare.
+fn segments(
+    checker: &mut Checker,
+    word: &Ident,
+    from: &MetricInfo,
+    to: &MetricInfo,
+) -> Option<String> {
+    let dimensions = |m: &MetricInfo| -> Vec<String> {
+        m.metric
+            .as_ref()
+            .map_or_else(Vec::new, |metric| metric.dimensions.clone())
+    };
+    let (of_from, of_to) = (dimensions(from), dimensions(to));
+    for (metric, dims) in [(from, &of_from), (to, &of_to)] {
+        if !dims.contains(&word.name) {
+            let shared: Vec<&str> = of_from
+                .iter()
+                .filter(|d| of_to.contains(d))
+                .map(String::as_str)
+                .collect();
+            let hint = if shared.is_empty() {
+                format!("add `{}` to the `dimensions` of both metrics", word.name)
+            } else {
+                format!("the dimensions of both metrics are: {}", shared.join(", "))
+            };
+            checker.diags.push(
+                Diagnostic::new(
+                    Code::LinkSegments,
+                    word.span,
+                    format!("`{}` is not a dimension of `{}`", word.name, metric.name()),
+                )
+                .label("not a dimension of both metrics")
+                .secondary(metric.item.name.span, "declared here")
+                .hint(hint),
+            );
+            return None;
+        }
+    }
+    Some(word.name.clone())
 }
 
 /// The lag as a whole number of link grains.

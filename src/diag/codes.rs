@@ -79,6 +79,7 @@ codes! {
     LinkGrain = "E0404", Error, "link grain finer than a metric's grain";
     DuplicateLink = "E0405", Error, "link declared more than once";
     MinPeriods = "E0406", Error, "`min_periods` too small";
+    LinkSegments = "E0407", Error, "link segments by a dimension that a metric lacks";
     TargetUnit = "E0501", Error, "target quantity does not convert to the metric's unit";
     TargetRange = "E0502", Error, "target range low end above high end";
     TargetDates = "E0503", Error, "target `from` after `until`";

@@ -7,8 +7,8 @@ use super::svg::{coord, escape, tick_label, ticks, Scale};
 use crate::date::Date;
 use crate::model::{Grain, Target};
 use crate::run::{Pair, Point};
-use crate::units::format_value;
 use crate::units::Unit;
+use crate::units::{format_change, format_value};
 
 /// A period as people name it at this grain: `2026-03-02`, `2026-03`,
 /// `2026 Q1`, `2026`.
@@ -241,9 +241,19 @@ pub struct ScatterChart<'a> {
     pub x_unit: &'a Unit,
     pub y_unit: &'a Unit,
     pub grain: Grain,
+    /// Plotted by their changes (`Pair::change`); pairs without are not.
     pub pairs: &'a [Pair],
-    /// The least-squares slope of y on x, from the evidence query.
-    pub slope: Option<f64>,
+    /// The effect and its interval, from the evidence query.
+    pub fit: Option<Fit>,
+}
+
+/// A fitted slope of y on x and its 95% interval, drawn through the
+/// centre of the points.
+#[derive(Clone, Copy)]
+pub struct Fit {
+    pub slope: f64,
+    pub low: f64,
+    pub high: f64,
 }
 
 const S_WIDTH: f64 = 520.0;
@@ -251,7 +261,17 @@ const S_HEIGHT: f64 = 360.0;
 const S_BOTTOM: f64 = 52.0;
 
 pub fn scatter(chart: &ScatterChart) -> String {
-    let pairs = chart.pairs;
+    let pairs: Vec<Pair> = chart
+        .pairs
+        .iter()
+        .filter_map(|p| {
+            let (x, y) = p.change?;
+            Some(Pair { x, y, ..*p })
+        })
+        .collect();
+    let fit = chart
+        .fit
+        .filter(|f| f.slope.is_finite() && f.low.is_finite() && f.high.is_finite());
     let mut svg = String::new();
     if pairs.is_empty() {
         return svg;
@@ -275,8 +295,8 @@ pub fn scatter(chart: &ScatterChart) -> String {
         pairs.len(),
         escape(chart.x_label),
         escape(chart.y_label),
-        if chart.slope.is_some() {
-            "; the line is the least-squares fit"
+        if fit.is_some() {
+            "; the line is the fitted slope, the shaded band its 95% interval"
         } else {
             ""
         },
@@ -301,29 +321,42 @@ pub fn scatter(chart: &ScatterChart) -> String {
         S_HEIGHT - 10.0,
         escape(chart.x_label),
     );
-    if let Some(slope) = chart.slope.filter(|s| s.is_finite()) {
+    if let Some(fit) = fit {
         let n = pairs.len() as f64;
         let mx = pairs.iter().map(|p| p.x).sum::<f64>() / n;
         let my = pairs.iter().map(|p| p.y).sum::<f64>() / n;
-        let line = |v: f64| my + slope * (v - mx);
+        let line = |slope: f64, v: f64| y.at(my + slope * (v - mx));
+        let (x0, x1) = (x.d0, x.d1);
+        let _ = write!(
+            svg,
+            "<polygon class=\"fit-band\" clip-path=\"url(#plot-area)\" points=\"{},{} {},{} {},{} {},{}\"/>",
+            coord(x.at(x0)),
+            coord(line(fit.low, x0)),
+            coord(x.at(x1)),
+            coord(line(fit.high, x1)),
+            coord(x.at(x1)),
+            coord(line(fit.low, x1)),
+            coord(x.at(x0)),
+            coord(line(fit.high, x0)),
+        );
         let _ = write!(
             svg,
             "<line class=\"fit\" clip-path=\"url(#plot-area)\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
-            coord(x.at(x.d0)),
-            coord(y.at(line(x.d0))),
-            coord(x.at(x.d1)),
-            coord(y.at(line(x.d1)))
+            coord(x.at(x0)),
+            coord(line(fit.slope, x0)),
+            coord(x.at(x1)),
+            coord(line(fit.slope, x1))
         );
     }
-    for p in pairs {
+    for p in &pairs {
         let _ = write!(
             svg,
             "<circle class=\"dot\" cx=\"{}\" cy=\"{}\" r=\"3.5\"><title>{}: {} and then {}</title></circle>",
             coord(x.at(p.x)),
             coord(y.at(p.y)),
             period_label(p.period, chart.grain),
-            escape(&format_value(p.x, chart.x_unit)),
-            escape(&format_value(p.y, chart.y_unit))
+            escape(&format_change(p.x, chart.x_unit)),
+            escape(&format_change(p.y, chart.y_unit))
         );
     }
     svg.push_str("</svg>");

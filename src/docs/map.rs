@@ -165,7 +165,7 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
         let status = l.status.name();
         let verdict = data
             .and_then(|d| d.links.get(&(l.from.as_str(), l.to.as_str())))
-            .map(|r| &r.verdict);
+            .map(|r| &r.evidence.verdict);
         let _ = write!(
             svg,
             "<a href=\"{root}links/{}__{}.html\" class=\"edge edge-{status}\"><title>{} → {}: {status}{}</title>\
@@ -189,6 +189,7 @@ pub fn draw(model: &Model, root: &str, data: Option<&MapData>) -> String {
                 Verdict::Supports => "✓",
                 Verdict::Contradicts => "✗",
                 Verdict::Inconclusive => "?",
+                Verdict::TooFewPeriods => "…",
             };
             let (cx, cy) = (mid, (ay + by) / 2.0);
             let _ = write!(

@@ -5,14 +5,14 @@
 
 use askama::Template;
 
-use super::chart::{self, period_label, ScatterChart, SeriesChart};
+use super::chart::{self, period_label, Fit, ScatterChart, SeriesChart};
 use super::map;
 use super::{markdown, Ctx};
 use crate::model::{
     ColumnType, Direction, Expect, Link, LinkStatus, Measure, Metric, MetricKind, Model, Origin,
     ScalarType, Source, Team, Tier,
 };
-use crate::run::{LinkResult, MetricResult};
+use crate::run::{words, LinkResult, MetricResult};
 use crate::sql::results::{TargetStatus, Verdict};
 use crate::sql::{self, DialectName, Generator, Unsupported};
 use crate::units::format_value;
@@ -140,12 +140,16 @@ fn link_status_badge(status: LinkStatus) -> Badge {
 }
 
 fn verdict_badge(result: &LinkResult) -> Badge {
-    let class = match result.verdict {
+    verdict_badge_of(result.evidence.verdict)
+}
+
+fn verdict_badge_of(verdict: Verdict) -> Badge {
+    let class = match verdict {
         Verdict::Supports => "good",
         Verdict::Contradicts => "bad",
-        Verdict::Inconclusive => "neutral",
+        Verdict::Inconclusive | Verdict::TooFewPeriods => "neutral",
     };
-    Badge::new(format!("data {}", result.verdict), class)
+    Badge::new(format!("data {}", verdict.name().replace('_', " ")), class)
 }
 
 fn range_text(metric: &Metric, low: f64, high: f64) -> String {
@@ -768,6 +772,15 @@ pub struct LinkPage {
     pub stats: Vec<(&'static str, String)>,
     pub verdict: Option<Badge>,
     pub verdict_reason: String,
+    /// The evidence in plain words, paragraph by paragraph.
+    pub explanation: Vec<String>,
+    /// What reaching the CPI's target would mean for the KPI.
+    pub implication: Option<String>,
+    /// The dimension of the segments, and one row per segment: value, n,
+    /// effect, p, Holm-adjusted p, verdict badge.
+    pub segment_dimension: Option<String>,
+    pub segments: Vec<(String, String, String, String, String, Badge)>,
+    pub grain: &'static str,
     pub warning: Option<String>,
     pub has_data: bool,
     pub chart: String,
@@ -818,41 +831,78 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
     };
     let stats = result
         .map(|r| {
-            vec![
-                ("Periods paired (n)", format!("{}", r.n as i64)),
-                ("Correlation (r)", number(r.r, 3)),
-                ("t statistic", number(r.t, 2)),
-                ("Correlation of changes", number(r.r_diff, 3)),
-                ("Slope", number(r.slope, 4)),
-            ]
+            let e = &r.evidence;
+            let mut stats = vec![
+                ("Periods paired (n)", e.n.to_string()),
+                ("Changes compared (m)", e.m.to_string()),
+                ("Correlation of changes", number(e.r_diff, 3)),
+                ("Effective number of changes", number(e.n_eff, 1)),
+                ("z", number(e.z, 2)),
+                ("p (one-sided)", number(e.p, 4)),
+                ("Correlation of levels (not used)", number(e.r, 3)),
+            ];
+            if let Some(effect) = words::effect_sentence(l, from, (to, &to.title), e) {
+                stats.insert(0, ("Effect", effect));
+            }
+            stats
         })
         .unwrap_or_default();
     let verdict_reason = result.map_or_else(String::new, |r| {
-        if (r.n as i64) < l.min_periods {
-            format!(
-                "Only {} paired periods; at least {} are needed before the data can judge.",
-                r.n as i64, l.min_periods
-            )
-        } else {
-            match r.verdict {
-                Verdict::Supports => "The correlation has the expected sign, is strong enough (|t| ≥ 2) and period-to-period changes do not contradict it.".to_string(),
-                Verdict::Contradicts => "The correlation is strong and has the opposite sign to the hypothesis.".to_string(),
-                Verdict::Inconclusive => "The correlation is too weak, or changes disagree with levels: no conclusion yet.".to_string(),
-            }
-        }
+        words::verdict_sentence(r.evidence.verdict, l)
+    });
+    let explanation =
+        result.map_or_else(Vec::new, |r| words::explanation(l, from, to, &r.evidence));
+    let implication = result.and_then(|r| {
+        let latest = ctx.results.get(from.name.as_str())?.latest?;
+        let target = from.target_on(ctx.today)?;
+        words::target_implication(l, from, to, latest.value, target, &r.evidence)
+    });
+    let p_text = |p: Option<f64>| p.map_or_else(|| "n/a".to_string(), |p| format!("{p:.3}"));
+    let segments = result.map_or_else(Vec::new, |r| {
+        r.segments
+            .iter()
+            .map(|s| {
+                (
+                    s.segment.clone(),
+                    s.evidence.n.to_string(),
+                    words::effect_sentence(l, from, (to, &to.title), &s.evidence)
+                        .unwrap_or_else(|| "n/a".to_string()),
+                    p_text(s.evidence.p),
+                    p_text(s.p_adjusted),
+                    verdict_badge_of(s.evidence.verdict),
+                )
+            })
+            .collect()
     });
     let chart = result
         .filter(|r| !r.pairs.is_empty())
         .map(|r| {
             chart::scatter(&ScatterChart {
-                title: &format!("{} and {} {} later", from.title, to.title, lag_text(l)),
-                x_label: &format!("{} ({})", from.title, from.unit),
-                y_label: &format!("{} ({}), {} later", to.title, to.unit, lag_text(l)),
+                title: &format!(
+                    "Changes of {} and of {} {}",
+                    from.title,
+                    to.title,
+                    words::lag_phrase(l.lag, l.grain)
+                ),
+                x_label: &format!("change of {} ({})", from.title, from.unit),
+                y_label: &format!(
+                    "change of {} ({}), {}",
+                    to.title,
+                    to.unit,
+                    words::lag_phrase(l.lag, l.grain)
+                ),
                 x_unit: &from.unit,
                 y_unit: &to.unit,
                 grain: l.grain,
                 pairs: &r.pairs,
-                slope: r.slope,
+                fit: match (
+                    r.evidence.effect,
+                    r.evidence.effect_low,
+                    r.evidence.effect_high,
+                ) {
+                    (Some(slope), Some(low), Some(high)) => Some(Fit { slope, low, high }),
+                    _ => None,
+                },
             })
         })
         .unwrap_or_default();
@@ -864,6 +914,11 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         stats,
         verdict: result.map(verdict_badge),
         verdict_reason,
+        explanation,
+        implication,
+        segment_dimension: l.segments.clone(),
+        grain: l.grain.name(),
+        segments,
         warning: result.and_then(|r| r.disagreement()),
         has_data: ctx.has_data,
         chart,

@@ -173,9 +173,12 @@ impl Database {
                 }
                 .map_err(|e| e.to_string())?;
                 let root = project_root.to_string_lossy().replace('\'', "''");
-                // Never reach the network for an extension.
+                // Never reach the network for an extension. One thread: a
+                // parallel sum adds in an order that changes from run to run,
+                // and so do the last bits of a statistic (outputs must be
+                // byte-identical when repeated).
                 conn.execute_batch(&format!(
-                    "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET file_search_path = '{root}'"
+                    "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET threads = 1; SET file_search_path = '{root}'"
                 ))
                     .map_err(|e| e.to_string())?;
                 Ok(Database::DuckDb(conn))

@@ -8,6 +8,7 @@
 
 pub mod db;
 pub mod report;
+pub mod words;
 
 use std::collections::BTreeSet;
 
@@ -90,6 +91,39 @@ pub struct Pair {
     pub period: Date,
     pub x: f64,
     pub y: f64,
+    /// The changes section 9 correlates, when the period before has a
+    /// pair (`PairColumn::U`, `V`).
+    pub change: Option<(f64, f64)>,
+}
+
+/// What LANGUAGE.md section 9 says of a link, or of one of its segments
+/// (the columns of `LinkColumn`; see there for each).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub n: i64,
+    pub m: i64,
+    pub r: Option<f64>,
+    pub r_diff: Option<f64>,
+    pub rho_from: Option<f64>,
+    pub rho_to: Option<f64>,
+    pub n_eff: Option<f64>,
+    pub z: Option<f64>,
+    pub p: Option<f64>,
+    /// In the TO metric's unit per one unit of the FROM metric's.
+    pub effect: Option<f64>,
+    pub effect_low: Option<f64>,
+    pub effect_high: Option<f64>,
+    pub verdict: Verdict,
+}
+
+/// The evidence for one value of a link's `segments` dimension.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SegmentResult {
+    pub segment: String,
+    #[serde(flatten)]
+    pub evidence: Evidence,
+    /// Holm-adjusted across the segments (None when not tested).
+    pub p_adjusted: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,19 +133,18 @@ pub struct LinkResult<'m> {
     /// Only with `RunOptions::pairs`.
     #[serde(skip)]
     pub pairs: Vec<Pair>,
-    pub n: f64,
-    pub r: Option<f64>,
-    pub slope: Option<f64>,
-    pub t: Option<f64>,
-    pub r_diff: Option<f64>,
+    /// The pooled evidence: the link's verdict.
+    #[serde(flatten)]
+    pub evidence: Evidence,
     pub expected_sign: i8,
-    pub verdict: Verdict,
+    /// Per value of the link's `segments` dimension, by value.
+    pub segments: Vec<SegmentResult>,
 }
 
 impl LinkResult<'_> {
     /// A warning when the declared status disagrees with the data.
     pub fn disagreement(&self) -> Option<String> {
-        match (self.link.status, self.verdict) {
+        match (self.link.status, self.evidence.verdict) {
             (LinkStatus::Confirmed, Verdict::Contradicts) => {
                 Some("declared `confirmed`, but the data contradicts it".to_string())
             }
@@ -318,6 +351,7 @@ fn needed_series<'m>(model: &'m Model, wanted: &BTreeSet<&'m str>) -> BTreeSet<&
 fn kind_of(name: &str) -> ColumnKind {
     let text = [
         SeriesColumn::Period.name(),
+        LinkColumn::Segment.name(),
         LinkColumn::Verdict.name(),
         TargetColumn::Metric.name(),
         TargetColumn::Status.name(),
@@ -406,6 +440,28 @@ fn word<K: Keyword>(cell: &Cell, what: &str) -> Result<K, String> {
     })
 }
 
+/// A row of a link's evidence query.
+fn evidence(row: &[Cell]) -> Result<Evidence, String> {
+    let number = |c| cell(row, c).number();
+    // Counts are whole numbers, however the engine types them.
+    let count = |c| number(c).map_or(0, |n: f64| n.round() as i64);
+    Ok(Evidence {
+        n: count(LinkColumn::N),
+        m: count(LinkColumn::M),
+        r: number(LinkColumn::R),
+        r_diff: number(LinkColumn::RDiff),
+        rho_from: number(LinkColumn::RhoFrom),
+        rho_to: number(LinkColumn::RhoTo),
+        n_eff: number(LinkColumn::NEff),
+        z: number(LinkColumn::Z),
+        p: number(LinkColumn::P),
+        effect: number(LinkColumn::Effect),
+        effect_low: number(LinkColumn::EffectLow),
+        effect_high: number(LinkColumn::EffectHigh),
+        verdict: word(cell(row, LinkColumn::Verdict), "verdict")?,
+    })
+}
+
 /// Runs the plan on `db`, calling `progress` after each query.
 pub fn execute<'m>(
     model: &'m Model,
@@ -442,21 +498,29 @@ pub fn execute<'m>(
                 let link = &model.links[*i];
                 let rows =
                     fetch_all::<LinkColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
-                let row = rows
-                    .first()
+                let (pooled, segments) = rows
+                    .split_first()
                     .ok_or_else(|| fail(step, "the query returned no row".to_string()))?;
-                let number = |c| cell(row, c).number();
+                let segments = segments
+                    .iter()
+                    .map(|row| {
+                        Ok(SegmentResult {
+                            segment: cell(row, LinkColumn::Segment)
+                                .text()
+                                .unwrap_or_default()
+                                .to_string(),
+                            evidence: evidence(row)?,
+                            p_adjusted: cell(row, LinkColumn::PAdjusted).number(),
+                        })
+                    })
+                    .collect::<Result<_, String>>()
+                    .map_err(|e| fail(step, e))?;
                 links.push(LinkResult {
                     link,
                     pairs: Vec::new(),
-                    n: number(LinkColumn::N).unwrap_or(0.0),
-                    r: number(LinkColumn::R),
-                    slope: number(LinkColumn::Slope),
-                    t: number(LinkColumn::T),
-                    r_diff: number(LinkColumn::RDiff),
+                    evidence: evidence(pooled).map_err(|e| fail(step, e))?,
                     expected_sign: link.expected_sign,
-                    verdict: word(cell(row, LinkColumn::Verdict), "verdict")
-                        .map_err(|e| fail(step, e))?,
+                    segments,
                 });
             }
             StepKind::LinkPairs(i) => {
@@ -469,6 +533,9 @@ pub fn execute<'m>(
                             period: period(cell(r, PairColumn::Period))?,
                             x: cell(r, PairColumn::X).number()?,
                             y: cell(r, PairColumn::Y).number()?,
+                            change: cell(r, PairColumn::U)
+                                .number()
+                                .zip(cell(r, PairColumn::V).number()),
                         })
                     })
                     .collect();

@@ -1,5 +1,5 @@
 //! A run's report as a table for people, JSON for programs (schema
-//! `cpic-run/1`, documented in `docs/run-json.md`) or CSV (one row per
+//! `cpic-run/2`, documented in `docs/run-json.md`) or CSV (one row per
 //! metric and period).
 
 use std::io::{self, Write};
@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use serde_json::{json, Value};
 
-use super::{LinkResult, MetricResult, Report};
+use super::{words, Evidence, LinkResult, MetricResult, Report};
 use crate::model::MetricKind;
 use crate::sql::results::Verdict;
 use crate::units::format_value;
@@ -135,30 +135,83 @@ fn metric_row(m: &MetricResult, style: Style) -> Vec<Cell> {
     ]
 }
 
-fn link_row(l: &LinkResult, style: Style) -> Vec<Cell> {
+fn link_row(l: &LinkResult, model: &crate::model::Model, style: Style) -> Vec<Cell> {
     let link = l.link;
-    let number = |v: Option<f64>| v.map_or(style.dash().to_string(), |v| format!("{v:.2}"));
-    let color = match l.verdict {
-        Verdict::Supports => Color::Green,
-        Verdict::Contradicts => Color::Red,
-        Verdict::Inconclusive => Color::Yellow,
-    };
-    let verdict = colored(l.verdict.name(), color);
-    vec![
+    let mut row = evidence_cells(l, &l.evidence, model, style);
+    row.insert(
+        0,
         cell(format!("{} {} {}", link.from, style.arrow_link(), link.to)),
+    );
+    row.push(cell(link.status.name()));
+    row
+}
+
+/// A segment under its link: `  channel = web`, its evidence, and the
+/// Holm-adjusted p in place of the declared status.
+fn segment_row(
+    l: &LinkResult,
+    s: &super::SegmentResult,
+    model: &crate::model::Model,
+    style: Style,
+) -> Vec<Cell> {
+    let dimension = l.link.segments.as_deref().unwrap_or("segment");
+    let mut row = evidence_cells(l, &s.evidence, model, style);
+    row.insert(0, cell(format!("  {dimension} = {}", s.segment)));
+    row.push(cell(
+        s.p_adjusted
+            .map_or(String::new(), |p| format!("Holm p {}", p_text(p))),
+    ));
+    row
+}
+
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// lag, n, effect, p and verdict.
+fn evidence_cells(
+    l: &LinkResult,
+    e: &Evidence,
+    model: &crate::model::Model,
+    style: Style,
+) -> Vec<Cell> {
+    let link = l.link;
+    let p = e.p.map_or(style.dash().to_string(), p_text);
+    let effect = match (model.metric(&link.from), model.metric(&link.to)) {
+        (Some(from), Some(to)) => words::effect_sentence(link, from, (to, &to.name), e),
+        _ => None,
+    };
+    let effect = effect.unwrap_or_else(|| style.dash().to_string());
+    let effect = if style.unicode {
+        effect
+    } else {
+        effect.replace('→', "->")
+    };
+    vec![
         cell(format!(
             "{} {}{}",
             link.lag,
             link.grain.name(),
             if link.lag == 1 { "" } else { "s" }
         )),
-        cell(format!("{}", l.n)),
-        cell(number(l.r)),
-        cell(number(l.t)),
-        verdict,
-        cell(link.status.name()),
-        cell(link.hypothesis.as_deref().unwrap_or(style.dash())),
+        cell(format!("{}", e.n)),
+        cell(effect),
+        cell(p),
+        colored(e.verdict.name(), verdict_color(e.verdict)),
     ]
+}
+
+/// Green when the data support the link, red when they contradict it.
+pub fn verdict_color(verdict: Verdict) -> Color {
+    match verdict {
+        Verdict::Supports => Color::Green,
+        Verdict::Contradicts => Color::Red,
+        Verdict::Inconclusive | Verdict::TooFewPeriods => Color::Yellow,
+    }
 }
 
 /// Writes rows as aligned columns (two spaces apart); the last column is
@@ -232,19 +285,18 @@ pub fn table(report: &Report, out: &mut dyn WriteColor, style: Style) -> io::Res
     }
     if !report.links.is_empty() {
         writeln!(out)?;
-        let rows: Vec<Vec<Cell>> = report.links.iter().map(|l| link_row(l, style)).collect();
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        for l in &report.links {
+            rows.push(link_row(l, report.model, style));
+            rows.extend(
+                l.segments
+                    .iter()
+                    .map(|s| segment_row(l, s, report.model, style)),
+            );
+        }
         write_table(
             out,
-            &[
-                "Links",
-                "lag",
-                "n",
-                "r",
-                "t",
-                "verdict",
-                "declared",
-                "hypothesis",
-            ],
+            &["Links", "lag", "n", "effect", "p", "verdict", "declared"],
             &rows,
         )?;
         for l in &report.links {
@@ -270,7 +322,36 @@ fn number(v: Option<f64>) -> Value {
         .map_or(Value::Null, |v| json!(v))
 }
 
-/// The report for programs: schema `cpic-run/1`.
+/// Section 9's numbers, by their column names (`LinkColumn`).
+fn evidence_json(e: &Evidence) -> Value {
+    json!({
+        "n": e.n,
+        "m": e.m,
+        "r": number(e.r),
+        "r_diff": number(e.r_diff),
+        "rho_from": number(e.rho_from),
+        "rho_to": number(e.rho_to),
+        "n_eff": number(e.n_eff),
+        "z": number(e.z),
+        "p": number(e.p),
+        "effect": number(e.effect),
+        "effect_low": number(e.effect_low),
+        "effect_high": number(e.effect_high),
+        "verdict": e.verdict,
+    })
+}
+
+/// `pp per s`: the unit of a link's effect.
+fn effect_unit(model: &crate::model::Model, link: &crate::model::Link) -> Value {
+    let (Some(from), Some(to)) = (model.metric(&link.from), model.metric(&link.to)) else {
+        return Value::Null;
+    };
+    let of =
+        |u: &crate::units::Unit| crate::units::unit_of_change(u).unwrap_or_else(|| "1".to_string());
+    json!(format!("{} per {}", of(&to.unit), of(&from.unit)))
+}
+
+/// The report for programs: schema `cpic-run/2`.
 pub fn json(report: &Report) -> Value {
     let metrics: Vec<Value> = report
         .metrics
@@ -313,7 +394,7 @@ pub fn json(report: &Report) -> Value {
         .iter()
         .map(|l| {
             let link = l.link;
-            json!({
+            let mut value = json!({
                 "from": link.from,
                 "to": link.to,
                 "hypothesis": link.hypothesis,
@@ -322,19 +403,27 @@ pub fn json(report: &Report) -> Value {
                 "grain": link.grain,
                 "min_periods": link.min_periods,
                 "declared_status": link.status,
-                "n": l.n,
-                "r": number(l.r),
-                "slope": number(l.slope),
-                "t": number(l.t),
-                "r_diff": number(l.r_diff),
+                "effect_unit": effect_unit(report.model, link),
                 "expected_sign": l.expected_sign,
-                "verdict": l.verdict,
+                "segment_dimension": link.segments,
+                "segments": l.segments.iter().map(|s| {
+                    let mut segment = evidence_json(&s.evidence);
+                    segment["segment"] = json!(s.segment);
+                    segment["p_adjusted"] = number(s.p_adjusted);
+                    segment
+                }).collect::<Vec<_>>(),
                 "warning": l.disagreement(),
-            })
+            });
+            if let (Value::Object(fields), Value::Object(evidence)) =
+                (&mut value, evidence_json(&l.evidence))
+            {
+                fields.extend(evidence);
+            }
+            value
         })
         .collect();
     json!({
-        "schema": "cpic-run/1",
+        "schema": "cpic-run/2",
         "project": report.model.project.name,
         "database": report.database,
         "today": report.today,

@@ -96,6 +96,11 @@ pub trait Dialect: Sync {
         format!("CAST({date} + INTERVAL '{n}' {unit} AS DATE)")
     }
 
+    /// The month of the year (1..12) of a date, an integer.
+    fn month_of_year(&self, date: &str) -> String {
+        format!("EXTRACT(MONTH FROM {date})")
+    }
+
     /// Seconds between two timestamps (`a - b`), with fractions.
     fn seconds_between(&self, a: &str, b: &str) -> String {
         format!("EXTRACT(EPOCH FROM ({a} - {b}))")
@@ -258,6 +263,9 @@ impl Dialect for Sqlite {
         let (unit, n) = interval(grain, n);
         let unit = if unit == "DAY" { "days" } else { "months" };
         format!("date({date}, '{n:+} {unit}')")
+    }
+    fn month_of_year(&self, date: &str) -> String {
+        format!("CAST(strftime('%m', {date}) AS INTEGER)")
     }
     fn seconds_between(&self, a: &str, b: &str) -> String {
         // Whole seconds exactly (integers), plus the difference of fractions.

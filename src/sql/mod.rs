@@ -5,6 +5,7 @@
 //! names start with `_`, which no spec name can.
 
 pub mod dialect;
+pub mod evidence;
 mod queries;
 mod render;
 pub mod results;
@@ -17,8 +18,9 @@ pub use dialect::{Dialect, DialectName};
 /// What every query of one generation shares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// The date the targets query takes as today (default: the engine's
-    /// current date).
+    /// The date the targets and link evidence queries take as today
+    /// (default: the engine's current date): periods that end after it
+    /// are incomplete.
     pub as_of: Option<Date>,
     /// Only periods that start on or after this date take part.
     pub since: Option<Date>,

@@ -1,15 +1,16 @@
 //! Query building: series, one-scan source queries, link evidence and
 //! target status, as CTEs named after what they hold.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::fmt::Write;
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dialect::Dialect;
+use super::evidence::{Season, Statistics};
 use super::render::{number, EmulatedPercentile, ExprContext, ExprWriter};
-use super::results::{LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict};
+use super::results::{PairColumn, SeriesColumn, TargetColumn, TargetStatus};
 use super::{Options, Unsupported};
 use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
 
@@ -23,6 +24,12 @@ enum FilterAs {
 /// Internal names start with `_`, which no spec name can: no clash.
 const PERIOD: &str = "_period";
 const VALUE: &str = "_value";
+/// A link's pairs, pooled; with segments, also grouped (see
+/// [`super::evidence`]).
+const PAIRS: &str = "_pairs";
+const GROUPED_PAIRS: &str = "_grouped_pairs";
+const POOLED: &str = "_pooled";
+const SEGMENT: &str = "_segment";
 
 /// One CTE of a query, rendered (`  "name" AS (` ... `  )`).
 #[derive(Clone)]
@@ -46,11 +53,20 @@ struct SeriesCtes {
 pub(super) struct SharedCtes {
     series: RefCell<FxHashMap<String, Rc<SeriesCtes>>>,
     rows: RefCell<FxHashMap<String, Cte>>,
-    link_statistics: OnceCell<Vec<Cte>>,
-    /// The final SELECT of a link's evidence, by expected sign and
-    /// minimum number of periods.
-    link_verdicts: RefCell<FxHashMap<(i8, i64), Rc<str>>>,
+    /// The statistics of link evidence, by grain and whether the link has
+    /// segments.
+    link_statistics: RefCell<FxHashMap<StatisticsKey, Rc<[Cte]>>>,
+    /// The verdict CTEs and final SELECT of a link's evidence, by expected
+    /// sign, minimum number of periods and whether it has segments.
+    link_verdicts: RefCell<FxHashMap<(i8, i64, bool), Rc<Verdicts>>>,
 }
+
+/// A link's grain and whether it has segments.
+type StatisticsKey = (Grain, bool);
+
+/// The verdict CTEs (name, body) and the final SELECT of a link's
+/// evidence.
+type Verdicts = (Vec<(&'static str, String)>, String);
 
 /// The CTE names of one query, by what they hold. A name is made from
 /// spec names (`_series_<metric>__<grain>`), which may contain `__`
@@ -614,137 +630,67 @@ impl<'m> QueryBuilder<'m> {
         Ok(self.finish(&select))
     }
 
-    /// The evidence query of a link: one row with n, r, slope, t, r_diff,
-    /// expected_sign and verdict.
+    /// The evidence query of a link (LANGUAGE.md section 9): the pooled
+    /// row, then one row per segment when the link has `segments`.
     pub fn link_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
-        // The same for every link of a dialect: built once.
+        let segmented = link.segments.is_some();
+        if let Some(dim) = &link.segments {
+            self.link_segment_pairs(link, dim)?;
+        }
+        self.add_statistics(link, segmented);
         let shared = self.shared;
-        let statistics = shared.link_statistics.get_or_init(|| {
+        let verdict_key = (link.expected_sign, link.min_periods, segmented);
+        let cached = shared.link_verdicts.borrow().get(&verdict_key).cloned();
+        let verdicts = cached.unwrap_or_else(|| {
+            let verdicts = Rc::new(
+                Self::statistics(self.d, link.grain, segmented)
+                    .verdicts(link.expected_sign, link.min_periods),
+            );
+            shared
+                .link_verdicts
+                .borrow_mut()
+                .insert(verdict_key, verdicts.clone());
+            verdicts
+        });
+        let (ctes, select) = &*verdicts;
+        for (name, body) in ctes {
+            self.add_fixed(name, body);
+        }
+        Ok(self.finish(select))
+    }
+
+    /// Adds the statistics CTEs of section 9 (see [`Statistics::ctes`]),
+    /// pooled or by segment. They depend on the link only through its grain
+    /// and whether it has segments: built once per dialect for each.
+    fn add_statistics(&mut self, link: &Link, segmented: bool) {
+        let shared = self.shared;
+        let key = (link.grain, segmented);
+        let cached = shared.link_statistics.borrow().get(&key).cloned();
+        let statistics = cached.unwrap_or_else(|| {
             let mut alone = QueryBuilder::new(self.model, self.d, &self.options, shared);
-            alone.add_link_statistics();
-            alone.ctes
+            for (name, body) in Self::statistics(self.d, link.grain, segmented).ctes() {
+                alone.add_fixed(name, &body);
+            }
+            let ctes: Rc<[Cte]> = alone.ctes.into();
+            shared
+                .link_statistics
+                .borrow_mut()
+                .insert(key, ctes.clone());
+            ctes
         });
         debug_assert!(statistics.iter().all(|cte| self.names.fits(cte)));
-        self.merge(statistics);
-        let verdict_key = (link.expected_sign, link.min_periods);
-        let cached = self
-            .shared
-            .link_verdicts
-            .borrow()
-            .get(&verdict_key)
-            .cloned();
-        let select = cached.unwrap_or_else(|| {
-            let select: Rc<str> = self.link_verdict(verdict_key).into();
-            let mut cache = self.shared.link_verdicts.borrow_mut();
-            cache.insert(verdict_key, select.clone());
-            select
-        });
-        Ok(self.finish(&select))
+        self.merge(&statistics);
     }
 
-    /// The CTEs after `_pairs`, up to `_statistics` (n, r, slope, r_diff).
-    fn add_link_statistics(&mut self) {
-        let id = |s: &str| self.d.ident(s);
-        let p = id(PERIOD);
-        let (xc, yc) = (id("_x"), id("_y"));
-        let diffs = format!(
-            "SELECT {xc}, {yc}\nFROM (\n  SELECT\n    {xc} - LAG({xc}) OVER (ORDER BY {p}) AS {xc},\n    {yc} - LAG({yc}) OVER (ORDER BY {p}) AS {yc}\n  FROM {}\n) AS {}\nWHERE {xc} IS NOT NULL AND {yc} IS NOT NULL",
-            id("_pairs"),
-            id("_lagged"),
-        );
-        self.add_fixed("_differences", &diffs);
-        // Pearson correlation in two passes (means, then centred sums):
-        // exact where the one-pass formula loses digits.
-        for (stats, input) in [
-            ("_pair_stats", "_pairs"),
-            ("_difference_stats", "_differences"),
-        ] {
-            let means = format!("{stats}_means");
-            let body = format!(
-                "SELECT\n  COUNT(*) AS {n},\n  AVG({xc}) AS {mx},\n  AVG({yc}) AS {my}\nFROM {}",
-                id(input),
-                n = id("_n"),
-                mx = id("_mx"),
-                my = id("_my"),
-            );
-            self.add_fixed(&means, &body);
-            let (i, m) = (id(input), id(&means));
-            let body = format!(
-                "SELECT\n  MAX({m}.{n}) AS {n},\n  SUM(({i}.{xc} - {m}.{mx}) * ({i}.{yc} - {m}.{my})) AS {sxy},\n  SUM(({i}.{xc} - {m}.{mx}) * ({i}.{xc} - {m}.{mx})) AS {sxx},\n  SUM(({i}.{yc} - {m}.{my}) * ({i}.{yc} - {m}.{my})) AS {syy}\nFROM {m}\nLEFT JOIN {i} ON 1 = 1",
-                n = id("_n"),
-                mx = id("_mx"),
-                my = id("_my"),
-                sxy = id("_sxy"),
-                sxx = id("_sxx"),
-                syy = id("_syy"),
-            );
-            self.add_fixed(stats, &body);
-        }
-        let corr = |stats: &str| {
-            let s = id(stats);
-            format!(
-                "{s}.{sxy} / NULLIF(SQRT({s}.{sxx} * {s}.{syy}), 0)",
-                sxy = id("_sxy"),
-                sxx = id("_sxx"),
-                syy = id("_syy")
-            )
-        };
-        let ps = id("_pair_stats");
-        let body = format!(
-            "SELECT\n  {ps}.{n} AS {n},\n  {} AS {r},\n  {ps}.{sxy} / NULLIF({ps}.{sxx}, 0) AS {slope},\n  {} AS {r_diff}\nFROM {ps}\nCROSS JOIN {}",
-            corr("_pair_stats"),
-            corr("_difference_stats"),
-            id("_difference_stats"),
-            n = id("_n"),
-            r = id(LinkColumn::R.name()),
-            sxy = id("_sxy"),
-            sxx = id("_sxx"),
-            slope = id(LinkColumn::Slope.name()),
-            r_diff = id(LinkColumn::RDiff.name()),
-        );
-        self.add_fixed("_statistics", &body);
-    }
-
-    /// The final SELECT of a link's evidence: t and the verdict, which
-    /// depend on the link only through these two numbers.
-    fn link_verdict(&self, (expected_sign, min_periods): (i8, i64)) -> String {
-        let id = |s: &str| self.d.ident(s);
-        let s = id("_statistics");
-        let (n, r, rd) = (
-            format!("{s}.{}", id("_n")),
-            format!("{s}.{}", id(LinkColumn::R.name())),
-            format!("{s}.{}", id(LinkColumn::RDiff.name())),
-        );
-        let t = format!(
-            "CASE WHEN {n} > 2 AND {r} IS NOT NULL AND {r} * {r} < 1 THEN {r} * SQRT(({n} - 2) / (1 - {r} * {r})) END"
-        );
-        let (same, opposite) = if expected_sign > 0 {
-            (">", "<")
+    /// The statistics of a link's evidence, over `_pairs` or, with
+    /// segments, over `_grouped_pairs`.
+    fn statistics(d: &'static dyn Dialect, grain: Grain, segmented: bool) -> Statistics<'static> {
+        if segmented {
+            Statistics::new(d, GROUPED_PAIRS, &[POOLED, SEGMENT], grain)
         } else {
-            ("<", ">")
-        };
-        let strong = format!("(ABS({r}) >= 1 OR ABS({t}) >= 2)");
-        let enough = format!("{n} >= {min_periods}");
-        let verdict = format!(
-            "CASE\n    WHEN {enough} AND {r} {same} 0 AND {strong} AND NOT COALESCE({rd} {opposite} 0, {false_}) THEN {supports}\n    WHEN {enough} AND {r} {opposite} 0 AND {strong} THEN {contradicts}\n    ELSE {inconclusive}\n  END",
-            false_ = self.d.boolean(false),
-            supports = self.d.string(Verdict::Supports.name()),
-            contradicts = self.d.string(Verdict::Contradicts.name()),
-            inconclusive = self.d.string(Verdict::Inconclusive.name()),
-        );
-        let column = |c: LinkColumn| id(c.name());
-        format!(
-            "SELECT\n  {n} AS {},\n  {r} AS {},\n  {s}.{slope} AS {slope},\n  {t} AS {},\n  {rd} AS {},\n  {} AS {},\n  {verdict} AS {}\nFROM {s}",
-            column(LinkColumn::N),
-            column(LinkColumn::R),
-            column(LinkColumn::T),
-            column(LinkColumn::RDiff),
-            expected_sign,
-            column(LinkColumn::ExpectedSign),
-            column(LinkColumn::Verdict),
-            slope = column(LinkColumn::Slope),
-        )
+            Statistics::new(d, PAIRS, &[], grain)
+        }
     }
 
     /// The pairs behind a link's evidence: `period` (of the left metric),
@@ -752,50 +698,122 @@ impl<'m> QueryBuilder<'m> {
     /// later), oldest first.
     pub fn link_pairs_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
+        self.add_statistics(link, false);
         let id = |s: &str| self.d.ident(s);
+        let (pairs, centred, p) = (id(PAIRS), id("_centred"), id(PERIOD));
         let select = format!(
-            "SELECT\n  {} AS {},\n  {} AS {},\n  {} AS {}\nFROM {}\nORDER BY 1",
-            id(PERIOD),
+            "SELECT\n  {pairs}.{p} AS {},\n  {pairs}.{} AS {},\n  {pairs}.{} AS {},\n  {centred}.{} AS {},\n  {centred}.{} AS {}\nFROM {pairs}\nLEFT JOIN {centred} ON {centred}.{p} = {pairs}.{p}\nORDER BY 1",
             id(PairColumn::Period.name()),
             id("_x"),
             id(PairColumn::X.name()),
             id("_y"),
             id(PairColumn::Y.name()),
-            id("_pairs"),
+            id("_u"),
+            id(PairColumn::U.name()),
+            id("_v"),
+            id(PairColumn::V.name()),
         );
         Ok(self.finish(&select))
     }
 
     /// Adds `_pairs`: the left metric's value and the right metric's value
-    /// `lag` periods later, for every period where both exist.
+    /// `lag` periods later, for every period where both exist and the later
+    /// one has ended by today (section 9), with the period before
+    /// (`_before`) and, at month and quarter grain, the month of the year
+    /// (`_season`: at quarter grain, the quarter's first month).
     fn link_pairs(&mut self, link: &Link) -> Result<(), Unsupported> {
+        let body = self.pairs_body(link, None)?;
+        self.add_fixed(PAIRS, &body);
+        Ok(())
+    }
+
+    /// Adds `_grouped_pairs`: the pooled pairs (`_pooled` = 1) and each
+    /// segment's (`_pooled` = 0, `_segment` the value of `dim` as text).
+    /// Rows whose dimension value is NULL belong to no segment.
+    fn link_segment_pairs(&mut self, link: &Link, dim: &str) -> Result<(), Unsupported> {
+        let by_segment = self.pairs_body(link, Some(dim))?;
+        let id = |s: &str| self.d.ident(s);
+        let pairs = id(PAIRS);
+        let mut pooled = format!(
+            "SELECT\n  1 AS {},\n  {} AS {},\n  {pairs}.*\nFROM {pairs}",
+            id(POOLED),
+            self.d.string(""),
+            id(SEGMENT),
+        );
+        pooled.push_str("\nUNION ALL\n");
+        pooled.push_str(&by_segment);
+        self.add_fixed(GROUPED_PAIRS, &pooled);
+        Ok(())
+    }
+
+    /// The SELECT of a link's pairs; per value of `dim` when given (then
+    /// led by `_pooled` = 0 and `_segment`).
+    fn pairs_body(&mut self, link: &Link, dim: Option<&str>) -> Result<String, Unsupported> {
         let from = self.model.metric(&link.from).expect("resolved");
         let to = self.model.metric(&link.to).expect("resolved");
-        let x = self.series(from, link.grain, None)?;
-        let y = self.series(to, link.grain, None)?;
+        let x = self.series(from, link.grain, dim)?;
+        let y = self.series(to, link.grain, dim)?;
         let id = |s: &str| self.d.ident(s);
         let (p, v) = (id(PERIOD), id(VALUE));
         let (xs, ys) = (id(&x), id(&y));
-        let pairs = format!(
-            "SELECT\n  {xs}.{p} AS {p},\n  {} AS {x_},\n  {} AS {y_}\nFROM {xs}\nJOIN {ys} ON {ys}.{p} = {}\nWHERE {xs}.{v} IS NOT NULL AND {ys}.{v} IS NOT NULL",
+        let today = self.today();
+        let later = self
+            .d
+            .add_periods(&format!("{xs}.{p}"), link.grain, link.lag);
+        let complete = crate::period::is_complete_sql(self.d, link.grain, &later, &today);
+        let mut columns = Vec::new();
+        let mut on = format!("{ys}.{p} = {later}");
+        if let Some(dim) = dim {
+            let d = id(dim);
+            columns.push(format!("0 AS {}", id(POOLED)));
+            columns.push(format!(
+                "{} AS {}",
+                self.d.to_text(&format!("{xs}.{d}")),
+                id(SEGMENT)
+            ));
+            on.push_str(&format!(" AND {ys}.{d} = {xs}.{d}"));
+        }
+        columns.push(format!("{xs}.{p} AS {p}"));
+        columns.push(format!(
+            "{} AS {}",
+            self.d.add_periods(&format!("{xs}.{p}"), link.grain, -1),
+            id("_before")
+        ));
+        if Season::of(link.grain).is_some() {
+            columns.push(format!(
+                "{} AS {}",
+                self.d.month_of_year(&format!("{xs}.{p}")),
+                id("_season")
+            ));
+        }
+        columns.push(format!(
+            "{} AS {}",
             self.d.to_float(&format!("{xs}.{v}")),
+            id("_x")
+        ));
+        columns.push(format!(
+            "{} AS {}",
             self.d.to_float(&format!("{ys}.{v}")),
-            self.d.add_periods(&format!("{xs}.{p}"), link.grain, link.lag),
-            x_ = id("_x"),
-            y_ = id("_y"),
-        );
-        self.add_fixed("_pairs", &pairs);
-        Ok(())
+            id("_y")
+        ));
+        Ok(format!(
+            "SELECT\n  {}\nFROM {xs}\nJOIN {ys} ON {on}\nWHERE {xs}.{v} IS NOT NULL AND {ys}.{v} IS NOT NULL AND {complete}",
+            columns.join(",\n  "),
+        ))
+    }
+
+    /// Today: `as_of`, or the engine's current date.
+    fn today(&self) -> String {
+        self.options
+            .as_of
+            .map_or_else(|| self.d.current_date().to_string(), |d| self.d.date(d))
     }
 
     /// For each metric with a target active on its latest complete period
     /// (the last one that ended on or before `as_of` and has a value): the
     /// value, the range and the status.
     pub fn targets_query(mut self) -> Result<String, Unsupported> {
-        let today = self
-            .options
-            .as_of
-            .map_or_else(|| self.d.current_date().to_string(), |d| self.d.date(d));
+        let today = self.today();
         let id = |s: &str| self.d.ident(s);
         let (p, v) = (id(PERIOD), id(VALUE));
         let (metric_c, last_c) = (id(TargetColumn::Metric.name()), id("_last_day"));

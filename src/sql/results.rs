@@ -16,13 +16,36 @@ keyword_enum! {
 }
 
 keyword_enum! {
-    /// A link's evidence (`links/<from>__<to>.sql`): one row.
+    /// A link's evidence (`links/<from>__<to>.sql`), LANGUAGE.md section
+    /// 9: the pooled row (`segment` NULL), then one row per value of the
+    /// link's `segments` dimension.
     pub enum LinkColumn {
+        /// The segment's dimension value as text; NULL for the pooled row.
+        Segment = "segment",
+        /// Pairs (FROM at p, TO at p + lag) whose later period has ended.
         N = "n",
+        /// Differences between pairs of consecutive periods.
+        M = "m",
+        /// The levels' correlation: shown, never decides.
         R = "r",
-        Slope = "slope",
-        T = "t",
+        /// The correlation of the (seasonally adjusted) differences.
         RDiff = "r_diff",
+        /// Lag-1 autocorrelations of the differences.
+        RhoFrom = "rho_from",
+        RhoTo = "rho_to",
+        /// The effective number of independent differences.
+        NEff = "n_eff",
+        /// Fisher's z of `r_diff`, scaled by √(n_eff − 3).
+        Z = "z",
+        /// One-sided p in the expected direction.
+        P = "p",
+        /// A segment's p in the direction of its sign, Holm-adjusted across
+        /// the segments; NULL for the pooled row.
+        PAdjusted = "p_adjusted",
+        /// The slope of TO's differences on FROM's: TO's unit per FROM's.
+        Effect = "effect",
+        EffectLow = "effect_low",
+        EffectHigh = "effect_high",
         ExpectedSign = "expected_sign",
         Verdict = "verdict",
     }
@@ -34,6 +57,11 @@ keyword_enum! {
         Period = "period",
         X = "x",
         Y = "y",
+        /// The changes section 9 correlates (from the pair before,
+        /// seasonally adjusted where it applies, centred); NULL for a pair
+        /// whose period before has none.
+        U = "u",
+        V = "v",
     }
 }
 
@@ -54,12 +82,15 @@ keyword_enum! {
 keyword_enum! {
     /// What the data says of a link (the `verdict` column).
     pub enum Verdict {
-        /// The correlation has the expected sign and is strong enough.
+        /// The changes move together in the expected direction, beyond
+        /// chance at 5% (one-sided).
         Supports = "supports",
-        /// The correlation is strong and has the opposite sign.
+        /// They move together in the opposite direction, beyond chance.
         Contradicts = "contradicts",
-        /// Neither: too weak, too few periods, or the changes disagree.
+        /// Neither: what the data show is within chance.
         Inconclusive = "inconclusive",
+        /// Fewer pairs than the link's `min_periods`: no test.
+        TooFewPeriods = "too_few_periods",
     }
 }
 

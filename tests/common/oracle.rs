@@ -347,43 +347,20 @@ pub fn series(
     }
 }
 
-/// Pearson correlation and least-squares slope, two-pass.
-pub fn pearson(pairs: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
-    if pairs.is_empty() {
-        return (None, None);
-    }
-    let n = pairs.len() as f64;
-    let mx = pairs.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pairs.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxy: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = pairs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
-    let syy: f64 = pairs.iter().map(|(_, y)| (y - my) * (y - my)).sum();
-    (
-        (sxx * syy != 0.0).then(|| sxy / (sxx * syy).sqrt()),
-        (sxx != 0.0).then(|| sxy / sxx),
-    )
-}
-
-/// A link's statistics and verdict, from the oracle's series.
-pub struct LinkStats {
-    pub n: usize,
-    pub r: Option<f64>,
-    pub slope: Option<f64>,
-    pub t: Option<f64>,
-    pub r_diff: Option<f64>,
-    pub verdict: &'static str,
-}
-
+/// A link's evidence (LANGUAGE.md section 9) from the oracle's series:
+/// the pairs whose later period ended by `today`, through the section 9
+/// reference.
 pub fn link(
     model: &Model,
     tables: &BTreeMap<String, Table>,
     link: &cpic::model::Link,
-) -> LinkStats {
-    let pairs: Vec<(f64, f64)> = link_pairs(model, tables, link)
+    today: Date,
+) -> super::section9::Evidence {
+    let pairs: Vec<(Date, f64, f64)> = link_pairs(model, tables, link)
         .into_iter()
-        .map(|(_, x, y)| (x, y))
+        .filter(|(p, _, _)| link.grain.add(link.grain.add(*p, link.lag), 1) <= today)
         .collect();
-    link_stats(&pairs, link)
+    super::section9::evidence(&pairs, link.grain, link.expected_sign, link.min_periods)
 }
 
 /// The pairs behind a link: (period of FROM, FROM there, TO `lag` later).
@@ -407,40 +384,4 @@ pub fn link_pairs(
     xs.iter()
         .filter_map(|(p, x)| Some((*p, (*x)?, (*ys.get(&link.grain.add(*p, link.lag))?)?)))
         .collect()
-}
-
-/// The statistics and verdict of a link from its aligned pairs of values
-/// (FROM at p, TO at p + lag), in period order.
-pub fn link_stats(pairs: &[(f64, f64)], link: &cpic::model::Link) -> LinkStats {
-    let (r, slope) = pearson(pairs);
-    let n = pairs.len();
-    let nf = n as f64;
-    let t = r
-        .filter(|r| n > 2 && r * r < 1.0)
-        .map(|r| r * ((nf - 2.0) / (1.0 - r * r)).sqrt());
-    let diffs: Vec<(f64, f64)> = pairs
-        .windows(2)
-        .map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1))
-        .collect();
-    let (r_diff, _) = pearson(&diffs);
-    let sign = f64::from(link.expected_sign);
-    let strong = r.is_some_and(|r| r.abs() >= 1.0) || t.is_some_and(|t| t.abs() >= 2.0);
-    let enough = n as i64 >= link.min_periods;
-    let verdict = match r {
-        Some(r)
-            if enough && r * sign > 0.0 && strong && !r_diff.is_some_and(|d| d * sign < 0.0) =>
-        {
-            "supports"
-        }
-        Some(r) if enough && r * sign < 0.0 && strong => "contradicts",
-        _ => "inconclusive",
-    };
-    LinkStats {
-        n,
-        r,
-        slope,
-        t,
-        r_diff,
-        verdict,
-    }
 }

@@ -137,27 +137,46 @@ pub fn evidence(
         _ => None,
     };
 
-    // 6. Fisher's z and the one-sided p in the expected direction.
+    // 6. Fisher's z and the one-sided p in the expected direction. A
+    // perfect correlation (|r_diff| = 1) has an infinite z, which neither
+    // SQL nor JSON holds: cpic leaves z empty, p is 0 or 1 by the sign and
+    // the verdict follows the sign (what an infinite z would give).
     let e = f64::from(expected_sign);
-    let z = match (r_diff, n_eff) {
-        (Some(r), Some(ne)) => Some(r.atanh() * (ne - 3.0).max(1.0).sqrt()),
+    let infinite = |z: f64| z.is_infinite() || z.is_nan();
+    let z_full = match (r_diff, n_eff) {
+        (Some(r), Some(ne)) => Some(if r.abs() >= 1.0 {
+            f64::INFINITY * r.signum()
+        } else {
+            r.atanh() * (ne - 3.0).max(1.0).sqrt()
+        }),
         _ => None,
     };
-    let p = z.map(|z| 1.0 - normal_cdf(e * z));
+    let p = z_full.map(|z| {
+        if infinite(z) {
+            if e * z > 0.0 {
+                0.0
+            } else {
+                1.0
+            }
+        } else {
+            1.0 - normal_cdf(e * z)
+        }
+    });
 
     // 7. Verdict.
-    let verdict = match z {
+    let verdict = match z_full {
         _ if (n as i64) < min_periods => "too_few_periods",
         Some(z) if e * z >= CRITICAL => "supports",
         Some(z) if e * z <= -CRITICAL => "contradicts",
         _ => "inconclusive",
     };
+    let z = z_full.filter(|z| !infinite(*z));
 
     // 8. Effect and its 95% interval.
     let effect = (suu > 0.0).then(|| suv / suu);
     let half = match (effect, r_diff, n_eff) {
         (Some(_), Some(r), Some(ne)) => {
-            Some(1.96 * (svv * (1.0 - r * r) / ((ne - 2.0).max(1.0) * suu)).sqrt())
+            Some(1.96 * (svv * (1.0 - r * r).max(0.0) / ((ne - 2.0).max(1.0) * suu)).sqrt())
         }
         _ => None,
     };
@@ -246,4 +265,58 @@ fn erfc_continued_fraction(x: f64) -> f64 {
         }
     }
     (-x * x).exp() / std::f64::consts::PI.sqrt() / f
+}
+
+/// Holm's step-down adjustment of `ps` (same order): sorted ascending, the
+/// i-th (from 1) becomes max over j ≤ i of min(1, (k − j + 1)·p_(j)).
+pub fn holm(ps: &[f64]) -> Vec<f64> {
+    let k = ps.len();
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| ps[a].total_cmp(&ps[b]));
+    let mut adjusted = vec![0.0; k];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((k - rank) as f64 * ps[i]).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
+/// A segment's verdict (LANGUAGE.md section 2, `segments`): its one-sided
+/// p in the direction of its own sign, min(p, 1 − p), Holm-adjusted across
+/// the tested segments (enough periods and a p), decides at 5%.
+pub fn segment_verdicts(
+    segments: &[Evidence],
+    min_periods: i64,
+) -> Vec<(Option<f64>, &'static str)> {
+    let tested: Vec<usize> = (0..segments.len())
+        .filter(|&i| segments[i].n as i64 >= min_periods && segments[i].p.is_some())
+        .collect();
+    let directional: Vec<f64> = tested
+        .iter()
+        .map(|&i| {
+            let p = segments[i].p.expect("tested");
+            p.min(1.0 - p)
+        })
+        .collect();
+    let adjusted = holm(&directional);
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if (s.n as i64) < min_periods {
+                return (None, "too_few_periods");
+            }
+            let Some(at) = tested.iter().position(|&t| t == i) else {
+                return (None, "inconclusive");
+            };
+            let (adj, p) = (adjusted[at], s.p.expect("tested"));
+            let verdict = match () {
+                _ if adj < 0.05 && p < 0.5 => "supports",
+                _ if adj < 0.05 && p > 0.5 => "contradicts",
+                _ => "inconclusive",
+            };
+            (Some(adj), verdict)
+        })
+        .collect()
 }

@@ -1,0 +1,182 @@
+//! A link's evidence in words a CX lead reads without statistics: the
+//! effect per unit of the CPI, in the better direction of the CPI, with its
+//! interval; the verdict in a sentence. The table of `cpic run` and the
+//! docs site both say it this way.
+
+use super::Evidence;
+use crate::model::{Direction, Grain, Link, Metric};
+use crate::sql::results::Verdict;
+use crate::units::{format_change, unit_of_change, Unit};
+
+/// `1 week later`, `2 months later`, `the same week`.
+pub fn lag_phrase(lag: i64, grain: Grain) -> String {
+    match lag {
+        0 => format!("the same {}", grain.name()),
+        1 => format!("1 {} later", grain.name()),
+        k => format!("{k} {}s later", grain.name()),
+    }
+}
+
+/// The effect as a step of one unit of FROM in its better direction:
+/// (`1 s less` or `1 pp more`, the effect per step, its interval). A step
+/// down turns the slope's sign and swaps the interval's ends.
+pub fn per_better_step(from: &Metric, effect: f64, low: f64, high: f64) -> (String, f64, f64, f64) {
+    let unit = unit_of_change(&from.unit).map_or(String::new(), |u| format!(" {u}"));
+    match from.direction {
+        Direction::Higher => (format!("1{unit} more"), effect, low, high),
+        Direction::Lower => (format!("1{unit} less"), -effect, -high, -low),
+    }
+}
+
+/// "each 1 s less → +0.12 pp bind_rate 1 week later (95% CI +0.05 ..
+/// +0.19)", TO named by `to_label`; None without an effect.
+pub fn effect_sentence(
+    link: &Link,
+    from: &Metric,
+    to: (&Metric, &str),
+    e: &Evidence,
+) -> Option<String> {
+    let (to, to_label) = to;
+    let effect = e.effect?;
+    let (low, high) = (
+        e.effect_low.unwrap_or(effect),
+        e.effect_high.unwrap_or(effect),
+    );
+    let (step, effect, low, high) = per_better_step(from, effect, low, high);
+    let interval = match (e.effect_low, e.effect_high) {
+        (Some(_), Some(_)) => format!(
+            " (95% CI {} .. {})",
+            format_change(low, &Unit::Dimensionless),
+            format_change(high, &Unit::Dimensionless)
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "each {step} → {} {} {}{interval}",
+        format_change(effect, &to.unit),
+        to_label,
+        lag_phrase(link.lag, link.grain)
+    ))
+}
+
+/// What a verdict means, in one sentence.
+pub fn verdict_sentence(verdict: Verdict, link: &Link) -> String {
+    match verdict {
+        Verdict::Supports => "Period to period, the two moved together in the expected direction more than chance explains (one-sided test at 5%).".to_string(),
+        Verdict::Contradicts => "Period to period, the two moved together in the opposite direction to the hypothesis, more than chance explains.".to_string(),
+        Verdict::Inconclusive => "What the data show could be chance: no conclusion either way yet.".to_string(),
+        Verdict::TooFewPeriods => format!(
+            "Fewer than {} pairs of complete periods (the link's min_periods): too few to judge.",
+            link.min_periods
+        ),
+    }
+}
+
+/// The evidence explained step by step for a reader who is not a
+/// statistician: what was compared, why changes, what the effective number
+/// means, what the p says, and that association is not proof.
+pub fn explanation(link: &Link, from: &Metric, to: &Metric, e: &Evidence) -> Vec<String> {
+    let grain = link.grain.name();
+    let mut paragraphs = vec![format!(
+        "cpic paired each {grain} of {} with {} {}: {} pairs of {grain}s that have ended.",
+        from.title,
+        to.title,
+        lag_phrase(link.lag, link.grain),
+        e.n
+    )];
+    let seasonal = crate::sql::evidence::Season::of(link.grain)
+        .filter(|s| e.m >= s.min_differences)
+        .map_or(String::new(), |_| {
+            ", after taking out the change usual for that time of year".to_string()
+        });
+    paragraphs.push(format!(
+        "Two numbers that both drift over time look related even when neither moves the other. So cpic does not compare the levels: it compares how each changed from one {grain} to the next ({} changes{seasonal}) and asks whether the changes move together.",
+        e.m
+    ));
+    if let Some(n_eff) = e.n_eff {
+        paragraphs.push(format!(
+            "Changes that follow on from each other carry less information than independent ones: taken together, these {} changes count as {n_eff:.1} independent observations.",
+            e.m
+        ));
+    }
+    if let (Some(r), Some(p)) = (e.r_diff, e.p) {
+        let strength = match r.abs() {
+            a if a >= 0.5 => "strongly",
+            a if a >= 0.3 => "moderately",
+            a if a >= 0.1 => "weakly",
+            _ => "hardly at all",
+        };
+        let follows = if r >= 0.0 { "rise" } else { "fall" };
+        let p_text = if p < 0.001 {
+            "p < 0.001".to_string()
+        } else {
+            format!("p = {p:.3}")
+        };
+        paragraphs.push(format!(
+            "When {} rose, {} tended to {follows} {}: {strength} (correlation of the changes {r:.2}). Were the two unrelated, changes would line up this well in the direction the link expects in {} of cases ({p_text}).",
+            from.title,
+            to.title,
+            lag_phrase(link.lag, link.grain),
+            percent_of_cases(p)
+        ));
+    }
+    paragraphs.push(match (&link.experiment, link.status) {
+        (Some(experiment), crate::model::LinkStatus::Confirmed) => format!(
+            "This is association in time; the link's proof is its experiment: {experiment}."
+        ),
+        _ => "This is association in time, not proof that one causes the other: a controlled experiment that changes the CPI for some customers and not for others is the proof.".to_string(),
+    });
+    paragraphs
+}
+
+/// `3%`, `less than 0.1%`, `12%`.
+fn percent_of_cases(p: f64) -> String {
+    let percent = 100.0 * p;
+    if percent < 0.1 {
+        "less than 0.1%".to_string()
+    } else if percent < 1.0 {
+        format!("{percent:.1}%")
+    } else {
+        format!("{percent:.0}%")
+    }
+}
+
+/// What reaching FROM's target would mean for TO by the effect and its
+/// interval: "Moving Time to a firm quote from 52 s into 30 s .. 45 s goes
+/// with +0.8 to +2.9 pp Bind rate 1 week later, if the association holds."
+/// None when FROM has no latest value outside an active target, or the
+/// link no effect interval.
+pub fn target_implication(
+    link: &Link,
+    from: &Metric,
+    to: &Metric,
+    latest: f64,
+    target: &crate::model::Target,
+    e: &Evidence,
+) -> Option<String> {
+    let (low, high) = (e.effect_low?, e.effect_high?);
+    let moves = [target.low - latest, target.high - latest];
+    if target.low <= latest && latest <= target.high {
+        return None;
+    }
+    let outcomes: Vec<f64> = moves.iter().flat_map(|dx| [low * dx, high * dx]).collect();
+    let least = outcomes.iter().copied().fold(f64::INFINITY, f64::min);
+    let most = outcomes.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let proven = link.status == crate::model::LinkStatus::Confirmed && link.experiment.is_some();
+    let (verb, condition) = if proven {
+        ("is expected to bring", "")
+    } else {
+        ("goes with", ", if the association holds")
+    };
+    Some(format!(
+        "Moving {} from {} into {} .. {} {verb} {} to {} {} {}{condition}.",
+        from.title,
+        crate::units::format_value(latest, &from.unit),
+        crate::units::format_value(target.low, &from.unit),
+        crate::units::format_value(target.high, &from.unit),
+        format_change(least, &to.unit),
+        format_change(most, &to.unit),
+        to.title,
+        lag_phrase(link.lag, link.grain),
+    ))
+}
