@@ -1,20 +1,23 @@
-//! Calibration of the link verdict, first step (issue 16): simulated pairs
-//! of series with no effect and with a real lagged effect, judged by the
-//! rule `cpic` uses today (levels' correlation, |t| ≥ 2) and by LANGUAGE.md
-//! section 9 (differences, effective size, one-sided Fisher z at 5%) as the
-//! Rust reference in `tests/common/section9.rs` computes it.
+//! Calibration of the link verdict (issue 16): simulated pairs of series
+//! with no effect and with a real lagged effect, judged by the rule `cpic`
+//! used before section 9 (levels' correlation, |t| ≥ 2), by the generated
+//! SQL of LANGUAGE.md section 9 run on DuckDB (what `cpic run` does), and
+//! by the Rust reference in `tests/common/section9.rs`, which must agree
+//! with the SQL on every simulated link.
 //!
 //! `cargo run --release --example link_calibration [RUNS]` (default 1,000
-//! per scenario; deterministic: SplitMix64 from a fixed seed). The next
-//! step runs the same scenarios through the generated SQL on DuckDB.
+//! per scenario; deterministic: SplitMix64 from a fixed seed).
 
 #[allow(dead_code)] // Holm is for segments, which this benchmark does not simulate.
 #[path = "../tests/common/section9.rs"]
 mod section9;
 
+use std::time::{Duration, Instant};
+
 use cpic::date::Date;
-use cpic::model::Grain;
+use cpic::model::{Grain, Model};
 use cpic::random::SplitMix64;
+use cpic::sql::{self, DialectName, Options};
 use section9::correlation;
 
 /// The project's SplitMix64 with Box–Muller normals.
@@ -168,6 +171,97 @@ fn old_verdict(pairs: &[(Date, f64, f64)]) -> &'static str {
     }
 }
 
+/// Two links over one table `sim` (`at`, `x`, `y`): weekly with a lag of
+/// one week, monthly with none, as the scenarios need. Both metrics are
+/// higher-is-better and the link expects `improves`: expected sign +1.
+const SPEC: &str = r#"
+team t { name: "T" }
+source sim { table: "sim" time: at columns { at: date  x: s  y: USD } }
+cpi x_week { title: "X" outcome: "o" owner: t unit: s direction: higher tier: core
+  evidence: contextual_inquiry "v" source: sim measure: sum(x) grain: week }
+kpi y_week { title: "Y" owner: t unit: USD direction: higher source: sim measure: sum(y) grain: week }
+cpi x_month { title: "X" outcome: "o" owner: t unit: s direction: higher
+  evidence: contextual_inquiry "v" source: sim measure: sum(x) grain: month }
+kpi y_month { title: "Y" owner: t unit: USD direction: higher source: sim measure: sum(y) grain: month }
+link x_week -> y_week { hypothesis: "h" lag: 1 week }
+link x_month -> y_month { hypothesis: "h" }
+"#;
+
+fn model() -> Model {
+    let mut db = cpic::source::SourceDb::new();
+    db.add("calibration.cpi", SPEC);
+    let options = cpic::Options {
+        today: Date::parse("2026-06-01").expect("a date"),
+    };
+    let compilation = cpic::compile(&db, &options);
+    compilation.model.expect("the calibration spec checks")
+}
+
+/// The generated evidence query of section 9 on an embedded DuckDB.
+struct SqlJudge {
+    conn: duckdb::Connection,
+    weekly: String,
+    monthly: String,
+    spent: Duration,
+}
+
+impl SqlJudge {
+    fn new() -> SqlJudge {
+        let model = model();
+        let options = Options {
+            as_of: Date::parse("2100-01-01"),
+            since: None,
+        };
+        let generator = sql::Generator::new(&model, DialectName::Duckdb, &options);
+        let query = |from: &str, to: &str| generator.link_evidence(from, to).expect("sql");
+        let conn = duckdb::Connection::open_in_memory().expect("DuckDB");
+        conn.execute_batch("SET threads = 1; CREATE TABLE sim (\"at\" DATE, x DOUBLE, y DOUBLE)")
+            .expect("a table");
+        SqlJudge {
+            weekly: query("x_week", "y_week"),
+            monthly: query("x_month", "y_month"),
+            conn,
+            spent: Duration::ZERO,
+        }
+    }
+
+    /// The verdict of the generated SQL on one simulated link: the series
+    /// as rows of `sim` (x and y at each period, one row per period).
+    fn verdict(&mut self, case: &Case, start: Date) -> String {
+        let rows: Vec<String> = (0..case.x.len())
+            .map(|t| {
+                let period = case.grain.add(case.grain.period_start(start), t as i64);
+                format!("(DATE '{period}', {:?}, {:?})", case.x[t], case.y[t])
+            })
+            .collect();
+        self.conn
+            .execute_batch(&format!(
+                "DELETE FROM sim; INSERT INTO sim VALUES {}",
+                rows.join(", ")
+            ))
+            .expect("the rows");
+        let query = match (case.grain, case.lag) {
+            (Grain::Week, 1) => &self.weekly,
+            (Grain::Month, 0) => &self.monthly,
+            other => panic!("no link for {other:?}"),
+        };
+        let started = Instant::now();
+        let verdict: String = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT verdict FROM ({}) AS q WHERE q.segment IS NULL",
+                    query.trim_end().trim_end_matches(';')
+                ),
+                [],
+                |row| row.get(0),
+            )
+            .expect("a verdict");
+        self.spent += started.elapsed();
+        verdict
+    }
+}
+
 fn main() {
     let runs: usize = std::env::args()
         .nth(1)
@@ -175,10 +269,12 @@ fn main() {
         .unwrap_or(1000);
     let start = Date::parse("2022-01-03").expect("a Monday");
     let mut rng = Rng(SplitMix64(0x00C0_FFEE));
-    println!("| scenario | runs | old rule: supports | old: contradicts | section 9: supports | section 9: contradicts | target |");
-    println!("|---|---:|---:|---:|---:|---:|---|");
+    let mut judge = SqlJudge::new();
+    let mut queries = 0;
+    println!("| scenario | runs | old rule: supports | old: contradicts | section 9 SQL on DuckDB: supports | SQL: contradicts | SQL = Rust reference | target |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|");
     for scenario in scenarios() {
-        let (mut old, mut new) = ([0usize; 2], [0usize; 2]);
+        let (mut old, mut new, mut agree) = ([0usize; 2], [0usize; 2], 0);
         for _ in 0..runs {
             let case = (scenario.make)(&mut rng);
             let pairs: Vec<(Date, f64, f64)> = (0..case.x.len() - case.lag)
@@ -193,10 +289,12 @@ fn main() {
                 _ => {}
             };
             tally(&mut old, old_verdict(&pairs));
-            tally(
-                &mut new,
-                section9::evidence(&pairs, case.grain, 1, 8).verdict,
-            );
+            let by_sql = judge.verdict(&case, start);
+            queries += 1;
+            tally(&mut new, &by_sql);
+            if by_sql == section9::evidence(&pairs, case.grain, 1, 8).verdict {
+                agree += 1;
+            }
         }
         let pct = |k: usize| format!("{:.1}%", 100.0 * k as f64 / runs as f64);
         let target = if scenario.effect {
@@ -205,12 +303,18 @@ fn main() {
             "each ≤ 6%"
         };
         println!(
-            "| {} | {runs} | {} | {} | {} | {} | {target} |",
+            "| {} | {runs} | {} | {} | {} | {} | {} | {target} |",
             scenario.name,
             pct(old[0]),
             pct(old[1]),
             pct(new[0]),
             pct(new[1]),
+            pct(agree),
         );
     }
+    eprintln!(
+        "{queries} evidence queries on DuckDB in {:.1} s ({:.2} ms each)",
+        judge.spent.as_secs_f64(),
+        judge.spent.as_secs_f64() * 1000.0 / queries as f64
+    );
 }

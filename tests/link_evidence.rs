@@ -68,6 +68,10 @@ impl Fixture {
     /// (a period whose values are all NULL has none), TO `lag` later, the
     /// later period ended by [`as_of`].
     fn pairs(&self, keep: impl Fn(&str) -> bool) -> Vec<(Date, f64, f64)> {
+        self.pairs_at(self.lag_periods, keep)
+    }
+
+    fn pairs_at(&self, lag: i64, keep: impl Fn(&str) -> bool) -> Vec<(Date, f64, f64)> {
         let mut sums: BTreeMap<Date, (Option<f64>, Option<f64>)> = BTreeMap::new();
         for r in self.rows.iter().filter(|r| keep(&r.seg)) {
             let entry = sums.entry(r.at).or_default();
@@ -81,7 +85,7 @@ impl Fixture {
         }
         sums.iter()
             .filter_map(|(&p, &(x, _))| {
-                let later = self.grain.add(p, self.lag_periods);
+                let later = self.grain.add(p, lag);
                 let y = sums.get(&later)?.1?;
                 (self.grain.add(later, 1) <= as_of()).then_some((p, x?, y))
             })
@@ -453,6 +457,31 @@ fn check(engine: &mut dyn Engine, fixtures: &[Fixture], model: &Model) {
                 sign,
             );
             verdicts.insert(want.verdict);
+        }
+    }
+    // The lag profile: the same statistics at lags 0 to 6.
+    for f in fixtures
+        .iter()
+        .filter(|f| ["trend", "monthly", "worsens"].contains(&f.name))
+    {
+        let link = model
+            .link(&format!("x_{}", f.name), &format!("y_{}", f.name))
+            .expect("a link");
+        let query = generator.lag_profile(link).expect("sql");
+        let columns = [("lag", Kind::Num), ("n", Kind::Num), ("r_diff", Kind::Num)];
+        let rows = select(engine, &query, &columns);
+        assert_eq!(rows.len(), 7, "{}: lags 0 to 6", f.name);
+        for (lag, row) in rows.iter().enumerate() {
+            let want = section9::evidence(
+                &f.pairs_at(lag as i64, |_| true),
+                f.grain,
+                f.expected_sign(),
+                f.min_periods,
+            );
+            let what = format!("{} {} at lag {lag}", dialect.name(), f.name);
+            assert_eq!(row[0].num(), Some(lag as f64), "{what}");
+            assert_eq!(row[1].num(), Some(want.n as f64), "{what}: n");
+            same(&format!("{what}: r_diff"), row[2].num(), want.r_diff, close);
         }
     }
     for verdict in ["supports", "contradicts", "inconclusive", "too_few_periods"] {

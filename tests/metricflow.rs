@@ -203,6 +203,8 @@ fn links_targets_and_evidence_are_in_meta() {
         "to: \"bind_rate\"",
         "unit: \"s\"",
         "direction: \"lower\"",
+        "expected_sign: -1",
+        "evidence: \"LANGUAGE.md section 9",
     ] {
         assert!(metrics.contains(expected), "{expected} missing");
     }

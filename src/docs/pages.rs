@@ -781,6 +781,9 @@ pub struct LinkPage {
     pub segment_dimension: Option<String>,
     pub segments: Vec<(String, String, String, String, String, Badge)>,
     pub grain: &'static str,
+    /// (lag in words, pairs, correlation of changes, whether it is the
+    /// link's lag) at lags 0 to 6: context, never the verdict.
+    pub lags: Vec<(String, String, String, bool)>,
     pub warning: Option<String>,
     pub has_data: bool,
     pub chart: String,
@@ -918,6 +921,19 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         implication,
         segment_dimension: l.segments.clone(),
         grain: l.grain.name(),
+        lags: result.map_or_else(Vec::new, |r| {
+            r.lags
+                .iter()
+                .map(|&(lag, n, r_diff)| {
+                    (
+                        words::lag_phrase(lag, l.grain),
+                        n.to_string(),
+                        number(r_diff, 2),
+                        lag == l.lag,
+                    )
+                })
+                .collect()
+        }),
         segments,
         warning: result.and_then(|r| r.disagreement()),
         has_data: ctx.has_data,

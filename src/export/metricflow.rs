@@ -464,7 +464,11 @@ impl<'m> Exporter<'m> {
                         "from": l.from, "to": l.to, "expect": l.expect, "lag": l.lag,
                         "grain": l.grain.name(), "status": l.status.name(),
                         "hypothesis": l.hypothesis, "experiment": l.experiment,
-                        "min_periods": l.min_periods,
+                        "min_periods": l.min_periods, "segments": l.segments,
+                        "expected_sign": l.expected_sign,
+                        // How the verdict is reached, for a reader of the
+                        // YAML: the numbers come from `cpic run`.
+                        "evidence": "LANGUAGE.md section 9: first differences, effective size, one-sided Fisher z at 5%",
                     })
                 })
                 .collect()

@@ -19,7 +19,7 @@ use crate::diag::Diagnostic;
 use crate::keyword::Keyword;
 use crate::model::{Link, LinkStatus, Measure, Metric, Model};
 use crate::sql::results::{
-    position, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
+    position, LagColumn, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
 };
 use crate::sql::{self, DialectName, Options, Unsupported};
 use db::{Cell, ColumnKind, Database};
@@ -139,6 +139,10 @@ pub struct LinkResult<'m> {
     pub expected_sign: i8,
     /// Per value of the link's `segments` dimension, by value.
     pub segments: Vec<SegmentResult>,
+    /// Only with `RunOptions::pairs`: (lag, n, r_diff) at lags 0 to
+    /// `LAG_PROFILE_MAX`, context for the docs.
+    #[serde(skip)]
+    pub lags: Vec<(i64, i64, Option<f64>)>,
 }
 
 impl LinkResult<'_> {
@@ -218,6 +222,8 @@ enum StepKind {
     Link(usize),
     /// The pairs of a link (`PairColumn`).
     LinkPairs(usize),
+    /// The lag profile of a link (`LagColumn`).
+    LinkLags(usize),
     /// The status of every target (`TargetColumn`).
     Targets,
 }
@@ -286,6 +292,11 @@ pub fn plan<'m>(
                     format!("pairs of link `{} -> {}`", l.from, l.to),
                     StepKind::LinkPairs(i),
                     queries.pairs(l),
+                );
+                push(
+                    format!("lag profile of link `{} -> {}`", l.from, l.to),
+                    StepKind::LinkLags(i),
+                    queries.lag_profile(l),
                 );
             }
         }
@@ -521,6 +532,7 @@ pub fn execute<'m>(
                     evidence: evidence(pooled).map_err(|e| fail(step, e))?,
                     expected_sign: link.expected_sign,
                     segments,
+                    lags: Vec::new(),
                 });
             }
             StepKind::LinkPairs(i) => {
@@ -545,6 +557,27 @@ pub fn execute<'m>(
                     .filter(|l| std::ptr::eq(l.link, &model.links[*i]))
                     .expect("the evidence step precedes the pairs step");
                 result.pairs = pairs;
+            }
+            StepKind::LinkLags(i) => {
+                let rows =
+                    fetch_all::<LagColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
+                let lags = rows
+                    .iter()
+                    .filter_map(|r| {
+                        let whole = |c| cell(r, c).number().map(|n: f64| n.round() as i64);
+                        Some((
+                            whole(LagColumn::Lag)?,
+                            whole(LagColumn::N).unwrap_or(0),
+                            cell(r, LagColumn::RDiff).number(),
+                        ))
+                    })
+                    .collect();
+                // `plan` puts a link's lag profile right after its pairs.
+                let result = links
+                    .last_mut()
+                    .filter(|l| std::ptr::eq(l.link, &model.links[*i]))
+                    .expect("the evidence step precedes the lag profile");
+                result.lags = lags;
             }
             StepKind::Targets => {
                 let rows =

@@ -214,6 +214,19 @@ impl<'m> Generator<'m> {
         )
     }
 
+    /// The correlation of a link's differences at lags 0 to
+    /// `results::LAG_PROFILE_MAX` (`results::LagColumn`): context for the
+    /// docs, never a verdict.
+    pub fn lag_profile(&self, link: &Link) -> Result<String, Unsupported> {
+        let Link { from, to, .. } = link;
+        let what = format!(
+            "Lag profile of link {from} -> {to}: the correlation of the changes at lags 0 to {} {}s",
+            results::LAG_PROFILE_MAX,
+            link.grain
+        );
+        self.link_sql(link, &what, QueryBuilder::lag_profile_query)
+    }
+
     /// The pairs behind the evidence of the link `from -> to`.
     pub fn link_pairs(&self, from: &str, to: &str) -> Result<String, SqlError> {
         Ok(self.pairs(self.link(from, to)?)?)

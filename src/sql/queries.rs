@@ -10,7 +10,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::dialect::Dialect;
 use super::evidence::{Season, Statistics};
 use super::render::{number, EmulatedPercentile, ExprContext, ExprWriter};
-use super::results::{PairColumn, SeriesColumn, TargetColumn, TargetStatus};
+use super::results::{
+    LagColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, LAG_PROFILE_MAX,
+};
 use super::{Options, Unsupported};
 use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
 
@@ -29,6 +31,8 @@ const VALUE: &str = "_value";
 const PAIRS: &str = "_pairs";
 const GROUPED_PAIRS: &str = "_grouped_pairs";
 const POOLED: &str = "_pooled";
+const LAGGED_PAIRS: &str = "_lagged_pairs";
+const LAG: &str = "_lag";
 const SEGMENT: &str = "_segment";
 
 /// One CTE of a query, rendered (`  "name" AS (` ... `  )`).
@@ -691,6 +695,44 @@ impl<'m> QueryBuilder<'m> {
         } else {
             Statistics::new(d, PAIRS, &[], grain)
         }
+    }
+
+    /// The correlation of a link's differences at lags 0 to
+    /// `LAG_PROFILE_MAX` (`LagColumn`): the same statistics, keyed by lag.
+    pub fn lag_profile_query(mut self, link: &Link) -> Result<String, Unsupported> {
+        let mut union = String::new();
+        for lag in 0..=LAG_PROFILE_MAX {
+            let at_lag = Link {
+                lag,
+                ..link.clone()
+            };
+            let body = self.pairs_body(&at_lag, None)?;
+            let body = body.replacen(
+                "SELECT\n",
+                &format!("SELECT\n  {lag} AS {},\n", self.d.ident(LAG)),
+                1,
+            );
+            if lag > 0 {
+                union.push_str("\nUNION ALL\n");
+            }
+            union.push_str(&body);
+        }
+        self.add_fixed(LAGGED_PAIRS, &union);
+        for (name, body) in Statistics::new(self.d, LAGGED_PAIRS, &[LAG], link.grain).ctes() {
+            self.add_fixed(name, &body);
+        }
+        let id = |s: &str| self.d.ident(s);
+        let c = id("_correlations");
+        let select = format!(
+            "SELECT\n  {c}.{} AS {},\n  {c}.{} AS {},\n  {c}.{} AS {}\nFROM {c}\nORDER BY 1",
+            id(LAG),
+            id(LagColumn::Lag.name()),
+            id("_n"),
+            id(LagColumn::N.name()),
+            id(LagColumn::RDiff.name()),
+            id(LagColumn::RDiff.name()),
+        );
+        Ok(self.finish(&select))
     }
 
     /// The pairs behind a link's evidence: `period` (of the left metric),

@@ -66,6 +66,19 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// A link's differences correlated at other lags (context for the docs,
+    /// never a verdict): one row per lag from 0 to `LAG_PROFILE_MAX`.
+    pub enum LagColumn {
+        Lag = "lag",
+        N = "n",
+        RDiff = "r_diff",
+    }
+}
+
+/// The longest lag, in periods of the link's grain, of the lag profile.
+pub const LAG_PROFILE_MAX: i64 = 6;
+
+keyword_enum! {
     /// The target status query (`targets.sql`): one row per metric with a
     /// target active on its latest complete period.
     pub enum TargetColumn {
