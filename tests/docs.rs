@@ -244,6 +244,11 @@ fn pages_show_the_data_of_the_run() {
     assert!(link.contains("data supports"));
     assert!(link.contains("<svg class=\"chart scatter\""));
     assert!(link.contains("class=\"fit\""), "the fitted line");
+    assert!(link.contains("class=\"fit-band\""), "its 95% band");
+    assert!(link.contains("levels-from-title") && link.contains("levels-to-title"));
+    assert!(link.contains("1 week later (declared)"), "the lag profile");
+    assert!(link.contains("By channel") && link.contains("corrected p"));
+    assert!(link.contains("association in time"));
     let map = read("map.html");
     assert!(map.contains("edge-confirmed") && map.contains("verdict-contradicts"));
     // Every link and metric of the model is on the map, as a link.

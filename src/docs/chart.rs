@@ -57,6 +57,8 @@ fn value_axis(svg: &mut String, ticks: &[f64], y: Scale, right: f64, title: &str
 }
 
 pub struct SeriesChart<'a> {
+    /// Prefix of the SVG's element ids, unique on its page.
+    pub id: &'a str,
     pub title: &'a str,
     pub unit: &'a Unit,
     pub grain: Grain,
@@ -116,8 +118,8 @@ pub fn series(chart: &SeriesChart) -> String {
     });
     let _ = write!(
         svg,
-        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"series-title series-desc\" xmlns=\"http://www.w3.org/2000/svg\">\
-<title id=\"series-title\">{}</title><desc id=\"series-desc\">{} values per {} from {} to {}{}{}</desc>",
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\
+<title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{} values per {} from {} to {}{}{}</desc>",
         escape(chart.title),
         points.len(),
         chart.grain.name(),
@@ -128,7 +130,8 @@ pub fn series(chart: &SeriesChart) -> String {
             String::new()
         } else {
             "; shaded: target ranges".to_string()
-        }
+        },
+        id = chart.id,
     );
     for t in &bands {
         let x0 = x.at(day(t.from.max(start))).max(LEFT);
@@ -388,6 +391,7 @@ mod tests {
             },
         ];
         let svg = series(&SeriesChart {
+            id: "series",
             title: "<b>t</b>",
             unit: &Unit::Percent,
             grain: Grain::Month,

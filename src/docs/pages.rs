@@ -467,6 +467,7 @@ impl Ctx<'_> {
             return String::new();
         };
         chart::series(&SeriesChart {
+            id: "series",
             title: &format!("{} per {}", m.title, m.grain.name()),
             unit: &m.unit,
             grain: m.grain,
@@ -781,6 +782,10 @@ pub struct LinkPage {
     pub segment_dimension: Option<String>,
     pub segments: Vec<(String, String, String, String, String, Badge)>,
     pub grain: &'static str,
+    /// Both metrics over the paired periods, side by side: FROM at p and
+    /// TO at p + lag, drawn at p (the lag applied).
+    pub levels: Vec<String>,
+    pub lag_words: String,
     /// (lag in words, pairs, correlation of changes, whether it is the
     /// link's lag) at lags 0 to 6: context, never the verdict.
     pub lags: Vec<(String, String, String, bool)>,
@@ -921,6 +926,8 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         implication,
         segment_dimension: l.segments.clone(),
         grain: l.grain.name(),
+        levels: result.map_or_else(Vec::new, |r| levels_charts(l, from, to, &r.pairs)),
+        lag_words: words::lag_phrase(l.lag, l.grain),
         lags: result.map_or_else(Vec::new, |r| {
             r.lags
                 .iter()
@@ -942,6 +949,51 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         location: l.location.to_string(),
         definition: ctx.definition(&l.location),
     }
+}
+
+/// FROM and TO over a link's pairs, each at FROM's period (TO `lag`
+/// later): two series charts to read side by side.
+fn levels_charts(l: &Link, from: &Metric, to: &Metric, pairs: &[crate::run::Pair]) -> Vec<String> {
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let xs: Vec<crate::run::Point> = pairs
+        .iter()
+        .map(|p| crate::run::Point {
+            period: p.period,
+            value: p.x,
+        })
+        .collect();
+    let ys: Vec<crate::run::Point> = pairs
+        .iter()
+        .map(|p| crate::run::Point {
+            period: p.period,
+            value: p.y,
+        })
+        .collect();
+    let lag = words::lag_phrase(l.lag, l.grain);
+    vec![
+        chart::series(&SeriesChart {
+            id: "levels-from",
+            title: &format!("{} per {}", from.title, l.grain.name()),
+            unit: &from.unit,
+            grain: l.grain,
+            points: &xs,
+            targets: &[],
+            latest: None,
+            good: None,
+        }),
+        chart::series(&SeriesChart {
+            id: "levels-to",
+            title: &format!("{}, {lag}, drawn at the period of {}", to.title, from.title),
+            unit: &to.unit,
+            grain: l.grain,
+            points: &ys,
+            targets: &[],
+            latest: None,
+            good: None,
+        }),
+    ]
 }
 
 // ------------------------------------------------------------------ source
