@@ -249,6 +249,13 @@ fn pages_show_the_data_of_the_run() {
     assert!(link.contains("1 week later (declared)"), "the lag profile");
     assert!(link.contains("By channel") && link.contains("corrected p"));
     assert!(link.contains("association in time"));
+    // What reaching the CPI's target would mean: options are below their
+    // 3 .. 5 range; the effect's interval times the moves to either end.
+    let options = read("links/payment_options__bind_rate.html");
+    assert!(
+        options.contains("Moving Payment-plan options offered from 2.29 options into 3 options .. 5 options goes with -16 pp to +2.8 pp Quote-to-policy conversion the same week, if the association holds."),
+        "the target's implication"
+    );
     let map = read("map.html");
     assert!(map.contains("edge-confirmed") && map.contains("verdict-contradicts"));
     // Every link and metric of the model is on the map, as a link.
