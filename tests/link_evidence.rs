@@ -38,6 +38,18 @@ struct Row {
     y: Option<f64>,
 }
 
+impl Row {
+    /// A row of a fixture without segments.
+    fn all(at: Date, x: f64, y: f64) -> Row {
+        Row {
+            at,
+            seg: "all".into(),
+            x: Some(x),
+            y: Some(y),
+        }
+    }
+}
+
 struct Fixture {
     name: &'static str,
     grain: Grain,
@@ -179,12 +191,7 @@ fn fixtures() -> Vec<Fixture> {
             let season = (std::f64::consts::TAU * f64::from(at.month) / 12.0).sin();
             let x = 100.0 + 10.0 * season + normal(&mut rng) + 0.2 * t as f64;
             let y = 40.0 - 5.0 * season + normal(&mut rng);
-            f.rows.push(Row {
-                at,
-                seg: "all".into(),
-                x: Some(x),
-                y: Some(y),
-            });
+            f.rows.push(Row::all(at, x, y));
         }
         fixtures.push(f);
     }
@@ -195,12 +202,7 @@ fn fixtures() -> Vec<Fixture> {
         let season = f64::from(at.month) / 3.0;
         let x = 60.0 + 4.0 * season + normal(&mut rng);
         let y = 10.0 + season + normal(&mut rng);
-        f.rows.push(Row {
-            at,
-            seg: "all".into(),
-            x: Some(x),
-            y: Some(y),
-        });
+        f.rows.push(Row::all(at, x, y));
     }
     fixtures.push(f);
 
@@ -226,12 +228,7 @@ fn fixtures() -> Vec<Fixture> {
         let x = 5.0 + normal(&mut rng);
         xs.push(x);
         let y = 2.0 + if t >= 2 { 0.6 * xs[t - 2] } else { 0.0 } + 0.5 * normal(&mut rng);
-        f.rows.push(Row {
-            at,
-            seg: "all".into(),
-            x: Some(x),
-            y: Some(y),
-        });
+        f.rows.push(Row::all(at, x, y));
     }
     fixtures.push(f);
 
@@ -239,12 +236,7 @@ fn fixtures() -> Vec<Fixture> {
     let mut f = base("few", Grain::Week, "0 weeks", 0);
     for at in periods(Grain::Week, 7) {
         let (x, y) = (normal(&mut rng), normal(&mut rng));
-        f.rows.push(Row {
-            at,
-            seg: "all".into(),
-            x: Some(x),
-            y: Some(y),
-        });
+        f.rows.push(Row::all(at, x, y));
     }
     fixtures.push(f);
 

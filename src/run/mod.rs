@@ -451,6 +451,15 @@ fn word<K: Keyword>(cell: &Cell, what: &str) -> Result<K, String> {
     })
 }
 
+/// The result of `link`, which `plan` puts just before its pairs and lag
+/// profile steps.
+fn latest_link<'r, 'm>(links: &'r mut [LinkResult<'m>], link: &Link) -> &'r mut LinkResult<'m> {
+    links
+        .last_mut()
+        .filter(|l| std::ptr::eq(l.link, link))
+        .expect("a link's evidence step precedes its pairs and lag profile")
+}
+
 /// A row of a link's evidence query.
 fn evidence(row: &[Cell]) -> Result<Evidence, String> {
     let number = |c| cell(row, c).number();
@@ -551,12 +560,7 @@ pub fn execute<'m>(
                         })
                     })
                     .collect();
-                // `plan` puts a link's pairs right after its evidence.
-                let result = links
-                    .last_mut()
-                    .filter(|l| std::ptr::eq(l.link, &model.links[*i]))
-                    .expect("the evidence step precedes the pairs step");
-                result.pairs = pairs;
+                latest_link(&mut links, &model.links[*i]).pairs = pairs;
             }
             StepKind::LinkLags(i) => {
                 let rows =
@@ -572,12 +576,7 @@ pub fn execute<'m>(
                         ))
                     })
                     .collect();
-                // `plan` puts a link's lag profile right after its pairs.
-                let result = links
-                    .last_mut()
-                    .filter(|l| std::ptr::eq(l.link, &model.links[*i]))
-                    .expect("the evidence step precedes the lag profile");
-                result.lags = lags;
+                latest_link(&mut links, &model.links[*i]).lags = lags;
             }
             StepKind::Targets => {
                 let rows =
