@@ -15,7 +15,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::engines::{self, close, select, Engine, Kind};
+use common::engines::{self, assert_same, close, close_p, select, Engine, Kind};
 use common::section9::{self, Evidence};
 use cpic::date::Date;
 use cpic::model::{Grain, Model};
@@ -355,14 +355,6 @@ const COLUMNS: [(&str, Kind); 16] = [
     ("verdict", Kind::Text),
 ];
 
-fn same(what: &str, got: Option<f64>, want: Option<f64>, tolerance: impl Fn(f64, f64) -> bool) {
-    match (got, want) {
-        (Some(g), Some(w)) => assert!(tolerance(g, w), "{what}: got {g}, want {w}"),
-        (None, None) => {}
-        _ => panic!("{what}: got {got:?}, want {want:?}"),
-    }
-}
-
 /// One row of the query against the reference.
 fn check_row(what: &str, row: &[engines::Val], want: &Evidence, adjusted: Option<f64>, sign: i8) {
     let num = |i: usize| row[i].num();
@@ -380,11 +372,10 @@ fn check_row(what: &str, row: &[engines::Val], want: &Evidence, adjusted: Option
         ("effect_high", 13, want.effect_high),
     ];
     for (name, i, value) in numbers {
-        same(&format!("{what}: {name}"), num(i), value, close);
+        assert_same(&format!("{what}: {name}"), num(i), value, close);
     }
-    let phi = |a: f64, b: f64| (a - b).abs() < 1e-7;
-    same(&format!("{what}: p"), num(9), want.p, phi);
-    same(&format!("{what}: p_adjusted"), num(10), adjusted, |a, b| {
+    assert_same(&format!("{what}: p"), num(9), want.p, close_p);
+    assert_same(&format!("{what}: p_adjusted"), num(10), adjusted, |a, b| {
         (a - b).abs() < 1e-6
     });
     assert_eq!(num(14), Some(f64::from(sign)), "{what}: expected_sign");
@@ -473,7 +464,7 @@ fn check(engine: &mut dyn Engine, fixtures: &[Fixture], model: &Model) {
             let what = format!("{} {} at lag {lag}", dialect.name(), f.name);
             assert_eq!(row[0].num(), Some(lag as f64), "{what}");
             assert_eq!(row[1].num(), Some(want.n as f64), "{what}: n");
-            same(&format!("{what}: r_diff"), row[2].num(), want.r_diff, close);
+            assert_same(&format!("{what}: r_diff"), row[2].num(), want.r_diff, close);
         }
     }
     for verdict in ["supports", "contradicts", "inconclusive", "too_few_periods"] {

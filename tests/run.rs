@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::engines::close;
+use common::engines::{self, close};
 use common::oracle;
 use cpic::date::Date;
 use cpic::model::{Direction, Model};
@@ -55,11 +55,7 @@ fn num(v: &Value) -> Option<f64> {
 }
 
 fn assert_close(what: &str, got: Option<f64>, want: Option<f64>) {
-    match (got, want) {
-        (Some(g), Some(w)) => assert!(close(g, w), "{what}: got {g}, want {w}"),
-        (None, None) => {}
-        _ => panic!("{what}: got {got:?}, want {want:?}"),
-    }
+    engines::assert_same(what, got, want, close);
 }
 
 /// Every number of the report against the oracle, and the designed verdicts.
@@ -193,13 +189,11 @@ fn check_project(root: &Path, designed: &[(&str, &str, &str)]) -> BTreeSet<Strin
         ] {
             assert_close(&format!("{key} of {what}"), num(&l[key]), value);
         }
-        let p = (num(&l["p"]), want.p);
-        assert!(
-            match p {
-                (Some(a), Some(b)) => (a - b).abs() < 1e-7,
-                (a, b) => a == b,
-            },
-            "p of {what}: {p:?}"
+        engines::assert_same(
+            &format!("p of {what}"),
+            num(&l["p"]),
+            want.p,
+            engines::close_p,
         );
         assert_eq!(
             l["verdict"].as_str(),

@@ -700,7 +700,7 @@ fn check_normal_cdf(engine: &mut dyn Engine, _: &cpic::model::Model, _: &[Row]) 
         let p = row[1].num().expect("p");
         let want = common::section9::normal_cdf(z);
         assert!(
-            (p - want).abs() < 1e-7,
+            engines::close_p(p, want),
             "{}: Φ({z}) = {p}, want {want}",
             dialect.name()
         );
@@ -768,11 +768,7 @@ fn expected_link(rows: &[Row], link: &cpic::model::Link) -> common::section9::Ev
 }
 
 fn opt_close(engine: &str, what: &str, got: Option<f64>, want: Option<f64>) {
-    match (got, want) {
-        (Some(g), Some(w)) => assert!(close(g, w), "{engine}: {what}: got {g}, want {w}"),
-        (None, None) => {}
-        _ => panic!("{engine}: {what}: got {got:?}, want {want:?}"),
-    }
+    engines::assert_same(&format!("{engine}: {what}"), got, want, close);
 }
 
 fn check_links(engine: &mut dyn Engine, model: &cpic::model::Model, rows: &[Row]) {

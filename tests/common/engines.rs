@@ -387,6 +387,21 @@ pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
+/// Two probabilities within the accuracy of the SQL's Φ (Abramowitz and
+/// Stegun 26.2.17, absolute error below 7.5e-8).
+pub fn close_p(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-7
+}
+
+/// Two optional numbers agree: both absent, or both present and `near`.
+pub fn assert_same(what: &str, got: Option<f64>, want: Option<f64>, near: fn(f64, f64) -> bool) {
+    match (got, want) {
+        (Some(g), Some(w)) => assert!(near(g, w), "{what}: got {g}, want {w}"),
+        (None, None) => {}
+        _ => panic!("{what}: got {got:?}, want {want:?}"),
+    }
+}
+
 /// Runs `sql` as a subquery and reads `columns` from it, each cast to text
 /// or to a double, in order.
 pub fn select(engine: &mut dyn Engine, sql: &str, columns: &[(&str, Kind)]) -> Vec<Vec<Val>> {
