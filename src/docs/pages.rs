@@ -865,6 +865,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         let target = from.target_on(ctx.today)?;
         words::target_implication(l, from, to, latest.value, target, &r.evidence)
     });
+    let lag_words = words::lag_phrase(l.lag, l.grain);
     let p_text = |p: Option<f64>| p.map_or_else(|| "n/a".to_string(), |p| format!("{p:.3}"));
     let segments = result.map_or_else(Vec::new, |r| {
         r.segments
@@ -886,19 +887,9 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         .filter(|r| !r.pairs.is_empty())
         .map(|r| {
             chart::scatter(&ScatterChart {
-                title: &format!(
-                    "Changes of {} and of {} {}",
-                    from.title,
-                    to.title,
-                    words::lag_phrase(l.lag, l.grain)
-                ),
+                title: &format!("Changes of {} and of {} {lag_words}", from.title, to.title),
                 x_label: &format!("change of {} ({})", from.title, from.unit),
-                y_label: &format!(
-                    "change of {} ({}), {}",
-                    to.title,
-                    to.unit,
-                    words::lag_phrase(l.lag, l.grain)
-                ),
+                y_label: &format!("change of {} ({}), {lag_words}", to.title, to.unit),
                 x_unit: &from.unit,
                 y_unit: &to.unit,
                 grain: l.grain,
@@ -927,7 +918,6 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         segment_dimension: l.segments.clone(),
         grain: l.grain.name(),
         levels: result.map_or_else(Vec::new, |r| levels_charts(l, from, to, &r.pairs)),
-        lag_words: words::lag_phrase(l.lag, l.grain),
         lags: result.map_or_else(Vec::new, |r| {
             r.lags
                 .iter()
@@ -942,6 +932,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
                 .collect()
         }),
         segments,
+        lag_words,
         warning: result.and_then(|r| r.disagreement()),
         has_data: ctx.has_data,
         chart,

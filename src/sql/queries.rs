@@ -62,11 +62,43 @@ pub(super) struct SharedCtes {
     link_statistics: RefCell<FxHashMap<StatisticsKey, Rc<[Cte]>>>,
     /// The verdict CTEs and final SELECT of a link's evidence, by expected
     /// sign, minimum number of periods and whether it has segments.
-    link_verdicts: RefCell<FxHashMap<(i8, i64, bool), Rc<Verdicts>>>,
+    link_verdicts: RefCell<FxHashMap<(i8, i64, Grouping), Rc<Verdicts>>>,
 }
 
-/// A link's grain and whether it has segments.
-type StatisticsKey = (Grain, bool);
+/// A link's grain and how its pairs are grouped.
+type StatisticsKey = (Grain, Grouping);
+
+/// How the statistics of a link group its pairs: each grouping reads its
+/// own relation of pairs, keyed by its own columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Grouping {
+    /// One group: the link's evidence (`_pairs`).
+    Pooled,
+    /// The pooled pairs and each segment's (`_grouped_pairs`).
+    Segments,
+    /// The pairs at each lag of the lag profile (`_lagged_pairs`).
+    Lags,
+}
+
+impl Grouping {
+    fn statistics(self, d: &'static dyn Dialect, grain: Grain) -> Statistics<'static> {
+        match self {
+            Grouping::Pooled => Statistics::new(d, PAIRS, &[], grain),
+            Grouping::Segments => Statistics::new(d, GROUPED_PAIRS, &[POOLED, SEGMENT], grain),
+            Grouping::Lags => Statistics::new(d, LAGGED_PAIRS, &[LAG], grain),
+        }
+    }
+}
+
+/// Which group of a link a row of pairs belongs to, written as its leading
+/// columns.
+enum PairsKey<'a> {
+    Pooled,
+    /// `_pooled` = 0 and the value of this dimension as `_segment`.
+    Segment(&'a str),
+    /// `_lag`: the link's lag.
+    Lag,
+}
 
 /// The verdict CTEs (name, body) and the final SELECT of a link's
 /// evidence.
@@ -638,17 +670,21 @@ impl<'m> QueryBuilder<'m> {
     /// row, then one row per segment when the link has `segments`.
     pub fn link_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
-        let segmented = link.segments.is_some();
-        if let Some(dim) = &link.segments {
-            self.link_segment_pairs(link, dim)?;
-        }
-        self.add_statistics(link, segmented);
+        let grouping = match &link.segments {
+            Some(dim) => {
+                self.link_segment_pairs(link, dim)?;
+                Grouping::Segments
+            }
+            None => Grouping::Pooled,
+        };
+        self.add_statistics(link.grain, grouping);
         let shared = self.shared;
-        let verdict_key = (link.expected_sign, link.min_periods, segmented);
+        let verdict_key = (link.expected_sign, link.min_periods, grouping);
         let cached = shared.link_verdicts.borrow().get(&verdict_key).cloned();
         let verdicts = cached.unwrap_or_else(|| {
             let verdicts = Rc::new(
-                Self::statistics(self.d, link.grain, segmented)
+                grouping
+                    .statistics(self.d, link.grain)
                     .verdicts(link.expected_sign, link.min_periods),
             );
             shared
@@ -664,16 +700,16 @@ impl<'m> QueryBuilder<'m> {
         Ok(self.finish(select))
     }
 
-    /// Adds the statistics CTEs of section 9 (see [`Statistics::ctes`]),
-    /// pooled or by segment. They depend on the link only through its grain
-    /// and whether it has segments: built once per dialect for each.
-    fn add_statistics(&mut self, link: &Link, segmented: bool) {
+    /// Adds the statistics CTEs of section 9 (see [`Statistics::ctes`])
+    /// for a grouping of a link's pairs. They depend on the link only
+    /// through its grain: built once per dialect for each grouping.
+    fn add_statistics(&mut self, grain: Grain, grouping: Grouping) {
         let shared = self.shared;
-        let key = (link.grain, segmented);
+        let key = (grain, grouping);
         let cached = shared.link_statistics.borrow().get(&key).cloned();
         let statistics = cached.unwrap_or_else(|| {
             let mut alone = QueryBuilder::new(self.model, self.d, &self.options, shared);
-            for (name, body) in Self::statistics(self.d, link.grain, segmented).ctes() {
+            for (name, body) in grouping.statistics(self.d, grain).ctes() {
                 alone.add_fixed(name, &body);
             }
             let ctes: Rc<[Cte]> = alone.ctes.into();
@@ -687,16 +723,6 @@ impl<'m> QueryBuilder<'m> {
         self.merge(&statistics);
     }
 
-    /// The statistics of a link's evidence, over `_pairs` or, with
-    /// segments, over `_grouped_pairs`.
-    fn statistics(d: &'static dyn Dialect, grain: Grain, segmented: bool) -> Statistics<'static> {
-        if segmented {
-            Statistics::new(d, GROUPED_PAIRS, &[POOLED, SEGMENT], grain)
-        } else {
-            Statistics::new(d, PAIRS, &[], grain)
-        }
-    }
-
     /// The correlation of a link's differences at lags 0 to
     /// `LAG_PROFILE_MAX` (`LagColumn`): the same statistics, keyed by lag.
     pub fn lag_profile_query(mut self, link: &Link) -> Result<String, Unsupported> {
@@ -706,21 +732,14 @@ impl<'m> QueryBuilder<'m> {
                 lag,
                 ..link.clone()
             };
-            let body = self.pairs_body(&at_lag, None)?;
-            let body = body.replacen(
-                "SELECT\n",
-                &format!("SELECT\n  {lag} AS {},\n", self.d.ident(LAG)),
-                1,
-            );
+            let body = self.pairs_body(&at_lag, PairsKey::Lag)?;
             if lag > 0 {
                 union.push_str("\nUNION ALL\n");
             }
             union.push_str(&body);
         }
         self.add_fixed(LAGGED_PAIRS, &union);
-        for (name, body) in Statistics::new(self.d, LAGGED_PAIRS, &[LAG], link.grain).ctes() {
-            self.add_fixed(name, &body);
-        }
+        self.add_statistics(link.grain, Grouping::Lags);
         let id = |s: &str| self.d.ident(s);
         let c = id("_correlations");
         let select = format!(
@@ -740,7 +759,7 @@ impl<'m> QueryBuilder<'m> {
     /// later), oldest first.
     pub fn link_pairs_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
-        self.add_statistics(link, false);
+        self.add_statistics(link.grain, Grouping::Pooled);
         let id = |s: &str| self.d.ident(s);
         let (pairs, centred, p) = (id(PAIRS), id("_centred"), id(PERIOD));
         let select = format!(
@@ -764,7 +783,7 @@ impl<'m> QueryBuilder<'m> {
     /// (`_before`) and, at month and quarter grain, the month of the year
     /// (`_season`: at quarter grain, the quarter's first month).
     fn link_pairs(&mut self, link: &Link) -> Result<(), Unsupported> {
-        let body = self.pairs_body(link, None)?;
+        let body = self.pairs_body(link, PairsKey::Pooled)?;
         self.add_fixed(PAIRS, &body);
         Ok(())
     }
@@ -773,7 +792,7 @@ impl<'m> QueryBuilder<'m> {
     /// segment's (`_pooled` = 0, `_segment` the value of `dim` as text).
     /// Rows whose dimension value is NULL belong to no segment.
     fn link_segment_pairs(&mut self, link: &Link, dim: &str) -> Result<(), Unsupported> {
-        let by_segment = self.pairs_body(link, Some(dim))?;
+        let by_segment = self.pairs_body(link, PairsKey::Segment(dim))?;
         let id = |s: &str| self.d.ident(s);
         let pairs = id(PAIRS);
         let mut pooled = format!(
@@ -788,9 +807,13 @@ impl<'m> QueryBuilder<'m> {
         Ok(())
     }
 
-    /// The SELECT of a link's pairs; per value of `dim` when given (then
-    /// led by `_pooled` = 0 and `_segment`).
-    fn pairs_body(&mut self, link: &Link, dim: Option<&str>) -> Result<String, Unsupported> {
+    /// The SELECT of a link's pairs, led by the columns of `key`; per
+    /// value of the dimension of a `PairsKey::Segment`.
+    fn pairs_body(&mut self, link: &Link, key: PairsKey) -> Result<String, Unsupported> {
+        let dim = match key {
+            PairsKey::Segment(dim) => Some(dim),
+            PairsKey::Pooled | PairsKey::Lag => None,
+        };
         let from = self.model.metric(&link.from).expect("resolved");
         let to = self.model.metric(&link.to).expect("resolved");
         let x = self.series(from, link.grain, dim)?;
@@ -805,6 +828,9 @@ impl<'m> QueryBuilder<'m> {
         let complete = crate::period::is_complete_sql(self.d, link.grain, &later, &today);
         let mut columns = Vec::new();
         let mut on = format!("{ys}.{p} = {later}");
+        if let PairsKey::Lag = key {
+            columns.push(format!("{} AS {}", link.lag, id(LAG)));
+        }
         if let Some(dim) = dim {
             let d = id(dim);
             columns.push(format!("0 AS {}", id(POOLED)));
