@@ -89,7 +89,7 @@ fn main() {
     }
     let (start, cpu) = (Instant::now(), cpu_seconds());
     let mut bytes = 0;
-    cpic::docs::render(&model, &db, None, today, &mut |_, page| {
+    cpic::docs::render(&model, &db, None, today, None, &mut |_, page| {
         bytes += page.len();
         Ok(())
     })

@@ -269,3 +269,54 @@ fn a_project_with_errors_builds_nothing() {
     assert_eq!(run.status.code(), Some(1));
     assert!(!out.exists());
 }
+
+/// The site inlines the SQL of the project's dialect only; the other
+/// dialects' tabs link the files the build wrote beside it (each link
+/// resolves) and give the command that prints the query; `cpic docs`
+/// alone gives the command.
+#[test]
+fn the_site_links_the_other_dialects_queries() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let project = common::example("customer-service");
+    let out = dir.path().join("build");
+    build_ok(&project, &out, &["--no-data"]);
+    let mut pages = 0;
+    for rel in files_under(&out.join("docs")) {
+        if !(rel.starts_with("metrics/") || rel.starts_with("links/")) {
+            continue;
+        }
+        pages += 1;
+        let page = out.join("docs").join(&rel);
+        let html = std::fs::read_to_string(&page).expect("a page");
+        assert_eq!(
+            html.matches("<pre><code id=\"code-sql-").count(),
+            1,
+            "{rel}"
+        );
+        assert_eq!(html.matches("cpic sql --dialect ").count(), 6, "{rel}");
+        let hrefs: Vec<&str> = html
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .filter(|h| h.ends_with(".sql"))
+            .collect();
+        assert_eq!(hrefs.len(), 6, "{rel}: a file per other dialect");
+        for href in hrefs {
+            let target = page.parent().expect("a folder").join(href);
+            assert!(target.is_file(), "{rel}: {href} resolves");
+        }
+    }
+    assert!(pages > 10);
+    let site = dir.path().join("site");
+    common::cpic_ok(
+        ["docs", "--no-data", "--today", common::TODAY]
+            .iter()
+            .map(std::ffi::OsString::from)
+            .chain([project.into_os_string(), "-o".into(), site.clone().into()]),
+    );
+    let html = std::fs::read_to_string(site.join("metrics/first_contact_resolution.html"))
+        .expect("a page");
+    assert_eq!(html.matches("<pre><code id=\"code-sql-").count(), 1);
+    assert_eq!(html.matches("cpic sql --dialect ").count(), 6);
+    assert!(!html.contains(".sql\""), "no link without the files");
+}

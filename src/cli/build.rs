@@ -14,6 +14,7 @@ use super::{checked_model, load, report, root, DataArgs, Failure, Outcome};
 use crate::date::Date;
 use crate::model::Project;
 use crate::sql as sqlgen;
+use crate::sql::DialectName;
 
 /// The version of `manifest.json`'s layout (`schemas/manifest.schema.json`).
 /// Raised on any change that removes or renames a field.
@@ -110,11 +111,21 @@ pub fn build(args: &BuildArgs) -> Outcome {
         })?;
 
         let data = site_data(&model, &root, &args.data, today)?;
+        // The site's pages link the other dialects' queries written above.
+        let files = crate::docs::SqlFiles {
+            base: "../sql/".to_string(),
+            dialects: DialectName::ALL
+                .iter()
+                .copied()
+                .filter(|d| matches!(sql.get(d.name()), Some(DialectOutput::Files { .. })))
+                .collect(),
+        };
         crate::docs::render(
             &model,
             &sources,
             data.as_ref(),
             today,
+            Some(&files),
             &mut |path, bytes| tree.file(&format!("docs/{path}"), bytes),
         )?;
 

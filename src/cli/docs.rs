@@ -39,6 +39,7 @@ pub fn docs(args: &DocsArgs) -> Outcome {
             &sources,
             data.as_ref(),
             today,
+            None,
             &mut |path, bytes| {
                 pages += usize::from(path.ends_with(".html"));
                 tree.file(path, bytes)
@@ -93,8 +94,14 @@ fn compute<'m>(
         since: None,
         today,
         pairs: true,
+        standalone: false,
     };
     let plan = plan(model, url.dialect(), options).map_err(|e| e.to_string())?;
     let mut database = open_database(&url, model, root).map_err(|e| e.to_string())?;
-    execute(model, &mut database, &url.display(), &plan, &mut |_| {}).map_err(|e| e.to_string())
+    let report = execute(model, &mut database, &url.display(), &plan, &mut |_, _| {})
+        .map_err(|e| e.to_string())?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(report)
 }

@@ -12,7 +12,7 @@ use crate::date::Date;
 use crate::model::Model;
 use crate::run::db::{Database, DatabaseUrl};
 use crate::run::report::{self as output, Style};
-use crate::run::{execute, plan, RunError, RunOptions};
+use crate::run::{execute, plan, Phase, RunError, RunOptions};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RunFormat {
@@ -46,9 +46,15 @@ pub struct RunArgs {
     /// today, UTC).
     #[arg(long, value_parser = parse_date)]
     today: Option<Date>,
-    /// Print how long loading, checking and querying took, on stderr.
+    /// Print how long loading, checking and each phase of the queries
+    /// took, on stderr.
     #[arg(long)]
     timings: bool,
+    /// Run the self-contained queries of `cpic sql` one by one instead of
+    /// keeping the series in temporary tables (slower: each query reads
+    /// the rows again).
+    #[arg(long)]
+    standalone: bool,
 }
 
 pub fn run(args: &RunArgs) -> Outcome {
@@ -66,6 +72,7 @@ pub fn run(args: &RunArgs) -> Outcome {
         since: args.since,
         today,
         pairs: false,
+        standalone: args.standalone,
     };
     let plan = match plan(&model, dialect, run_options) {
         Ok(plan) => plan,
@@ -78,9 +85,22 @@ pub fn run(args: &RunArgs) -> Outcome {
     let database = url.display();
     let mut db = open_database(&url, &model, &root)?;
     let opened = started.elapsed();
-    let bar = Progress::new(plan.steps.len() as u64);
-    let result = execute(&model, &mut db, &database, &plan, &mut |step| {
-        bar.advance(&step.what);
+    let bar = Progress::new(plan.phases().len() as u64);
+    let mut phases: Vec<(Phase, usize, Duration)> = Vec::new();
+    let result = execute(&model, &mut db, &database, &plan, &mut |step, took| {
+        match phases.last_mut() {
+            Some((phase, count, time)) if *phase == step.phase => {
+                *count += 1;
+                *time += took;
+            }
+            _ => {
+                if !phases.is_empty() {
+                    bar.advance();
+                }
+                phases.push((step.phase, 1, took));
+            }
+        }
+        bar.show(step.phase.name(), &step.what);
     });
     bar.finish();
     let report = result.map_err(|e| Failure::Error(e.to_string()))?;
@@ -106,15 +126,25 @@ pub fn run(args: &RunArgs) -> Outcome {
         RunFormat::Csv => output::csv(&report, &mut text)?,
     }
     io::stdout().lock().write_all(&text)?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     if args.timings {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let queries: Vec<String> = phases
+            .iter()
+            .map(|(phase, count, time)| {
+                let s = if *count == 1 { "y" } else { "ies" };
+                format!("{} {:.1} ms ({count} quer{s})", phase.name(), ms(*time))
+            })
+            .collect();
         eprintln!(
-            "timings: load {:.1} ms, check {:.1} ms, open database {:.1} ms, {} queries {:.1} ms",
+            "timings: load {:.1} ms, check {:.1} ms, open database {:.1} ms, queries {:.1} ms: {}",
             ms(loaded),
             ms(checked - loaded),
             ms(opened - checked),
-            plan.steps.len(),
-            ms(queried - opened)
+            ms(queried - opened),
+            queries.join(", ")
         );
     }
     Ok(())
@@ -184,7 +214,7 @@ impl Progress {
             indicatif::ProgressDrawTarget::hidden(),
         );
         if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} queries  {msg}")
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} phases  {msg}")
         {
             bar.set_style(style);
         }
@@ -196,13 +226,18 @@ impl Progress {
         }
     }
 
-    fn advance(&self, what: &str) {
+    /// Shows the phase and step just done.
+    fn show(&self, phase: &str, what: &str) {
         if self.terminal && !self.visible.get() && self.started.elapsed() >= Self::DELAY {
             self.bar
                 .set_draw_target(indicatif::ProgressDrawTarget::stderr());
             self.visible.set(true);
         }
-        self.bar.set_message(what.to_string());
+        self.bar.set_message(format!("{phase}: {what}"));
+    }
+
+    /// One more phase done.
+    fn advance(&self) {
         self.bar.inc(1);
     }
 

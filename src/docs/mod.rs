@@ -56,12 +56,23 @@ const SCRIPT: &str = include_str!("assets/site.js");
 /// reviews.
 pub fn build(model: &Model, sources: &SourceDb, report: Option<&Report>, today: Date) -> Site {
     let mut files = BTreeMap::new();
-    render(model, sources, report, today, &mut |path, bytes| {
+    render(model, sources, report, today, None, &mut |path, bytes| {
         files.insert(path.to_string(), bytes.to_vec());
         Ok(())
     })
     .expect("collecting in memory cannot fail");
     Site { files }
+}
+
+/// SQL files written beside the site (`cpic build`): the pages link the
+/// queries of the dialects other than the project's to them.
+#[derive(Clone, Debug)]
+pub struct SqlFiles {
+    /// From the site's root to the folder holding `<dialect>/...`, such
+    /// as `../sql/`.
+    pub base: String,
+    /// The dialects whose files were written.
+    pub dialects: Vec<crate::sql::DialectName>,
 }
 
 /// Renders every page and asset of the site, handing each to `sink` as it
@@ -73,6 +84,7 @@ pub fn render(
     sources: &SourceDb,
     report: Option<&Report>,
     today: Date,
+    sql_files: Option<&SqlFiles>,
     sink: &mut dyn FnMut(&str, &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut results = BTreeMap::new();
@@ -132,7 +144,7 @@ pub fn render(
     crate::parallel::map_in_order_with(
         &model.metrics,
         PAGES_PER_CORE,
-        || pages::SqlTabs::new(model),
+        || pages::SqlTabs::new(model, sql_files),
         |sql, m| {
             let html = page(pages::metric(&ctx, sql, m).render());
             (format!("metrics/{}.html", m.name), html)
@@ -158,7 +170,7 @@ pub fn render(
     crate::parallel::map_in_order_with(
         &model.links,
         PAGES_PER_CORE,
-        || pages::SqlTabs::new(model),
+        || pages::SqlTabs::new(model, sql_files),
         |sql, l| {
             let html = page(pages::link(&ctx, sql, l).render());
             (format!("links/{}__{}.html", l.from, l.to), html)

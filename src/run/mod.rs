@@ -11,13 +11,15 @@ pub mod report;
 pub mod words;
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::date::Date;
 use crate::diag::Diagnostic;
 use crate::keyword::Keyword;
-use crate::model::{Link, LinkStatus, Measure, Metric, Model};
+use crate::model::{Grain, Link, LinkStatus, Measure, Metric, Model};
+use crate::sql::kept::Kept;
 use crate::sql::results::{
     position, LagColumn, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
 };
@@ -35,6 +37,9 @@ pub struct RunOptions {
     pub today: Date,
     /// Also fetch the pairs behind every link's evidence (for charts).
     pub pairs: bool,
+    /// Run the self-contained queries of `cpic sql` one by one instead of
+    /// keeping series in temporary tables.
+    pub standalone: bool,
 }
 
 /// One period of a series.
@@ -170,6 +175,9 @@ pub struct Report<'m> {
     /// CPIs first, then KPIs; by name within each.
     pub metrics: Vec<MetricResult<'m>>,
     pub links: Vec<LinkResult<'m>>,
+    /// What the run has to say about how it ran (a fallback), one line
+    /// each.
+    pub notes: Vec<String>,
 }
 
 /// Why a run failed.
@@ -209,21 +217,69 @@ impl std::fmt::Display for RunError {
 /// One query of a run, for progress reporting.
 pub struct Step {
     pub what: String,
+    pub phase: Phase,
     sql: String,
     kind: StepKind,
 }
 
+/// What a step computes, for `--timings` and the progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// The temporary tables of a run, and the links written into them.
+    Tables,
+    /// File sources read into tables.
+    Sources,
+    /// One scan per source, time column, grain (and dimension).
+    Scans,
+    /// Derived metrics from their inputs.
+    Derived,
+    /// The series shown, read back.
+    Series,
+    Links,
+    /// The pairs and lag profiles of links (for the docs).
+    Pairs,
+    Targets,
+    /// The temporary tables dropped.
+    Cleanup,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Tables => "tables",
+            Phase::Sources => "sources",
+            Phase::Scans => "scans",
+            Phase::Derived => "derived series",
+            Phase::Series => "series",
+            Phase::Links => "links",
+            Phase::Pairs => "pairs",
+            Phase::Targets => "targets",
+            Phase::Cleanup => "cleanup",
+        }
+    }
+}
+
 enum StepKind {
+    /// A statement that returns nothing.
+    Statement,
     /// A source scan: `period`, then one column per metric.
     Scan(Vec<String>),
     /// A derived metric's series (`SeriesColumn`).
     Series(String),
+    /// The kept series shown: `_key`, then `SeriesColumn`.
+    KeptSeries,
     /// A link's evidence (`LinkColumn`).
     Link(usize),
+    /// The evidence of many links: `_link`, then `LinkColumn`.
+    Links,
     /// The pairs of a link (`PairColumn`).
     LinkPairs(usize),
+    /// The pairs of many links: `_link`, then `PairColumn`.
+    LinksPairs,
     /// The lag profile of a link (`LagColumn`).
     LinkLags(usize),
+    /// The lag profiles of many links: `_link`, then `LagColumn`.
+    LinksLags,
     /// The status of every target (`TargetColumn`).
     Targets,
 }
@@ -237,9 +293,28 @@ pub struct Plan<'m> {
     wanted: BTreeSet<&'m str>,
     /// The queries, in the order they run.
     pub steps: Vec<Step>,
+    /// What the run keeps on the database; None for the standalone
+    /// queries.
+    kept: Option<Kept>,
 }
 
-/// Plans the queries of a run in the database's dialect.
+impl Plan<'_> {
+    /// The phases of the plan, in order.
+    pub fn phases(&self) -> Vec<Phase> {
+        let mut phases: Vec<Phase> = self.steps.iter().map(|s| s.phase).collect();
+        phases.dedup();
+        phases
+    }
+
+    /// Whether the run keeps series in temporary tables.
+    pub fn keeps_series(&self) -> bool {
+        self.kept.is_some()
+    }
+}
+
+/// Plans the queries of a run in the database's dialect: series kept in
+/// temporary tables and every link of a grain in one query, or with
+/// `RunOptions::standalone` the self-contained queries of `cpic sql`.
 pub fn plan<'m>(
     model: &'m Model,
     dialect: DialectName,
@@ -250,16 +325,165 @@ pub fn plan<'m>(
         as_of: Some(options.today),
         since: options.since,
     };
-    let needed = needed_series(model, &wanted);
     let mut steps = Vec::new();
     let mut problems = Vec::new();
-    let mut push = |what: String, kind: StepKind, result: Result<String, Unsupported>| {
-        if let Some(sql) = sql::sql_or_problems(result, &mut problems) {
-            steps.push(Step { what, sql, kind });
-        }
+    let mut push =
+        |what: String, phase: Phase, kind: StepKind, result: Result<String, Unsupported>| {
+            if let Some(sql) = sql::sql_or_problems(result, &mut problems) {
+                steps.push(Step {
+                    what,
+                    phase,
+                    sql,
+                    kind,
+                });
+            }
+        };
+    let links: Vec<usize> = model
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| wanted.contains(l.from.as_str()) || wanted.contains(l.to.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let targets = model
+        .metrics
+        .iter()
+        .any(|m| !m.targets.is_empty() && wanted.contains(m.name.as_str()));
+    let kept = if options.standalone {
+        standalone_steps(model, dialect, &sql_options, &wanted, &options, &mut push);
+        None
+    } else {
+        let shown: Vec<&str> = model
+            .metrics
+            .iter()
+            .map(|m| m.name.as_str())
+            .filter(|m| wanted.contains(m))
+            .collect();
+        let kept = Kept::plan(
+            model,
+            &shown,
+            targets,
+            &links,
+            dialect == DialectName::Duckdb,
+        );
+        kept_steps(
+            model,
+            dialect,
+            &sql_options,
+            &kept,
+            &options,
+            targets,
+            &mut push,
+        );
+        Some(kept)
     };
+    if !problems.is_empty() {
+        crate::diag::sort(&mut problems);
+        return Err(RunError::Unsupported(problems));
+    }
+    Ok(Plan {
+        dialect,
+        options,
+        wanted,
+        steps,
+        kept,
+    })
+}
+
+/// The steps of a run that keeps series in temporary tables (see
+/// [`sql::kept`]): the tables, the sources read once, a scan per source,
+/// time column, grain (and dimension), the derived series, the series
+/// shown, per link grain the evidence (and pairs and lag profiles) of
+/// every link, the targets, and the tables dropped.
+fn kept_steps(
+    model: &Model,
+    dialect: DialectName,
+    sql_options: &Options,
+    kept: &Kept,
+    options: &RunOptions,
+    targets: bool,
+    push: &mut dyn FnMut(String, Phase, StepKind, Result<String, Unsupported>),
+) {
+    let queries = sql::Generator::for_run(model, dialect, sql_options, kept.clone());
+    let statements =
+        |push: &mut dyn FnMut(String, Phase, StepKind, Result<String, Unsupported>),
+         phase: Phase,
+         list: Result<Vec<sql::kept::Statement>, Unsupported>| match list {
+            Ok(list) => {
+                for s in list {
+                    push(s.what, phase, StepKind::Statement, Ok(s.sql));
+                }
+            }
+            Err(e) => push(String::new(), phase, StepKind::Statement, Err(e)),
+        };
+    statements(push, Phase::Tables, Ok(queries.kept_tables()));
+    statements(push, Phase::Sources, Ok(queries.kept_sources()));
+    statements(
+        push,
+        Phase::Scans,
+        queries
+            .kept_scans()
+            .map(|s| s.into_iter().flatten().collect()),
+    );
+    statements(push, Phase::Derived, queries.kept_derived());
+    statements(push, Phase::Derived, Ok(queries.kept_analyze()));
+    push(
+        "the series".to_string(),
+        Phase::Series,
+        StepKind::KeptSeries,
+        Ok(queries.kept_series_query()),
+    );
+    let grains = kept.link_grains(model);
+    let what = |what: &str, grain: Grain| format!("{what} of the links per {}", grain.name());
+    for &grain in &grains {
+        push(
+            what("evidence", grain),
+            Phase::Links,
+            StepKind::Links,
+            Ok(queries.links_evidence(grain)),
+        );
+    }
+    for &grain in &grains {
+        if options.pairs {
+            push(
+                what("pairs", grain),
+                Phase::Pairs,
+                StepKind::LinksPairs,
+                Ok(queries.links_pairs(grain)),
+            );
+            push(
+                what("lag profiles", grain),
+                Phase::Pairs,
+                StepKind::LinksLags,
+                Ok(queries.links_lag_profile(grain)),
+            );
+        }
+    }
+    if targets {
+        push(
+            "target status".to_string(),
+            Phase::Targets,
+            StepKind::Targets,
+            queries.target_status(),
+        );
+    }
+    statements(push, Phase::Cleanup, Ok(queries.kept_cleanup()));
+}
+
+/// The steps of a run by the self-contained queries of `cpic sql`, one by
+/// one: a scan per source, grain and time column, a query per derived
+/// metric, per link (and its pairs and lag profile) and the targets.
+fn standalone_steps<'m>(
+    model: &'m Model,
+    dialect: DialectName,
+    sql_options: &Options,
+    wanted: &BTreeSet<&'m str>,
+    options: &RunOptions,
+    push: &mut dyn FnMut(String, Phase, StepKind, Result<String, Unsupported>),
+) {
+    let needed = needed_series(model, wanted);
     // One generator: the series the queries share are built once.
-    let queries = sql::Generator::new(model, dialect, &sql_options);
+    let queries = sql::Generator::new(model, dialect, sql_options);
     for scan in sql::source_scans(model) {
         if !scan
             .metrics
@@ -274,32 +498,48 @@ pub fn plan<'m>(
             scan.source.name,
             names.join(", ")
         );
-        push(what, StepKind::Scan(names), queries.source_scan(&scan));
+        push(
+            what,
+            Phase::Scans,
+            StepKind::Scan(names),
+            queries.source_scan(&scan),
+        );
     }
     for m in &model.metrics {
         if matches!(m.measure, Measure::Derived { .. }) && needed.contains(m.name.as_str()) {
             let what = format!("metric `{}`", m.name);
             let result = queries.series(m);
-            push(what, StepKind::Series(m.name.clone()), result);
+            push(
+                what,
+                Phase::Derived,
+                StepKind::Series(m.name.clone()),
+                result,
+            );
         }
     }
-    for (i, l) in model.links.iter().enumerate() {
-        if wanted.contains(l.from.as_str()) || wanted.contains(l.to.as_str()) {
-            let what = format!("link `{} -> {}`", l.from, l.to);
-            push(what, StepKind::Link(i), queries.evidence(l));
-            if options.pairs {
-                push(
-                    format!("pairs of link `{} -> {}`", l.from, l.to),
-                    StepKind::LinkPairs(i),
-                    queries.pairs(l),
-                );
-                push(
-                    format!("lag profile of link `{} -> {}`", l.from, l.to),
-                    StepKind::LinkLags(i),
-                    queries.lag_profile(l),
-                );
-            }
-        }
+    let links: Vec<(usize, &Link)> = model
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| wanted.contains(l.from.as_str()) || wanted.contains(l.to.as_str()))
+        .collect();
+    for &(i, l) in &links {
+        let what = format!("link `{} -> {}`", l.from, l.to);
+        push(what, Phase::Links, StepKind::Link(i), queries.evidence(l));
+    }
+    for &(i, l) in links.iter().filter(|_| options.pairs) {
+        push(
+            format!("pairs of link `{} -> {}`", l.from, l.to),
+            Phase::Pairs,
+            StepKind::LinkPairs(i),
+            queries.pairs(l),
+        );
+        push(
+            format!("lag profile of link `{} -> {}`", l.from, l.to),
+            Phase::Pairs,
+            StepKind::LinkLags(i),
+            queries.lag_profile(l),
+        );
     }
     if model
         .metrics
@@ -308,20 +548,11 @@ pub fn plan<'m>(
     {
         push(
             "target status".to_string(),
+            Phase::Targets,
             StepKind::Targets,
             queries.target_status(),
         );
     }
-    if !problems.is_empty() {
-        crate::diag::sort(&mut problems);
-        return Err(RunError::Unsupported(problems));
-    }
-    Ok(Plan {
-        dialect,
-        options,
-        wanted,
-        steps,
-    })
 }
 
 /// The metrics the report shows.
@@ -451,15 +682,6 @@ fn word<K: Keyword>(cell: &Cell, what: &str) -> Result<K, String> {
     })
 }
 
-/// The result of `link`, which `plan` puts just before its pairs and lag
-/// profile steps.
-fn latest_link<'r, 'm>(links: &'r mut [LinkResult<'m>], link: &Link) -> &'r mut LinkResult<'m> {
-    links
-        .last_mut()
-        .filter(|l| std::ptr::eq(l.link, link))
-        .expect("a link's evidence step precedes its pairs and lag profile")
-}
-
 /// A row of a link's evidence query.
 fn evidence(row: &[Cell]) -> Result<Evidence, String> {
     let number = |c| cell(row, c).number();
@@ -482,25 +704,80 @@ fn evidence(row: &[Cell]) -> Result<Evidence, String> {
     })
 }
 
-/// Runs the plan on `db`, calling `progress` after each query.
+/// Runs the plan on `db`, calling `progress` after each query with the
+/// time it took. When the database refuses the first temporary table (a
+/// PostgreSQL role without `TEMP`), the run falls back to the standalone
+/// queries and says so in `Report::notes`.
 pub fn execute<'m>(
     model: &'m Model,
     db: &mut Database,
     database: &str,
     plan: &Plan<'m>,
-    progress: &mut dyn FnMut(&Step),
+    progress: &mut dyn FnMut(&Step, Duration),
+) -> Result<Report<'m>, RunError> {
+    if let (Some(_), Some(first)) = (&plan.kept, plan.steps.first()) {
+        let started = Instant::now();
+        if let Err(message) = db.execute_batch(&first.sql) {
+            let options = RunOptions {
+                standalone: true,
+                ..plan.options.clone()
+            };
+            let standalone = self::plan(model, plan.dialect, options)?;
+            let mut report = run_steps(
+                model,
+                db,
+                database,
+                &standalone,
+                &standalone.steps,
+                progress,
+            )?;
+            report.notes.push(format!(
+                "cpic could not create a temporary table on {database} ({}), so it ran the standalone queries one by one (slower); grant TEMP on the database to make runs cost one scan per source",
+                message.lines().next().unwrap_or_default()
+            ));
+            return Ok(report);
+        }
+        progress(first, started.elapsed());
+        return run_steps(model, db, database, plan, &plan.steps[1..], progress);
+    }
+    run_steps(model, db, database, plan, &plan.steps, progress)
+}
+
+/// Runs `steps` of `plan` and builds the report.
+fn run_steps<'m>(
+    model: &'m Model,
+    db: &mut Database,
+    database: &str,
+    plan: &Plan<'m>,
+    steps: &[Step],
+    progress: &mut dyn FnMut(&Step, Duration),
 ) -> Result<Report<'m>, RunError> {
     let dialect = plan.dialect;
     let mut series: std::collections::BTreeMap<String, Vec<Point>> = Default::default();
-    let mut links = Vec::new();
+    let mut links: Vec<LinkResult> = Vec::new();
+    // Where each model link's result is in `links`.
+    let mut position_of: std::collections::HashMap<usize, usize> = Default::default();
     let mut targets: std::collections::BTreeMap<String, TargetResult> = Default::default();
     let fail = |step: &Step, message: String| RunError::Query {
         what: step.what.clone(),
         database: database.to_string(),
         message,
     };
-    for step in &plan.steps {
+    let kept = || {
+        plan.kept
+            .as_ref()
+            .expect("a kept step of a plan that keeps")
+    };
+    // The model link of `_link` in a row of a query of many links.
+    let link_of = |row: &[Cell]| -> Result<usize, String> {
+        cell_number(&row[0])
+            .and_then(|n| kept().link(n))
+            .ok_or_else(|| "the query returned a row of no link".to_string())
+    };
+    for step in steps {
+        let started = Instant::now();
         match &step.kind {
+            StepKind::Statement => db.execute_batch(&step.sql).map_err(|e| fail(step, e))?,
             StepKind::Scan(names) => {
                 let mut columns = vec![(SeriesColumn::Period.name(), ColumnKind::Text)];
                 columns.extend(names.iter().map(|n| (n.as_str(), ColumnKind::Number)));
@@ -514,69 +791,73 @@ pub fn execute<'m>(
                     fetch_all::<SeriesColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
                 series.insert(name.clone(), points(&rows, position(SeriesColumn::Value)));
             }
+            StepKind::KeptSeries => {
+                let rows = fetch_keyed::<SeriesColumn>(db, &step.sql, dialect, sql::kept::KEY)
+                    .map_err(|e| fail(step, e))?;
+                for (key, group) in group_by_key(&rows) {
+                    let s = key.and_then(|k| kept().series(k)).ok_or_else(|| {
+                        fail(step, "the query returned a row of no series".into())
+                    })?;
+                    let rows = without_key(group);
+                    series.insert(
+                        s.metric.clone(),
+                        points(&rows, position(SeriesColumn::Value)),
+                    );
+                }
+            }
             StepKind::Link(i) => {
-                let link = &model.links[*i];
                 let rows =
                     fetch_all::<LinkColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
-                let (pooled, segments) = rows
-                    .split_first()
-                    .ok_or_else(|| fail(step, "the query returned no row".to_string()))?;
-                let segments = segments
-                    .iter()
-                    .map(|row| {
-                        Ok(SegmentResult {
-                            segment: cell(row, LinkColumn::Segment)
-                                .text()
-                                .unwrap_or_default()
-                                .to_string(),
-                            evidence: evidence(row)?,
-                            p_adjusted: cell(row, LinkColumn::PAdjusted).number(),
-                        })
-                    })
-                    .collect::<Result<_, String>>()
+                let result = link_result(&model.links[*i], &rows).map_err(|e| fail(step, e))?;
+                position_of.insert(*i, links.len());
+                links.push(result);
+            }
+            StepKind::Links => {
+                let rows = fetch_keyed::<LinkColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
-                links.push(LinkResult {
-                    link,
-                    pairs: Vec::new(),
-                    evidence: evidence(pooled).map_err(|e| fail(step, e))?,
-                    expected_sign: link.expected_sign,
-                    segments,
-                    lags: Vec::new(),
-                });
+                for (_, group) in group_by_key(&rows) {
+                    let i = link_of(&group[0]).map_err(|e| fail(step, e))?;
+                    let rows = without_key(group);
+                    let result = link_result(&model.links[i], &rows).map_err(|e| fail(step, e))?;
+                    position_of.insert(i, links.len());
+                    links.push(result);
+                }
             }
             StepKind::LinkPairs(i) => {
                 let rows =
                     fetch_all::<PairColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
-                let pairs = rows
-                    .iter()
-                    .filter_map(|r| {
-                        Some(Pair {
-                            period: period(cell(r, PairColumn::Period))?,
-                            x: cell(r, PairColumn::X).number()?,
-                            y: cell(r, PairColumn::Y).number()?,
-                            change: cell(r, PairColumn::U)
-                                .number()
-                                .zip(cell(r, PairColumn::V).number()),
-                        })
-                    })
-                    .collect();
-                latest_link(&mut links, &model.links[*i]).pairs = pairs;
+                if let Some(&at) = position_of.get(i) {
+                    links[at].pairs = pairs(&rows);
+                }
+            }
+            StepKind::LinksPairs => {
+                let rows = fetch_keyed::<PairColumn>(db, &step.sql, dialect, LINK_KEY)
+                    .map_err(|e| fail(step, e))?;
+                for (_, group) in group_by_key(&rows) {
+                    let i = link_of(&group[0]).map_err(|e| fail(step, e))?;
+                    let rows = without_key(group);
+                    if let Some(&at) = position_of.get(&i) {
+                        links[at].pairs = pairs(&rows);
+                    }
+                }
             }
             StepKind::LinkLags(i) => {
                 let rows =
                     fetch_all::<LagColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
-                let lags = rows
-                    .iter()
-                    .filter_map(|r| {
-                        let whole = |c| cell(r, c).number().map(|n: f64| n.round() as i64);
-                        Some((
-                            whole(LagColumn::Lag)?,
-                            whole(LagColumn::N).unwrap_or(0),
-                            cell(r, LagColumn::RDiff).number(),
-                        ))
-                    })
-                    .collect();
-                latest_link(&mut links, &model.links[*i]).lags = lags;
+                if let Some(&at) = position_of.get(i) {
+                    links[at].lags = lags(&rows);
+                }
+            }
+            StepKind::LinksLags => {
+                let rows = fetch_keyed::<LagColumn>(db, &step.sql, dialect, LINK_KEY)
+                    .map_err(|e| fail(step, e))?;
+                for (_, group) in group_by_key(&rows) {
+                    let i = link_of(&group[0]).map_err(|e| fail(step, e))?;
+                    let rows = without_key(group);
+                    if let Some(&at) = position_of.get(&i) {
+                        links[at].lags = lags(&rows);
+                    }
+                }
             }
             StepKind::Targets => {
                 let rows =
@@ -611,8 +892,16 @@ pub fn execute<'m>(
                 }
             }
         }
-        progress(step);
+        progress(step, started.elapsed());
     }
+    // Links in the model's order, whichever queries computed them.
+    links.sort_by_key(|l| {
+        model
+            .links
+            .iter()
+            .position(|m| std::ptr::eq(m, l.link))
+            .unwrap_or(usize::MAX)
+    });
     let today = plan.options.today;
     let mut metrics: Vec<MetricResult> = model
         .metrics
@@ -650,5 +939,98 @@ pub fn execute<'m>(
         since: plan.options.since,
         metrics,
         links,
+        notes: Vec::new(),
     })
+}
+
+/// The column of a query of many links that holds the link's number.
+const LINK_KEY: &str = sql::evidence::LINK;
+
+/// A whole number read back as a double.
+fn cell_number(cell: &Cell) -> Option<i64> {
+    cell.number().map(|n| n.round() as i64)
+}
+
+/// The rows of a query whose first column is the number `key` and the
+/// others the enum `C`, in its order.
+fn fetch_keyed<C: Keyword>(
+    db: &mut Database,
+    sql: &str,
+    dialect: DialectName,
+    key: &str,
+) -> Result<Vec<Vec<Cell>>, String> {
+    let columns: Vec<(&str, ColumnKind)> = std::iter::once((key, ColumnKind::Number))
+        .chain(C::NAMES.iter().map(|&n| (n, kind_of(n))))
+        .collect();
+    fetch(db, sql, dialect, &columns)
+}
+
+/// Rows without their first column (the key of [`group_by_key`]).
+fn without_key(rows: &[Vec<Cell>]) -> Vec<Vec<Cell>> {
+    rows.iter().map(|r| r[1..].to_vec()).collect()
+}
+
+/// Rows ordered by their first column (a number), in runs of one value.
+fn group_by_key(rows: &[Vec<Cell>]) -> Vec<(Option<i64>, &[Vec<Cell>])> {
+    rows.chunk_by(|a, b| cell_number(&a[0]) == cell_number(&b[0]))
+        .map(|group| (cell_number(&group[0][0]), group))
+        .collect()
+}
+
+/// A link's result from the rows of its evidence (`LinkColumn`): the
+/// pooled row, then its segments'.
+fn link_result<'m>(link: &'m Link, rows: &[Vec<Cell>]) -> Result<LinkResult<'m>, String> {
+    let (pooled, segments) = rows
+        .split_first()
+        .ok_or_else(|| "the query returned no row".to_string())?;
+    let segments = segments
+        .iter()
+        .map(|row| {
+            Ok(SegmentResult {
+                segment: cell(row, LinkColumn::Segment)
+                    .text()
+                    .unwrap_or_default()
+                    .to_string(),
+                evidence: evidence(row)?,
+                p_adjusted: cell(row, LinkColumn::PAdjusted).number(),
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(LinkResult {
+        link,
+        pairs: Vec::new(),
+        evidence: evidence(pooled)?,
+        expected_sign: link.expected_sign,
+        segments,
+        lags: Vec::new(),
+    })
+}
+
+/// The pairs of a link from the rows of its pairs query (`PairColumn`).
+fn pairs(rows: &[Vec<Cell>]) -> Vec<Pair> {
+    rows.iter()
+        .filter_map(|r| {
+            Some(Pair {
+                period: period(cell(r, PairColumn::Period))?,
+                x: cell(r, PairColumn::X).number()?,
+                y: cell(r, PairColumn::Y).number()?,
+                change: cell(r, PairColumn::U)
+                    .number()
+                    .zip(cell(r, PairColumn::V).number()),
+            })
+        })
+        .collect()
+}
+
+/// A link's lag profile from the rows of its query (`LagColumn`).
+fn lags(rows: &[Vec<Cell>]) -> Vec<(i64, i64, Option<f64>)> {
+    rows.iter()
+        .filter_map(|r| {
+            Some((
+                cell_number(cell(r, LagColumn::Lag))?,
+                cell_number(cell(r, LagColumn::N)).unwrap_or(0),
+                cell(r, LagColumn::RDiff).number(),
+            ))
+        })
+        .collect()
 }

@@ -70,6 +70,46 @@ pub trait Dialect: Sync {
         "TEXT"
     }
 
+    /// The type of a period's first day, as `period_start` writes it.
+    fn date_type(&self) -> &'static str {
+        "DATE"
+    }
+
+    /// The most columns a table (or a SELECT) may have, when the engine
+    /// has a limit a scan of many metrics can reach.
+    fn max_columns(&self) -> Option<usize> {
+        None
+    }
+
+    /// The rows of `table` (a kept scan: `_period`, the metrics' columns
+    /// and their `_rows_<i>`), one per period and metric, as `_key`,
+    /// `segment` (an expression), `_period`, `_value`, where the metric's
+    /// rows count is above 0 — in one operator, when the engine has one
+    /// (`columns`: key, value column and rows column, quoted). None: the
+    /// caller writes a `UNION ALL` of a SELECT per metric.
+    fn unpivot(
+        &self,
+        _table: &str,
+        _segment: &str,
+        _columns: &[(i64, String, String)],
+    ) -> Option<String> {
+        None
+    }
+
+    /// A SELECT of `rows` (fields without `,` or `;`; None for NULL) as
+    /// columns of `types`, from one text literal, for an engine that
+    /// parses that much faster than a VALUES list of thousands of rows.
+    /// None: the caller writes VALUES.
+    fn rows_from_text(&self, _rows: &[Vec<Option<String>>], _types: &[&str]) -> Option<String> {
+        None
+    }
+
+    /// Whether an index (and `ANALYZE`) on a run's table of series helps
+    /// the engine join it: not for engines that hash-join everything.
+    fn indexes_help_joins(&self) -> bool {
+        true
+    }
+
     /// A value as text (dates as `YYYY-MM-DD`).
     fn to_text(&self, expr: &str) -> String {
         format!("CAST({expr} AS {})", self.text_type())
@@ -158,6 +198,62 @@ impl Dialect for DuckDb {
     fn float_type(&self) -> &'static str {
         "DOUBLE"
     }
+    fn indexes_help_joins(&self) -> bool {
+        false
+    }
+    fn rows_from_text(&self, rows: &[Vec<Option<String>>], types: &[&str]) -> Option<String> {
+        // DuckDB binds a VALUES list at ~0.25 ms a row; one string splits
+        // in milliseconds.
+        let text: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|f| f.as_deref().unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let (fields, row) = (self.ident("_fields"), self.ident("_row"));
+        let columns: Vec<String> = types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| format!("CAST(NULLIF({fields}[{}], '') AS {ty})", i + 1))
+            .collect();
+        Some(format!(
+            "SELECT {}\nFROM (SELECT string_split({row}, ',') AS {fields} FROM (SELECT unnest(string_split({}, ';')) AS {row}))",
+            columns.join(", "),
+            self.string(&text.join(";"))
+        ))
+    }
+    fn unpivot(
+        &self,
+        table: &str,
+        segment: &str,
+        columns: &[(i64, String, String)],
+    ) -> Option<String> {
+        // A UNION ALL of thousands of SELECTs takes DuckDB seconds to plan.
+        let list: Vec<String> = columns
+            .iter()
+            .map(|(key, value, rows)| format!("({value}, {rows}) AS '{key}'"))
+            .collect();
+        let (u, k, v, r) = (
+            self.ident("_unpivoted"),
+            self.ident("_k"),
+            self.ident("_value"),
+            self.ident("_rows"),
+        );
+        let segment = if segment.starts_with("CAST(") {
+            segment.to_string()
+        } else {
+            format!("{u}.{segment}")
+        };
+        Some(format!(
+            "SELECT CAST({u}.{k} AS BIGINT), {segment}, {u}.{p}, {u}.{v}\nFROM {} UNPIVOT INCLUDE NULLS (({v}, {r}) FOR {k} IN (\n  {}\n)) AS {u}\nWHERE {u}.{r} > 0",
+            self.ident(table),
+            list.join(",\n  "),
+            p = self.ident("_period"),
+        ))
+    }
     fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
         Some(format!("QUANTILE_CONT({value}, {fraction:?})"))
     }
@@ -223,6 +319,10 @@ impl Dialect for Postgres {
     fn name(&self) -> DialectName {
         DialectName::Postgres
     }
+    fn max_columns(&self) -> Option<usize> {
+        // 1,600 columns per table (and 1,664 entries per SELECT).
+        Some(1600)
+    }
 }
 
 /// SQLite: timestamps are ISO-8601 text, dates `YYYY-MM-DD`, booleans 0/1,
@@ -240,6 +340,13 @@ impl Dialect for Sqlite {
     }
     fn float_type(&self) -> &'static str {
         "REAL"
+    }
+    fn date_type(&self) -> &'static str {
+        "TEXT"
+    }
+    fn max_columns(&self) -> Option<usize> {
+        // SQLITE_MAX_COLUMN, as compiled by default.
+        Some(2000)
     }
     fn char_code(&self, code: u32) -> String {
         format!("CHAR({code})")

@@ -7,8 +7,11 @@
 //! before, `_season` at month and quarter grain, `_x`, `_y`) partitioned by
 //! key columns: none for a link's pooled evidence (`_pairs`), and
 //! `_pooled`, `_segment` for a link with segments (`_grouped_pairs`: the
-//! pooled pairs once more beside each segment's). Every step is a CTE named
-//! after what it holds; a step reads only the ones before.
+//! pooled pairs once more beside each segment's). Outer keys lead them when
+//! one query holds many groups of pairs: `_lag` for the lag profile,
+//! `_link` for every link of a run at once (see [`Parameters::Columns`]).
+//! Every step is a CTE named after what it holds; a step reads only the
+//! ones before.
 
 use super::dialect::Dialect;
 use super::render::number;
@@ -53,28 +56,73 @@ pub(super) struct Statistics<'a> {
     d: &'a dyn Dialect,
     /// The relation of pairs read.
     pairs: &'static str,
-    /// Key columns, quoted.
+    /// Key columns, quoted: the outer keys, then `_pooled`, `_segment`
+    /// when segmented.
     keys: Vec<String>,
+    /// How many of `keys` are outer keys (one link, or one lag, each).
+    outer: usize,
+    segmented: bool,
     season: Option<Season>,
 }
+
+/// Where a link's expected sign and minimum number of periods come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Parameters {
+    /// One link: written into the query.
+    Link { expected_sign: i8, min_periods: i64 },
+    /// Many links, keyed by `_link`: read from the relation of links,
+    /// whose `_expected_sign` and `_min_periods` columns hold them.
+    Columns { links: &'static str },
+}
+
+/// The key of each link in the relation of links, and its parameters.
+pub const LINK: &str = "_link";
+pub(super) const EXPECTED_SIGN: &str = "_expected_sign";
+pub(super) const MIN_PERIODS: &str = "_min_periods";
+/// The key columns of a segmented relation of pairs.
+pub(super) const POOLED: &str = "_pooled";
+pub(super) const SEGMENT: &str = "_segment";
 
 /// The columns of the last statistics CTE, `_tests`, besides the keys.
 const N: &str = "_n";
 const M: &str = "_m";
 
 impl<'a> Statistics<'a> {
+    /// Statistics of the pairs in `pairs`, grouped by the `outer` keys
+    /// and, when `segmented`, by `_pooled` and `_segment`.
     pub fn new(
         d: &'a dyn Dialect,
         pairs: &'static str,
-        keys: &[&str],
+        outer: &[&str],
+        segmented: bool,
         grain: Grain,
     ) -> Statistics<'a> {
+        let segment_keys: &[&str] = if segmented { &[POOLED, SEGMENT] } else { &[] };
         Statistics {
             d,
             pairs,
-            keys: keys.iter().map(|k| d.ident(k)).collect(),
+            keys: outer
+                .iter()
+                .chain(segment_keys)
+                .map(|k| d.ident(k))
+                .collect(),
+            outer: outer.len(),
+            segmented,
             season: Season::of(grain),
         }
+    }
+
+    /// `PARTITION BY a.k1, ... ` over the outer keys (empty without).
+    fn partition(&self, alias: &str) -> String {
+        if self.outer == 0 {
+            return String::new();
+        }
+        let a = self.id(alias);
+        let list: Vec<String> = self.keys[..self.outer]
+            .iter()
+            .map(|k| format!("{a}.{k}"))
+            .collect();
+        format!("PARTITION BY {} ", list.join(", "))
     }
 
     fn id(&self, name: &str) -> String {
@@ -121,11 +169,13 @@ impl<'a> Statistics<'a> {
         let mut ctes = Vec::new();
 
         // The levels: their correlation, for display (two passes: exact
-        // where the one-pass formula loses digits).
+        // where the one-pass formula loses digits). Pairs are counted by
+        // `_x`: a relation of many links holds a row of NULLs for each, so
+        // that a link with no pair still has its (empty) statistics.
         ctes.push((
             "_pair_means",
             format!(
-                "SELECT\n  {}COUNT(*) AS {n},\n  AVG({x}) AS {mx},\n  AVG({y}) AS {my}\nFROM {pairs}{}",
+                "SELECT\n  {}COUNT({x}) AS {n},\n  AVG({x}) AS {mx},\n  AVG({y}) AS {my}\nFROM {pairs}{}",
                 self.keys_of(self.pairs),
                 self.group_by(self.pairs),
                 mx = id("_mx"),
@@ -325,18 +375,12 @@ impl<'a> Statistics<'a> {
         ctes
     }
 
-    /// The CTEs after `_tests` and the final SELECT of a link whose
-    /// expected sign is `e`: one row per group, the columns of
-    /// [`LinkColumn`] in order. With segments, the pooled row comes first,
-    /// then the segments by value.
-    pub fn verdicts(
-        &self,
-        expected_sign: i8,
-        min_periods: i64,
-    ) -> (Vec<(&'static str, String)>, String) {
+    /// The CTEs after `_tests` and the final SELECT: one row per group,
+    /// the outer keys then the columns of [`LinkColumn`] in order. With
+    /// segments, a link's pooled row comes first, then its segments by
+    /// value.
+    pub fn verdicts(&self, parameters: Parameters) -> (Vec<(&'static str, String)>, String) {
         let id = |s: &str| self.id(s);
-        let segmented = !self.keys.is_empty();
-        let e = i64::from(expected_sign);
         let (te, pv) = (id("_tests"), id("_p_values"));
         let (z, r_diff, p) = (
             id(LinkColumn::Z.name()),
@@ -346,20 +390,50 @@ impl<'a> Statistics<'a> {
         // 6. The one-sided p = 1 − Φ(e·z); with |r_diff| = 1 there is no
         // finite z, and p is 0 or 1 by the sign.
         let phi = stats::normal_cdf(&format!("{te}.{z}"));
-        let p_of_z = if expected_sign > 0 {
-            format!("1 - {phi}")
-        } else {
-            phi
+        let (e_tests, p_of_z, join, e, min_periods) = match parameters {
+            Parameters::Link {
+                expected_sign,
+                min_periods,
+            } => {
+                let p_of_z = if expected_sign > 0 {
+                    format!("1 - {phi}")
+                } else {
+                    phi
+                };
+                let e = i64::from(expected_sign).to_string();
+                (e.clone(), p_of_z, String::new(), e, min_periods.to_string())
+            }
+            Parameters::Columns { links } => {
+                let l = id(links);
+                let (sign, min) = (id(EXPECTED_SIGN), id(MIN_PERIODS));
+                let e_tests = format!("{l}.{sign}");
+                (
+                    e_tests.clone(),
+                    format!("CASE WHEN {e_tests} > 0 THEN 1 - {phi} ELSE {phi} END"),
+                    format!("\nJOIN {l} ON {l}.{link} = {te}.{link}", link = id(LINK)),
+                    format!("{pv}.{sign}"),
+                    format!("{pv}.{min}"),
+                )
+            }
+        };
+        let carried = match parameters {
+            Parameters::Link { .. } => String::new(),
+            Parameters::Columns { links } => format!(
+                "  {l}.{sign} AS {sign},\n  {l}.{min} AS {min},\n",
+                l = id(links),
+                sign = id(EXPECTED_SIGN),
+                min = id(MIN_PERIODS)
+            ),
         };
         let mut ctes = vec![(
             "_p_values",
             format!(
-                "SELECT\n  {te}.*,\n  CASE\n    WHEN {te}.{z} IS NOT NULL THEN {p_of_z}\n    WHEN {te}.{r_diff} * {e} > 0 THEN 0\n    WHEN {te}.{r_diff} * {e} < 0 THEN 1\n  END AS {p}\nFROM {te}"
+                "SELECT\n  {te}.*,\n{carried}  CASE\n    WHEN {te}.{z} IS NOT NULL THEN {p_of_z}\n    WHEN {te}.{r_diff} * {e_tests} > 0 THEN 0\n    WHEN {te}.{r_diff} * {e_tests} < 0 THEN 1\n  END AS {p}\nFROM {te}{join}"
             ),
         )];
         let word = |v: Verdict| self.d.string(v.name());
         let col = |c: LinkColumn| format!("{pv}.{}", id(c.name()));
-        let (n, pooled, segment) = (format!("{pv}.{}", id(N)), id("_pooled"), id("_segment"));
+        let (n, pooled, segment) = (format!("{pv}.{}", id(N)), id(POOLED), id(SEGMENT));
         let critical = number(CRITICAL_Z);
         // 7. The verdict of the pooled evidence.
         let (vz, vr) = (col(LinkColumn::Z), col(LinkColumn::RDiff));
@@ -369,26 +443,34 @@ impl<'a> Statistics<'a> {
             contradicts = word(Verdict::Contradicts),
         );
         let p_adjusted = id(LinkColumn::PAdjusted.name());
-        let (verdict_cases, from, segment_value, adjusted, order) = if segmented {
-            // Holm across the segments that are tested: each one's p in the
-            // direction of its own sign, min(p, 1 − p), ranked; the adjusted
-            // p is the running maximum of min(1, (k − rank + 1)·p).
+        let outer_order: String = self.keys[..self.outer]
+            .iter()
+            .map(|k| format!("{pv}.{k}, "))
+            .collect();
+        let (verdict_cases, from, segment_value, adjusted, order) = if self.segmented {
+            // Holm across the segments of a link that are tested: each
+            // one's p in the direction of its own sign, min(p, 1 − p),
+            // ranked; the adjusted p is the running maximum of
+            // min(1, (k − rank + 1)·p).
             let (hr, ho) = (id("_holm_ranks"), id("_holm"));
             let (p_dir, rank, k) = (id("_p_direction"), id("_rank"), id("_k"));
             let direction = format!("CASE WHEN {pv}.{p} < 0.5 THEN {pv}.{p} ELSE 1 - {pv}.{p} END");
+            let by_link = self.partition("_p_values");
             ctes.push((
                 "_holm_ranks",
                 format!(
-                    "SELECT\n  {}{direction} AS {p_dir},\n  ROW_NUMBER() OVER (ORDER BY {direction}, {pv}.{segment}) AS {rank},\n  COUNT(*) OVER () AS {k}\nFROM {pv}\nWHERE {pv}.{pooled} = 0 AND {n} >= {min_periods} AND {pv}.{p} IS NOT NULL",
+                    "SELECT\n  {}{direction} AS {p_dir},\n  ROW_NUMBER() OVER ({by_link}ORDER BY {direction}, {pv}.{segment}) AS {rank},\n  COUNT(*) OVER ({}) AS {k}\nFROM {pv}\nWHERE {pv}.{pooled} = 0 AND {n} >= {min_periods} AND {pv}.{p} IS NOT NULL",
                     self.keys_of("_p_values"),
+                    by_link.trim_end(),
                 ),
             ));
             let scaled = format!("({hr}.{k} - {hr}.{rank} + 1) * {hr}.{p_dir}");
             ctes.push((
                 "_holm",
                 format!(
-                    "SELECT\n  {}MAX(CASE WHEN {scaled} < 1 THEN {scaled} ELSE 1 END) OVER (ORDER BY {hr}.{rank} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {p_adjusted}\nFROM {hr}",
+                    "SELECT\n  {}MAX(CASE WHEN {scaled} < 1 THEN {scaled} ELSE 1 END) OVER ({}ORDER BY {hr}.{rank} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {p_adjusted}\nFROM {hr}",
                     self.keys_of("_holm_ranks"),
+                    self.partition("_holm_ranks"),
                 ),
             ));
             let adjusted = format!("{ho}.{p_adjusted}");
@@ -408,15 +490,20 @@ impl<'a> Statistics<'a> {
                 ),
                 format!("CASE WHEN {pv}.{pooled} = 1 THEN NULL ELSE {pv}.{segment} END"),
                 adjusted,
-                format!("\nORDER BY {pv}.{pooled} DESC, {pv}.{segment}"),
+                format!("\nORDER BY {outer_order}{pv}.{pooled} DESC, {pv}.{segment}"),
             )
         } else {
+            let order = if self.outer == 0 {
+                String::new()
+            } else {
+                format!("\nORDER BY {}", outer_order.trim_end_matches(", "))
+            };
             (
                 pooled_verdict,
                 pv.clone(),
                 format!("CAST(NULL AS {})", self.d.text_type()),
                 self.d.to_float("NULL"),
-                String::new(),
+                order,
             )
         };
         let verdict = format!(
@@ -426,9 +513,10 @@ impl<'a> Statistics<'a> {
         );
         let effect = col(LinkColumn::Effect);
         let half = format!("{pv}.{}", id("_half"));
-        let columns: Vec<String> = LinkColumn::ALL
+        let columns: Vec<String> = self.keys[..self.outer]
             .iter()
-            .map(|&c| {
+            .map(|k| format!("{pv}.{k} AS {k}"))
+            .chain(LinkColumn::ALL.iter().map(|&c| {
                 let value = match c {
                     LinkColumn::Segment => segment_value.clone(),
                     LinkColumn::N => n.clone(),
@@ -436,12 +524,12 @@ impl<'a> Statistics<'a> {
                     LinkColumn::PAdjusted => adjusted.clone(),
                     LinkColumn::EffectLow => format!("{effect} - {half}"),
                     LinkColumn::EffectHigh => format!("{effect} + {half}"),
-                    LinkColumn::ExpectedSign => e.to_string(),
+                    LinkColumn::ExpectedSign => e.clone(),
                     LinkColumn::Verdict => verdict.clone(),
                     _ => col(c),
                 };
                 format!("{value} AS {}", id(c.name()))
-            })
+            }))
             .collect();
         let select = format!("SELECT\n  {}\nFROM {from}{order}", columns.join(",\n  "));
         (ctes, select)

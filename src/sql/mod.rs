@@ -6,6 +6,7 @@
 
 pub mod dialect;
 pub mod evidence;
+pub mod kept;
 mod queries;
 mod render;
 pub mod results;
@@ -122,6 +123,8 @@ pub struct Generator<'m> {
     dialect: DialectName,
     options: Options,
     shared: SharedCtes,
+    /// For a run's queries: what the run keeps on the database.
+    kept: Option<kept::Kept>,
 }
 
 impl<'m> Generator<'m> {
@@ -131,6 +134,21 @@ impl<'m> Generator<'m> {
             dialect,
             options: *options,
             shared: SharedCtes::default(),
+            kept: None,
+        }
+    }
+
+    /// The generator of a run's queries, which read the series `kept`
+    /// keeps on the database instead of the rows (see [`kept`]).
+    pub fn for_run(
+        model: &'m Model,
+        dialect: DialectName,
+        options: &Options,
+        kept: kept::Kept,
+    ) -> Generator<'m> {
+        Generator {
+            kept: Some(kept),
+            ..Generator::new(model, dialect, options)
         }
     }
 
@@ -144,6 +162,7 @@ impl<'m> Generator<'m> {
             self.dialect.dialect(),
             &self.options,
             &self.shared,
+            self.kept.as_ref(),
         )
     }
 
@@ -286,10 +305,10 @@ impl<'m> Generator<'m> {
             }
         };
         for m in &model.metrics {
-            keep(format!("metrics/{}.sql", m.name), self.series(m));
+            keep(metric_file(&m.name), self.series(m));
         }
         for l in &model.links {
-            keep(format!("links/{}__{}.sql", l.from, l.to), self.evidence(l));
+            keep(link_file(l), self.evidence(l));
         }
         for scan in source_scans(model) {
             keep(
@@ -304,6 +323,38 @@ impl<'m> Generator<'m> {
             crate::diag::sort(&mut problems);
             Err(problems)
         }
+    }
+}
+
+/// Where a metric's series query goes under `DIR/<dialect>/`.
+pub fn metric_file(metric: &str) -> String {
+    format!("metrics/{metric}.sql")
+}
+
+/// Where a link's evidence query goes under `DIR/<dialect>/`.
+pub fn link_file(link: &Link) -> String {
+    format!("links/{}__{}.sql", link.from, link.to)
+}
+
+/// Why `dialect` cannot write the series of `metric` (a `file` source it
+/// cannot read, here or in a derived metric's inputs), without writing it.
+pub fn file_source_problem(model: &Model, dialect: DialectName, metric: &Metric) -> Option<String> {
+    match &metric.measure {
+        Measure::Source { source, .. } => {
+            let source = model.source(source)?;
+            match dialect.dialect().table(&source.origin) {
+                Some(_) => None,
+                None => Unsupported::file_source(dialect, source)
+                    .0
+                    .into_iter()
+                    .next()
+                    .map(|d| d.message),
+            }
+        }
+        Measure::Derived { inputs, .. } => inputs
+            .iter()
+            .filter_map(|i| model.metric(i))
+            .find_map(|m| file_source_problem(model, dialect, m)),
     }
 }
 

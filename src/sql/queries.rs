@@ -8,7 +8,8 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dialect::Dialect;
-use super::evidence::{Season, Statistics};
+use super::evidence::{Parameters, Season, Statistics, POOLED, SEGMENT};
+use super::kept::Kept;
 use super::render::{number, EmulatedPercentile, ExprContext, ExprWriter};
 use super::results::{
     LagColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, LAG_PROFILE_MAX,
@@ -24,16 +25,14 @@ enum FilterAs {
 }
 
 /// Internal names start with `_`, which no spec name can: no clash.
-const PERIOD: &str = "_period";
-const VALUE: &str = "_value";
+pub(super) const PERIOD: &str = "_period";
+pub(super) const VALUE: &str = "_value";
 /// A link's pairs, pooled; with segments, also grouped (see
 /// [`super::evidence`]).
-const PAIRS: &str = "_pairs";
+pub(super) const PAIRS: &str = "_pairs";
 const GROUPED_PAIRS: &str = "_grouped_pairs";
-const POOLED: &str = "_pooled";
-const LAGGED_PAIRS: &str = "_lagged_pairs";
-const LAG: &str = "_lag";
-const SEGMENT: &str = "_segment";
+pub(super) const LAGGED_PAIRS: &str = "_lagged_pairs";
+pub(super) const LAG: &str = "_lag";
 
 /// One CTE of a query, rendered (`  "name" AS (` ... `  )`).
 #[derive(Clone)]
@@ -60,9 +59,9 @@ pub(super) struct SharedCtes {
     /// The statistics of link evidence, by grain and whether the link has
     /// segments.
     link_statistics: RefCell<FxHashMap<StatisticsKey, Rc<[Cte]>>>,
-    /// The verdict CTEs and final SELECT of a link's evidence, by expected
-    /// sign, minimum number of periods and whether it has segments.
-    link_verdicts: RefCell<FxHashMap<(i8, i64, Grouping), Rc<Verdicts>>>,
+    /// The verdict CTEs and final SELECT of a link's evidence, by where
+    /// its parameters come from and how its pairs are grouped.
+    link_verdicts: RefCell<FxHashMap<(Parameters, Grouping), Rc<Verdicts>>>,
 }
 
 /// A link's grain and how its pairs are grouped.
@@ -71,21 +70,30 @@ type StatisticsKey = (Grain, Grouping);
 /// How the statistics of a link group its pairs: each grouping reads its
 /// own relation of pairs, keyed by its own columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Grouping {
+pub(super) enum Grouping {
     /// One group: the link's evidence (`_pairs`).
     Pooled,
     /// The pooled pairs and each segment's (`_grouped_pairs`).
     Segments,
     /// The pairs at each lag of the lag profile (`_lagged_pairs`).
     Lags,
+    /// Every link of a run at one grain (`_pairs` keyed by `_link`, each
+    /// link's pooled pairs and its segments').
+    Links,
+    /// The lag profile of every link of a run at one grain
+    /// (`_lagged_pairs` keyed by `_link` and `_lag`).
+    LinkLags,
 }
 
 impl Grouping {
-    fn statistics(self, d: &'static dyn Dialect, grain: Grain) -> Statistics<'static> {
+    pub(super) fn statistics(self, d: &'static dyn Dialect, grain: Grain) -> Statistics<'static> {
+        use super::evidence::LINK;
         match self {
-            Grouping::Pooled => Statistics::new(d, PAIRS, &[], grain),
-            Grouping::Segments => Statistics::new(d, GROUPED_PAIRS, &[POOLED, SEGMENT], grain),
-            Grouping::Lags => Statistics::new(d, LAGGED_PAIRS, &[LAG], grain),
+            Grouping::Pooled => Statistics::new(d, PAIRS, &[], false, grain),
+            Grouping::Segments => Statistics::new(d, GROUPED_PAIRS, &[], true, grain),
+            Grouping::Lags => Statistics::new(d, LAGGED_PAIRS, &[LAG], false, grain),
+            Grouping::Links => Statistics::new(d, PAIRS, &[LINK], true, grain),
+            Grouping::LinkLags => Statistics::new(d, LAGGED_PAIRS, &[LINK, LAG], false, grain),
         }
     }
 }
@@ -98,6 +106,16 @@ enum PairsKey<'a> {
     Segment(&'a str),
     /// `_lag`: the link's lag.
     Lag,
+}
+
+/// The parts of a SELECT of pairs (see [`QueryBuilder::pair`]).
+pub(super) struct Pair {
+    /// (value, quoted name): `_period`, `_before`, [`_season`], `_x`, `_y`.
+    pub columns: Vec<(String, String)>,
+    /// The join of the right series to the left one.
+    pub on: String,
+    /// The WHERE condition.
+    pub condition: String,
 }
 
 /// The verdict CTEs (name, body) and the final SELECT of a link's
@@ -148,6 +166,8 @@ pub(super) struct QueryBuilder<'m> {
     pub d: &'static dyn Dialect,
     options: Options,
     shared: &'m SharedCtes,
+    /// What a run keeps on the database: series are read from there.
+    kept: Option<&'m Kept>,
     /// Comment lines written before the query.
     header: String,
     ctes: Vec<Cte>,
@@ -175,8 +195,27 @@ fn push_indented(out: &mut String, sql: &str, pad: &str) {
     }
 }
 
-fn series_key(metric: &str, grain: Grain, by: Option<&str>) -> String {
+/// The column of a kept scan counting the rows that pass its `i`-th
+/// distinct filter (see [`QueryBuilder::kept_scan`]).
+pub(super) fn scan_rows_column(i: usize) -> String {
+    format!("_rows_{i}")
+}
+
+/// What identifies a series: its metric, grain and dimension.
+pub(super) fn series_key(metric: &str, grain: Grain, by: Option<&str>) -> String {
     format!("series {metric} {} {}", grain.name(), by.unwrap_or(""))
+}
+
+/// The name a series' CTE prefers.
+fn series_cte_name(metric: &Metric, grain: Grain, by: Option<&str>) -> String {
+    let mut name = format!("_series_{}", metric.name);
+    if grain != metric.grain {
+        name.push_str(&format!("__{}", grain.name()));
+    }
+    if let Some(dim) = by {
+        name.push_str(&format!("__by_{dim}"));
+    }
+    name
 }
 
 impl<'m> QueryBuilder<'m> {
@@ -185,12 +224,14 @@ impl<'m> QueryBuilder<'m> {
         d: &'static dyn Dialect,
         options: &Options,
         shared: &'m SharedCtes,
+        kept: Option<&'m Kept>,
     ) -> QueryBuilder<'m> {
         QueryBuilder {
             model,
             d,
             options: *options,
             shared,
+            kept,
             header: String::new(),
             ctes: Vec::new(),
             names: Names::default(),
@@ -240,7 +281,7 @@ impl<'m> QueryBuilder<'m> {
     }
 
     /// Adds a CTE of a fixed internal name.
-    fn add_fixed(&mut self, name: &str, body: &str) {
+    pub(super) fn add_fixed(&mut self, name: &str, body: &str) {
         let claimed = self.claim_fixed(name);
         self.add(name, claimed, body);
     }
@@ -311,10 +352,13 @@ impl<'m> QueryBuilder<'m> {
             self.merge(std::slice::from_ref(&cte));
             return Ok(cte.name);
         }
-        let table = self
-            .d
-            .table(&source.origin)
-            .ok_or_else(|| Unsupported::file_source(self.d.name(), source))?;
+        let table = match self.kept.and_then(|k| k.source_table(&source.name)) {
+            Some(kept) => self.id(kept),
+            None => self
+                .d
+                .table(&source.origin)
+                .ok_or_else(|| Unsupported::file_source(self.d.name(), source))?,
+        };
         let name = self.names.claim(
             &key,
             format!("_rows_{}__{}__{}", source.name, time, grain.name()),
@@ -465,11 +509,15 @@ impl<'m> QueryBuilder<'m> {
         if let Some(name) = self.names.get(&key) {
             return Ok(name.clone());
         }
+        if let Some(number) = self.kept.and_then(|k| k.number(&key)) {
+            return Ok(self.kept_series(&key, metric, grain, by, number));
+        }
         let built = self.shared.series.borrow().get(&key).cloned();
         let built = match built {
             Some(built) => built,
             None => {
-                let mut alone = QueryBuilder::new(self.model, self.d, &self.options, self.shared);
+                let mut alone =
+                    QueryBuilder::new(self.model, self.d, &self.options, self.shared, self.kept);
                 let name = alone.build_series(&key, metric, grain, by)?;
                 let built = Rc::new(SeriesCtes {
                     name,
@@ -490,21 +538,42 @@ impl<'m> QueryBuilder<'m> {
         self.build_series(&key, metric, grain, by)
     }
 
+    /// A CTE reading a series the run keeps (numbered `number` in
+    /// [`Kept`]): the same columns as the one [`Self::build_series`] makes.
+    fn kept_series(
+        &mut self,
+        key: &str,
+        metric: &Metric,
+        grain: Grain,
+        by: Option<&str>,
+        number: i64,
+    ) -> Rc<str> {
+        let name = self.names.claim(key, series_cte_name(metric, grain, by));
+        let (p, v) = (self.id(PERIOD), self.id(VALUE));
+        let mut columns = vec![p.clone()];
+        if let Some(dim) = by {
+            columns.push(format!("{} AS {}", self.id(SEGMENT), self.id(dim)));
+        }
+        columns.push(v);
+        let body = format!(
+            "SELECT {}\nFROM {}\nWHERE {} = {number}",
+            columns.join(", "),
+            self.id(super::kept::SERIES_TABLE),
+            self.id(super::kept::KEY),
+        );
+        self.add(key, name.clone(), &body);
+        name
+    }
+
     /// Adds the CTEs of a series to this query.
-    fn build_series(
+    pub(super) fn build_series(
         &mut self,
         key: &str,
         metric: &Metric,
         grain: Grain,
         by: Option<&str>,
     ) -> Result<Rc<str>, Unsupported> {
-        let mut preferred = format!("_series_{}", metric.name);
-        if grain != metric.grain {
-            preferred.push_str(&format!("__{}", grain.name()));
-        }
-        if let Some(dim) = by {
-            preferred.push_str(&format!("__by_{dim}"));
-        }
+        let preferred = series_cte_name(metric, grain, by);
         match &metric.measure {
             Measure::Source {
                 source,
@@ -628,42 +697,125 @@ impl<'m> QueryBuilder<'m> {
     ) -> Result<String, Unsupported> {
         let rows = self.rows(source, time, time_type, grain)?;
         let r = self.id(&rows);
-        let mut columns = vec![format!(
+        let period = format!(
             "{r}.{} AS {}",
             self.id(PERIOD),
             self.id(SeriesColumn::Period.name())
-        )];
+        );
+        let (columns, joins, _) = self.scan_columns(&rows, None, metrics, false);
+        let select = format!(
+            "SELECT\n  {period},\n  {}\nFROM {r}{joins}\nGROUP BY {r}.{}\nORDER BY 1",
+            columns.join(",\n  "),
+            self.id(PERIOD)
+        );
+        Ok(self.finish(&select))
+    }
+
+    /// The scan a run keeps (see [`super::kept`]): [`Self::source_scan`]
+    /// with `_period`, per value of the dimension `by` (as `_segment`) when
+    /// there is one, each metric's value as a double, and the number of
+    /// rows that pass each distinct filter (`_rows_<i>`): a period where
+    /// none passes a metric's has no value, where one does a value that
+    /// may be NULL. Also returns each metric's rows column.
+    pub fn kept_scan(
+        mut self,
+        source: &Source,
+        (time, time_type): (&str, ScalarType),
+        grain: Grain,
+        by: Option<&str>,
+        metrics: &[&Metric],
+    ) -> Result<(String, Vec<String>), Unsupported> {
+        let rows = self.rows(source, time, time_type, grain)?;
+        let r = self.id(&rows);
+        let p = self.id(PERIOD);
+        let mut keys = vec![format!("{r}.{p}")];
+        let mut select = vec![format!("{r}.{p} AS {p}")];
+        if let Some(dim) = by {
+            let column = format!("{r}.{}", self.id(dim));
+            select.push(format!(
+                "{} AS {}",
+                self.d.to_text(&column),
+                self.id(SEGMENT)
+            ));
+            keys.push(column);
+        }
+        let (columns, joins, rows_columns) = self.scan_columns(&rows, by, metrics, true);
+        select.extend(columns);
+        let select = format!(
+            "SELECT\n  {}\nFROM {r}{joins}\nGROUP BY {}",
+            select.join(",\n  "),
+            keys.join(", ")
+        );
+        Ok((self.finish(&select), rows_columns))
+    }
+
+    /// The columns of a scan, one per metric named after it (and with
+    /// `presence`, the `_rows_<i>` of [`Self::kept_scan`]), the joins of
+    /// its emulated percentiles, and with `presence` the rows column of
+    /// each metric.
+    fn scan_columns(
+        &mut self,
+        rows: &str,
+        by: Option<&str>,
+        metrics: &[&Metric],
+        presence: bool,
+    ) -> (Vec<String>, String, Vec<String>) {
+        let mut columns = Vec::new();
+        let mut counts: FxHashMap<String, String> = FxHashMap::default();
+        let mut rows_columns = Vec::new();
         let mut all_percentiles = Vec::new();
         for metric in metrics {
             let Measure::Source { expr, filter, .. } = &metric.measure else {
                 continue;
             };
             let (filter_sql, value, percentiles) = self.source_measure(
-                &rows,
+                rows,
                 expr,
                 filter.as_ref(),
                 FilterAs::Folded,
                 ("scan", "_percentile_", all_percentiles.len() + 1),
             );
             all_percentiles.extend(percentiles);
-            // A period where no row passes the metric's filter has no value.
-            let value = match filter_sql {
-                Some(f) => {
-                    format!("CASE WHEN COUNT(CASE WHEN {f} THEN 1 END) > 0 THEN {value} END")
-                }
-                None => value,
+            if !presence {
+                // A period where no row passes the metric's filter has no
+                // value.
+                let value = match &filter_sql {
+                    Some(f) => {
+                        format!("CASE WHEN COUNT(CASE WHEN {f} THEN 1 END) > 0 THEN {value} END")
+                    }
+                    None => value,
+                };
+                columns.push(format!("{value} AS {}", self.id(&metric.name)));
+                continue;
+            }
+            // Kept values are doubles, as the pairs read them; a period
+            // where no row passes the filter is left out by its count, so
+            // the value needs no guard (which would double the aggregates).
+            columns.push(format!(
+                "{} AS {}",
+                self.d.to_float(&value),
+                self.id(&metric.name)
+            ));
+            // One count per distinct filter: metrics often share one.
+            let rows = match filter_sql {
+                Some(f) => format!("COUNT(CASE WHEN {f} THEN 1 END)"),
+                None => "COUNT(*)".to_string(),
             };
-            columns.push(format!("{value} AS {}", self.id(&metric.name)));
+            let next = counts.len();
+            let name = counts.entry(rows.clone()).or_insert_with(|| {
+                let name = scan_rows_column(next);
+                columns.push(format!("{rows} AS {}", self.d.ident(&name)));
+                name
+            });
+            rows_columns.push(name.clone());
         }
         let pct_names: Vec<String> = all_percentiles.iter().map(|(_, p)| p.cte.clone()).collect();
-        self.emulate_percentiles(&rows, None, all_percentiles);
-        let select = format!(
-            "SELECT\n  {}\nFROM {r}{}\nGROUP BY {r}.{}\nORDER BY 1",
-            columns.join(",\n  "),
-            self.percentile_joins(&rows, None, &pct_names),
-            self.id(PERIOD)
-        );
-        Ok(self.finish(&select))
+        self.emulate_percentiles(rows, by, all_percentiles);
+        (
+            columns,
+            self.percentile_joins(rows, by, &pct_names),
+            rows_columns,
+        )
     }
 
     /// The evidence query of a link (LANGUAGE.md section 9): the pooled
@@ -679,14 +831,14 @@ impl<'m> QueryBuilder<'m> {
         };
         self.add_statistics(link.grain, grouping);
         let shared = self.shared;
-        let verdict_key = (link.expected_sign, link.min_periods, grouping);
+        let parameters = Parameters::Link {
+            expected_sign: link.expected_sign,
+            min_periods: link.min_periods,
+        };
+        let verdict_key = (parameters, grouping);
         let cached = shared.link_verdicts.borrow().get(&verdict_key).cloned();
         let verdicts = cached.unwrap_or_else(|| {
-            let verdicts = Rc::new(
-                grouping
-                    .statistics(self.d, link.grain)
-                    .verdicts(link.expected_sign, link.min_periods),
-            );
+            let verdicts = Rc::new(grouping.statistics(self.d, link.grain).verdicts(parameters));
             shared
                 .link_verdicts
                 .borrow_mut()
@@ -703,12 +855,12 @@ impl<'m> QueryBuilder<'m> {
     /// Adds the statistics CTEs of section 9 (see [`Statistics::ctes`])
     /// for a grouping of a link's pairs. They depend on the link only
     /// through its grain: built once per dialect for each grouping.
-    fn add_statistics(&mut self, grain: Grain, grouping: Grouping) {
+    pub(super) fn add_statistics(&mut self, grain: Grain, grouping: Grouping) {
         let shared = self.shared;
         let key = (grain, grouping);
         let cached = shared.link_statistics.borrow().get(&key).cloned();
         let statistics = cached.unwrap_or_else(|| {
-            let mut alone = QueryBuilder::new(self.model, self.d, &self.options, shared);
+            let mut alone = QueryBuilder::new(self.model, self.d, &self.options, shared, self.kept);
             for (name, body) in grouping.statistics(self.d, grain).ctes() {
                 alone.add_fixed(name, &body);
             }
@@ -819,15 +971,10 @@ impl<'m> QueryBuilder<'m> {
         let x = self.series(from, link.grain, dim)?;
         let y = self.series(to, link.grain, dim)?;
         let id = |s: &str| self.d.ident(s);
-        let (p, v) = (id(PERIOD), id(VALUE));
         let (xs, ys) = (id(&x), id(&y));
-        let today = self.today();
-        let later = self
-            .d
-            .add_periods(&format!("{xs}.{p}"), link.grain, link.lag);
-        let complete = crate::period::is_complete_sql(self.d, link.grain, &later, &today);
+        let pair = self.pair(link.grain, link.lag, &xs, &ys);
         let mut columns = Vec::new();
-        let mut on = format!("{ys}.{p} = {later}");
+        let mut on = pair.on;
         if let PairsKey::Lag = key {
             columns.push(format!("{} AS {}", link.lag, id(LAG)));
         }
@@ -841,33 +988,44 @@ impl<'m> QueryBuilder<'m> {
             ));
             on.push_str(&format!(" AND {ys}.{d} = {xs}.{d}"));
         }
-        columns.push(format!("{xs}.{p} AS {p}"));
-        columns.push(format!(
-            "{} AS {}",
-            self.d.add_periods(&format!("{xs}.{p}"), link.grain, -1),
-            id("_before")
-        ));
-        if Season::of(link.grain).is_some() {
-            columns.push(format!(
-                "{} AS {}",
-                self.d.month_of_year(&format!("{xs}.{p}")),
-                id("_season")
-            ));
-        }
-        columns.push(format!(
-            "{} AS {}",
-            self.d.to_float(&format!("{xs}.{v}")),
-            id("_x")
-        ));
-        columns.push(format!(
-            "{} AS {}",
-            self.d.to_float(&format!("{ys}.{v}")),
-            id("_y")
-        ));
+        columns.extend(
+            pair.columns
+                .iter()
+                .map(|(value, name)| format!("{value} AS {name}")),
+        );
         Ok(format!(
-            "SELECT\n  {}\nFROM {xs}\nJOIN {ys} ON {on}\nWHERE {xs}.{v} IS NOT NULL AND {ys}.{v} IS NOT NULL AND {complete}",
+            "SELECT\n  {}\nFROM {xs}\nJOIN {ys} ON {on}\nWHERE {}",
             columns.join(",\n  "),
+            pair.condition,
         ))
+    }
+
+    /// A row of pairs (section 9) from the left metric's series `xs` and
+    /// the right one's `ys` (relations with `_period` and `_value`, quoted):
+    /// the right value `lag` periods later, both values present, and that
+    /// later period ended by today. Every relation of pairs is made here.
+    pub(super) fn pair(&self, grain: Grain, lag: i64, xs: &str, ys: &str) -> Pair {
+        let id = |s: &str| self.d.ident(s);
+        let (p, v) = (id(PERIOD), id(VALUE));
+        let later = self.d.add_periods(&format!("{xs}.{p}"), grain, lag);
+        let complete = crate::period::is_complete_sql(self.d, grain, &later, &self.today());
+        let mut columns = vec![
+            (format!("{xs}.{p}"), p.clone()),
+            (
+                self.d.add_periods(&format!("{xs}.{p}"), grain, -1),
+                id("_before"),
+            ),
+        ];
+        if Season::of(grain).is_some() {
+            columns.push((self.d.month_of_year(&format!("{xs}.{p}")), id("_season")));
+        }
+        columns.push((self.d.to_float(&format!("{xs}.{v}")), id("_x")));
+        columns.push((self.d.to_float(&format!("{ys}.{v}")), id("_y")));
+        Pair {
+            columns,
+            on: format!("{ys}.{p} = {later}"),
+            condition: format!("{xs}.{v} IS NOT NULL AND {ys}.{v} IS NOT NULL AND {complete}"),
+        }
     }
 
     /// Today: `as_of`, or the engine's current date.

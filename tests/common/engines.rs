@@ -181,6 +181,8 @@ pub struct Postgres {
     client: postgres::Client,
     schema: String,
     url: String,
+    /// Whether the schema is this connection's own, dropped with it.
+    own_schema: bool,
 }
 
 impl Postgres {
@@ -204,7 +206,19 @@ impl Postgres {
             client,
             schema,
             url,
+            own_schema: true,
         })
+    }
+
+    /// A connection made by the test, its tables in `public`, which is
+    /// left as it is.
+    pub fn from_client(client: postgres::Client, url: &str) -> Postgres {
+        Postgres {
+            client,
+            schema: "public".to_string(),
+            url: url.to_string(),
+            own_schema: false,
+        }
     }
 
     /// The server's URL (as given in `CPIC_TEST_POSTGRES_URL`).
@@ -220,6 +234,9 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        if !self.own_schema {
+            return;
+        }
         let _ = self
             .client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
