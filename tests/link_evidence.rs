@@ -16,6 +16,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::engines::{self, assert_same, close, close_p, select, Engine, Kind};
+use common::plans;
 use common::section9::{self, Evidence};
 use cpic::date::Date;
 use cpic::model::{Grain, Model};
@@ -520,4 +521,54 @@ fn link_evidence_matches_section_9_on_spark() {
     let model = model(&fixtures);
     load(&mut spark, &fixtures);
     check(&mut spark, &fixtures, &model);
+}
+
+/// Every fixture (segments with hostile names, gaps, seasons, quarters,
+/// constant and perfectly correlated series, too few periods) gives the
+/// same evidence, pairs and lag profile by the run plan (every link in one
+/// query) as by the standalone queries, on a DuckDB file, a SQLite file and
+/// PostgreSQL.
+#[test]
+fn the_run_plan_gives_every_fixture_the_same_evidence() {
+    let fixtures = fixtures();
+    let model = model(&fixtures);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut urls = Vec::new();
+    let duckdb = dir.path().join("fixtures.duckdb");
+    {
+        let mut engine = engines::DuckDb(duckdb::Connection::open(&duckdb).expect("a DuckDB file"));
+        load(&mut engine, &fixtures);
+    }
+    urls.push(cpic::run::db::DatabaseUrl::DuckDb(Some(duckdb)));
+    let sqlite = dir.path().join("fixtures.sqlite");
+    {
+        let mut engine =
+            engines::Sqlite(rusqlite::Connection::open(&sqlite).expect("a SQLite file"));
+        load(&mut engine, &fixtures);
+    }
+    urls.push(cpic::run::db::DatabaseUrl::Sqlite(sqlite));
+    // Kept until the end: its schema goes with it.
+    let postgres = engines::Postgres::connect("plan_fixtures");
+    if let Some(mut pg) = postgres {
+        load(&mut pg, &fixtures);
+        let separator = if pg.url().contains('?') { '&' } else { '?' };
+        urls.push(cpic::run::db::DatabaseUrl::Postgres(format!(
+            "{}{separator}options=-csearch_path%3D{}",
+            pg.url(),
+            pg.schema()
+        )));
+        check_plans(&model, dir.path(), &urls);
+    } else {
+        check_plans(&model, dir.path(), &urls);
+    }
+}
+
+fn check_plans(model: &Model, root: &std::path::Path, urls: &[cpic::run::db::DatabaseUrl]) {
+    for url in urls {
+        let kept = plans::library_run(model, root, url, as_of(), false);
+        let standalone = plans::library_run(model, root, url, as_of(), true);
+        assert_eq!(kept.links.len(), model.links.len());
+        assert!(kept.links.iter().any(|l| !l.segments.is_empty()));
+        plans::assert_same_results(&kept, &standalone, &url.display());
+    }
 }

@@ -14,7 +14,7 @@ use cpic::date::Date;
 use cpic::model::{Direction, Model};
 use serde_json::Value;
 
-use common::example;
+use common::{example, plans};
 
 fn today() -> Date {
     Date::parse(common::TODAY).expect("a date")
@@ -801,119 +801,6 @@ fn link_pairs_match_the_data() {
 
 // ------------------------------------------------------------ the run plan
 
-/// A run by the library, with the pairs and lag profiles the docs use: by
-/// the run plan (series kept in temporary tables, every link of a grain in
-/// one query) or by the standalone queries of `cpic sql` one by one.
-fn library_run<'m>(
-    model: &'m Model,
-    root: &Path,
-    url: &cpic::run::db::DatabaseUrl,
-    standalone: bool,
-) -> cpic::run::Report<'m> {
-    use cpic::run::{execute, plan, RunOptions};
-    let options = RunOptions {
-        metrics: Vec::new(),
-        since: None,
-        today: today(),
-        pairs: true,
-        standalone,
-    };
-    let plan = plan(model, url.dialect(), options).expect("a plan");
-    assert_eq!(plan.keeps_series(), !standalone);
-    let mut db = cpic::run::db::Database::open(url, root).expect("the database opens");
-    if let Some(init) = &model.project.database_init {
-        let sql = std::fs::read_to_string(root.join(init)).expect("the init file");
-        db.execute_batch(&sql).expect("the init file runs");
-    }
-    let report = execute(model, &mut db, "test", &plan, &mut |_, _| {}).expect("the run succeeds");
-    assert!(report.notes.is_empty(), "{:?}", report.notes);
-    report
-}
-
-/// Two reports agree number for number (to 1e-9: sums may add in another
-/// order), with the same periods, words, pairs and lag profiles.
-fn assert_same_results(a: &cpic::run::Report, b: &cpic::run::Report, what: &str) {
-    assert_eq!(a.metrics.len(), b.metrics.len(), "{what}: metrics");
-    for (x, y) in a.metrics.iter().zip(&b.metrics) {
-        let name = format!("{what}: {}", x.metric.name);
-        assert_eq!(x.metric.name, y.metric.name);
-        assert_eq!(x.series.len(), y.series.len(), "{name}: periods");
-        for (p, q) in x
-            .series
-            .iter()
-            .chain(&x.latest)
-            .zip(y.series.iter().chain(&y.latest))
-        {
-            assert_eq!(p.period, q.period, "{name}");
-            assert_close(
-                &format!("{name} at {}", p.period),
-                Some(p.value),
-                Some(q.value),
-            );
-        }
-        assert_eq!(x.target, y.target, "{name}: target");
-        assert_eq!(
-            x.previous.map(|p| p.period),
-            y.previous.map(|p| p.period),
-            "{name}"
-        );
-    }
-    let same_evidence = |what: &str, e: &cpic::run::Evidence, f: &cpic::run::Evidence| {
-        assert_eq!((e.n, e.m, e.verdict), (f.n, f.m, f.verdict), "{what}");
-        for (key, g, w) in [
-            ("r", e.r, f.r),
-            ("r_diff", e.r_diff, f.r_diff),
-            ("rho_from", e.rho_from, f.rho_from),
-            ("rho_to", e.rho_to, f.rho_to),
-            ("n_eff", e.n_eff, f.n_eff),
-            ("z", e.z, f.z),
-            ("p", e.p, f.p),
-            ("effect", e.effect, f.effect),
-            ("effect_low", e.effect_low, f.effect_low),
-            ("effect_high", e.effect_high, f.effect_high),
-        ] {
-            assert_close(&format!("{what}: {key}"), g, w);
-        }
-    };
-    assert_eq!(a.links.len(), b.links.len(), "{what}: links");
-    for (x, y) in a.links.iter().zip(&b.links) {
-        let name = format!("{what}: {} -> {}", x.link.from, x.link.to);
-        assert_eq!(
-            (&x.link.from, &x.link.to),
-            (&y.link.from, &y.link.to),
-            "{name}: the same link"
-        );
-        same_evidence(&name, &x.evidence, &y.evidence);
-        assert_eq!(x.segments.len(), y.segments.len(), "{name}: segments");
-        for (s, t) in x.segments.iter().zip(&y.segments) {
-            assert_eq!(s.segment, t.segment, "{name}");
-            same_evidence(
-                &format!("{name} in {}", s.segment),
-                &s.evidence,
-                &t.evidence,
-            );
-            assert_close(
-                &format!("{name} in {}", s.segment),
-                s.p_adjusted,
-                t.p_adjusted,
-            );
-        }
-        assert_eq!(x.pairs.len(), y.pairs.len(), "{name}: pairs");
-        for (p, q) in x.pairs.iter().zip(&y.pairs) {
-            assert_eq!(p.period, q.period, "{name}");
-            assert_close(&name, Some(p.x), Some(q.x));
-            assert_close(&name, Some(p.y), Some(q.y));
-            assert_close(&name, p.change.map(|c| c.0), q.change.map(|c| c.0));
-            assert_close(&name, p.change.map(|c| c.1), q.change.map(|c| c.1));
-        }
-        assert_eq!(x.lags.len(), y.lags.len(), "{name}: lags");
-        for (p, q) in x.lags.iter().zip(&y.lags) {
-            assert_eq!((p.0, p.1), (q.0, q.1), "{name}: lag");
-            assert_close(&format!("{name} at lag {}", p.0), p.2, q.2);
-        }
-    }
-}
-
 /// Every example gives the same report, pairs and lag profiles by the run
 /// plan as by the standalone queries, on the embedded DuckDB.
 #[test]
@@ -921,10 +808,10 @@ fn the_run_plan_and_the_standalone_queries_agree() {
     for root in common::examples() {
         let model = model_of(&root);
         let url = cpic::run::db::DatabaseUrl::DuckDb(None);
-        let kept = library_run(&model, &root, &url, false);
-        let standalone = library_run(&model, &root, &url, true);
+        let kept = plans::library_run(&model, &root, &url, today(), false);
+        let standalone = plans::library_run(&model, &root, &url, today(), true);
         assert!(!kept.links.is_empty() && kept.links.iter().any(|l| !l.pairs.is_empty()));
-        assert_same_results(&kept, &standalone, &root.display().to_string());
+        plans::assert_same_results(&kept, &standalone, &root.display().to_string());
     }
 }
 
@@ -949,9 +836,9 @@ fn the_run_plan_agrees_on_sqlite_and_postgres() {
         drop(sqlite);
         let before = bytes(&file);
         let url = cpic::run::db::DatabaseUrl::Sqlite(file.clone());
-        let kept = library_run(&model, &copy, &url, false);
-        let standalone = library_run(&model, &copy, &url, true);
-        assert_same_results(&kept, &standalone, &format!("sqlite {name}"));
+        let kept = plans::library_run(&model, &copy, &url, today(), false);
+        let standalone = plans::library_run(&model, &copy, &url, today(), true);
+        plans::assert_same_results(&kept, &standalone, &format!("sqlite {name}"));
         assert!(bytes(&file) == before, "{name}: the SQLite file changed");
         if let Some(mut pg) =
             common::engines::Postgres::connect(&format!("plan_{}", name.replace('-', "_")))
@@ -963,9 +850,9 @@ fn the_run_plan_agrees_on_sqlite_and_postgres() {
                 pg.url(),
                 pg.schema()
             ));
-            let kept = library_run(&model, &copy, &url, false);
-            let standalone = library_run(&model, &copy, &url, true);
-            assert_same_results(&kept, &standalone, &format!("postgres {name}"));
+            let kept = plans::library_run(&model, &copy, &url, today(), false);
+            let standalone = plans::library_run(&model, &copy, &url, today(), true);
+            plans::assert_same_results(&kept, &standalone, &format!("postgres {name}"));
         }
     }
 }
@@ -984,10 +871,10 @@ fn a_duckdb_file_is_unchanged_by_a_run() {
     }
     let before = bytes(&file);
     let url = cpic::run::db::DatabaseUrl::DuckDb(Some(file.clone()));
-    let kept = library_run(&model, &copy, &url, false);
+    let kept = plans::library_run(&model, &copy, &url, today(), false);
     assert!(bytes(&file) == before, "the DuckDB file changed");
-    let standalone = library_run(&model, &copy, &url, true);
-    assert_same_results(&kept, &standalone, "duckdb file");
+    let standalone = plans::library_run(&model, &copy, &url, today(), true);
+    plans::assert_same_results(&kept, &standalone, "duckdb file");
 }
 
 /// A PostgreSQL role that may not create temporary tables still gets the
@@ -1064,8 +951,8 @@ fn a_postgres_role_without_temp_gets_the_report() {
     );
     let original = model_of(&example("insurance"));
     let url = cpic::run::db::DatabaseUrl::DuckDb(None);
-    let duckdb = library_run(&original, &example("insurance"), &url, false);
-    assert_same_results(&report, &duckdb, "postgres without TEMP");
+    let duckdb = plans::library_run(&original, &example("insurance"), &url, today(), false);
+    plans::assert_same_results(&report, &duckdb, "postgres without TEMP");
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
     let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
 }

@@ -82,4 +82,5 @@ pub fn examples() -> Vec<PathBuf> {
 pub mod browser;
 pub mod engines;
 pub mod oracle;
+pub mod plans;
 pub mod section9;
