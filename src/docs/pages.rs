@@ -83,7 +83,8 @@ pub struct LinkRow {
 pub struct SqlTab {
     pub id: String,
     pub label: &'static str,
-    pub sql: Option<String>,
+    /// The query, escaped as element content (`svg::escape_text`).
+    pub sql_html: Option<String>,
     pub problem: Option<String>,
     pub href: Option<String>,
     pub command: Option<String>,
@@ -348,7 +349,7 @@ impl<'m> SqlTabs<'m> {
                 let mut tab = SqlTab {
                     id: format!("{prefix}-{}", d.name()),
                     label: dialect_label(d),
-                    sql: None,
+                    sql_html: None,
                     problem: None,
                     href: None,
                     command: None,
@@ -359,7 +360,7 @@ impl<'m> SqlTabs<'m> {
                         SqlQuery::Link(l) => self.generator.evidence(l),
                     };
                     match result {
-                        Ok(sql) => tab.sql = Some(sql),
+                        Ok(sql) => tab.sql_html = Some(super::svg::escape_text(&sql)),
                         Err(Unsupported(diags)) => {
                             tab.problem =
                                 Some(diags.first().map_or_else(

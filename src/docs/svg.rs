@@ -7,14 +7,25 @@ use std::fmt::Write;
 
 /// Text or an attribute value made safe for SVG and HTML.
 pub fn escape(text: &str) -> String {
+    escape_with(text, true)
+}
+
+/// Text made safe as the content of an HTML element (never an attribute):
+/// quotes need no escape there, which keeps the SQL on the pages a third
+/// smaller (every identifier is quoted).
+pub fn escape_text(text: &str) -> String {
+    escape_with(text, false)
+}
+
+fn escape_with(text: &str, quotes: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '"' if quotes => out.push_str("&quot;"),
+            '\'' if quotes => out.push_str("&#39;"),
             // Control characters are not allowed in XML.
             c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
             c => out.push(c),
@@ -122,6 +133,15 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
         assert_eq!(escape("a\u{7}b"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn element_content_keeps_quotes_but_never_markup() {
+        assert_eq!(
+            escape_text("SELECT \"a\" FROM t WHERE x < 1 AND '</code><script>' = y & z"),
+            "SELECT \"a\" FROM t WHERE x &lt; 1 AND '&lt;/code&gt;&lt;script&gt;' = y &amp; z"
+        );
+        assert_eq!(escape_text("a\u{7}b"), "a\u{FFFD}b");
     }
 
     #[test]
