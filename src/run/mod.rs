@@ -417,6 +417,7 @@ fn kept_steps(
             Err(e) => push(String::new(), phase, StepKind::Statement, Err(e)),
         };
     statements(push, Phase::Tables, Ok(queries.kept_tables()));
+    statements(push, Phase::Tables, Ok(queries.kept_settings().0));
     statements(push, Phase::Sources, Ok(queries.kept_sources()));
     statements(
         push,

@@ -522,6 +522,20 @@ impl Generator<'_> {
             .collect()
     }
 
+    /// Session settings the queries of many links need, and their undoing
+    /// (see `Dialect::run_settings`).
+    pub fn kept_settings(&self) -> (Vec<Statement>, Vec<Statement>) {
+        let statement = |sql: &str| Statement {
+            what: "the session's settings".to_string(),
+            sql: sql.to_string(),
+        };
+        let settings = self.dialect.dialect().run_settings();
+        (
+            settings.iter().map(|(set, _)| statement(set)).collect(),
+            settings.iter().map(|(_, reset)| statement(reset)).collect(),
+        )
+    }
+
     /// The shown series (`_key`, `period`, `value`), by key and period:
     /// each shown metric at its grain, periods with a value only.
     pub fn kept_series_query(&self) -> String {
@@ -723,18 +737,21 @@ impl Generator<'_> {
 }
 
 impl Generator<'_> {
-    /// The temporary tables of a run, dropped.
+    /// The temporary tables of a run dropped, and its session settings
+    /// undone.
     pub fn kept_cleanup(&self) -> Vec<Statement> {
         let d = self.dialect.dialect();
         let kept = self.kept();
-        [SERIES_TABLE, LINKS_TABLE]
+        let mut statements: Vec<Statement> = [SERIES_TABLE, LINKS_TABLE]
             .into_iter()
             .chain(kept.sources.values().map(String::as_str))
             .map(|table| Statement {
                 what: "the temporary tables".to_string(),
                 sql: format!("DROP TABLE {}", d.ident(table)),
             })
-            .collect()
+            .collect();
+        statements.extend(self.kept_settings().1);
+        statements
     }
 }
 
