@@ -769,11 +769,17 @@ fn run_steps<'m>(
             .as_ref()
             .expect("a kept step of a plan that keeps")
     };
-    // The model link of `_link` in a row of a query of many links.
-    let link_of = |row: &[Cell]| -> Result<usize, String> {
-        cell_number(&row[0])
-            .and_then(|n| kept().link(n))
-            .ok_or_else(|| "the query returned a row of no link".to_string())
+    // The rows of a query of many links, per model link, without `_link`.
+    let by_link = |rows: &[Vec<Cell>]| -> Result<Vec<(usize, Rows)>, String> {
+        group_by_key(rows)
+            .into_iter()
+            .map(|(number, group)| {
+                let link = number
+                    .and_then(|n| kept().link(n))
+                    .ok_or_else(|| "the query returned a row of no link".to_string())?;
+                Ok((link, without_key(group)))
+            })
+            .collect()
     };
     for step in steps {
         let started = Instant::now();
@@ -816,9 +822,7 @@ fn run_steps<'m>(
             StepKind::Links => {
                 let rows = fetch_keyed::<LinkColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
-                for (_, group) in group_by_key(&rows) {
-                    let i = link_of(&group[0]).map_err(|e| fail(step, e))?;
-                    let rows = without_key(group);
+                for (i, rows) in by_link(&rows).map_err(|e| fail(step, e))? {
                     let result = link_result(&model.links[i], &rows).map_err(|e| fail(step, e))?;
                     position_of.insert(i, links.len());
                     links.push(result);
@@ -834,9 +838,7 @@ fn run_steps<'m>(
             StepKind::LinksPairs => {
                 let rows = fetch_keyed::<PairColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
-                for (_, group) in group_by_key(&rows) {
-                    let i = link_of(&group[0]).map_err(|e| fail(step, e))?;
-                    let rows = without_key(group);
+                for (i, rows) in by_link(&rows).map_err(|e| fail(step, e))? {
                     if let Some(&at) = position_of.get(&i) {
                         links[at].pairs = pairs(&rows);
                     }
@@ -852,9 +854,7 @@ fn run_steps<'m>(
             StepKind::LinksLags => {
                 let rows = fetch_keyed::<LagColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
-                for (_, group) in group_by_key(&rows) {
-                    let i = link_of(&group[0]).map_err(|e| fail(step, e))?;
-                    let rows = without_key(group);
+                for (i, rows) in by_link(&rows).map_err(|e| fail(step, e))? {
                     if let Some(&at) = position_of.get(&i) {
                         links[at].lags = lags(&rows);
                     }
@@ -943,6 +943,9 @@ fn run_steps<'m>(
         notes: Vec::new(),
     })
 }
+
+/// Rows of a query, each a cell per column.
+type Rows = Vec<Vec<Cell>>;
 
 /// The column of a query of many links that holds the link's number.
 const LINK_KEY: &str = sql::evidence::LINK;

@@ -27,7 +27,7 @@ use rustc_hash::FxHashMap;
 use super::dialect::Dialect;
 use super::evidence::{Parameters, EXPECTED_SIGN, LINK, MIN_PERIODS, POOLED, SEGMENT};
 use super::queries::{series_key, Grouping, QueryBuilder, LAG, LAGGED_PAIRS, PAIRS, PERIOD, VALUE};
-use super::results::{LagColumn, PairColumn, LAG_PROFILE_MAX};
+use super::results::LAG_PROFILE_MAX;
 use super::{Generator, Unsupported};
 use crate::model::{Grain, Link, Measure, Model, Origin, ScalarType};
 
@@ -575,28 +575,7 @@ impl Generator<'_> {
         let mut b = self.builder();
         b.add_fixed(PAIRS, &self.links_pairs_body(grain));
         b.add_statistics(grain, Grouping::Links);
-        let id = |s: &str| b.d.ident(s);
-        let (pairs, centred, p) = (id(PAIRS), id("_centred"), id(PERIOD));
-        let same = [LINK, POOLED, SEGMENT, PERIOD]
-            .iter()
-            .map(|k| format!("{centred}.{k} = {pairs}.{k}", k = id(k)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let select = format!(
-            "SELECT\n  {pairs}.{link} AS {link},\n  {pairs}.{p} AS {},\n  {pairs}.{} AS {},\n  {pairs}.{} AS {},\n  {centred}.{} AS {},\n  {centred}.{} AS {}\nFROM {pairs}\nLEFT JOIN {centred} ON {same}\nWHERE {pairs}.{pooled} = 1 AND {pairs}.{x} IS NOT NULL\nORDER BY 1, 2",
-            id(PairColumn::Period.name()),
-            id("_x"),
-            id(PairColumn::X.name()),
-            id("_y"),
-            id(PairColumn::Y.name()),
-            id("_u"),
-            id(PairColumn::U.name()),
-            id("_v"),
-            id(PairColumn::V.name()),
-            link = id(LINK),
-            pooled = id(POOLED),
-            x = id("_x"),
-        );
+        let select = b.pairs_select(&[LINK], true);
         b.finish(&select)
     }
 
@@ -609,18 +588,7 @@ impl Generator<'_> {
             .collect();
         b.add_fixed(LAGGED_PAIRS, &branches.join("\nUNION ALL\n"));
         b.add_statistics(grain, Grouping::LinkLags);
-        let id = |s: &str| b.d.ident(s);
-        let c = id("_correlations");
-        let select = format!(
-            "SELECT\n  {c}.{link} AS {link},\n  {c}.{} AS {},\n  {c}.{} AS {},\n  {c}.{} AS {}\nFROM {c}\nORDER BY 1, 2",
-            id(LAG),
-            id(LagColumn::Lag.name()),
-            id("_n"),
-            id(LagColumn::N.name()),
-            id(LagColumn::RDiff.name()),
-            id(LagColumn::RDiff.name()),
-            link = id(LINK),
-        );
+        let select = b.lags_select(&[LINK]);
         b.finish(&select)
     }
 

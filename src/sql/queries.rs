@@ -892,18 +892,32 @@ impl<'m> QueryBuilder<'m> {
         }
         self.add_fixed(LAGGED_PAIRS, &union);
         self.add_statistics(link.grain, Grouping::Lags);
+        let select = self.lags_select(&[]);
+        Ok(self.finish(&select))
+    }
+
+    /// The SELECT of [`LagColumn`] (led by the `outer` keys) from the
+    /// correlations of `_lagged_pairs`, by lag.
+    pub(super) fn lags_select(&self, outer: &[&str]) -> String {
         let id = |s: &str| self.d.ident(s);
         let c = id("_correlations");
-        let select = format!(
-            "SELECT\n  {c}.{} AS {},\n  {c}.{} AS {},\n  {c}.{} AS {}\nFROM {c}\nORDER BY 1",
-            id(LAG),
-            id(LagColumn::Lag.name()),
-            id("_n"),
-            id(LagColumn::N.name()),
-            id(LagColumn::RDiff.name()),
-            id(LagColumn::RDiff.name()),
-        );
-        Ok(self.finish(&select))
+        let mut columns: Vec<String> = outer
+            .iter()
+            .map(|k| format!("{c}.{k} AS {k}", k = id(k)))
+            .collect();
+        for (column, name) in [
+            (LAG, LagColumn::Lag),
+            ("_n", LagColumn::N),
+            (LagColumn::RDiff.name(), LagColumn::RDiff),
+        ] {
+            columns.push(format!("{c}.{} AS {}", id(column), id(name.name())));
+        }
+        let order: Vec<String> = (1..=outer.len() + 1).map(|i| i.to_string()).collect();
+        format!(
+            "SELECT\n  {}\nFROM {c}\nORDER BY {}",
+            columns.join(",\n  "),
+            order.join(", ")
+        )
     }
 
     /// The pairs behind a link's evidence: `period` (of the left metric),
@@ -912,21 +926,53 @@ impl<'m> QueryBuilder<'m> {
     pub fn link_pairs_query(mut self, link: &Link) -> Result<String, Unsupported> {
         self.link_pairs(link)?;
         self.add_statistics(link.grain, Grouping::Pooled);
-        let id = |s: &str| self.d.ident(s);
-        let (pairs, centred, p) = (id(PAIRS), id("_centred"), id(PERIOD));
-        let select = format!(
-            "SELECT\n  {pairs}.{p} AS {},\n  {pairs}.{} AS {},\n  {pairs}.{} AS {},\n  {centred}.{} AS {},\n  {centred}.{} AS {}\nFROM {pairs}\nLEFT JOIN {centred} ON {centred}.{p} = {pairs}.{p}\nORDER BY 1",
-            id(PairColumn::Period.name()),
-            id("_x"),
-            id(PairColumn::X.name()),
-            id("_y"),
-            id(PairColumn::Y.name()),
-            id("_u"),
-            id(PairColumn::U.name()),
-            id("_v"),
-            id(PairColumn::V.name()),
-        );
+        let select = self.pairs_select(&[], false);
         Ok(self.finish(&select))
+    }
+
+    /// The SELECT of [`PairColumn`] (led by the `outer` keys) from `_pairs`
+    /// and the changes in `_centred`, joined on the keys and the period,
+    /// oldest first; with `segmented` keys, the pooled pairs only.
+    pub(super) fn pairs_select(&self, outer: &[&str], segmented: bool) -> String {
+        let id = |s: &str| self.d.ident(s);
+        let (pairs, centred) = (id(PAIRS), id("_centred"));
+        let mut keys: Vec<&str> = outer.to_vec();
+        if segmented {
+            keys.extend([POOLED, SEGMENT]);
+        }
+        keys.push(PERIOD);
+        let on: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{centred}.{k} = {pairs}.{k}", k = id(k)))
+            .collect();
+        let mut columns: Vec<String> = outer
+            .iter()
+            .map(|k| format!("{pairs}.{k} AS {k}", k = id(k)))
+            .collect();
+        for (from, column, name) in [
+            (&pairs, PERIOD, PairColumn::Period),
+            (&pairs, "_x", PairColumn::X),
+            (&pairs, "_y", PairColumn::Y),
+            (&centred, "_u", PairColumn::U),
+            (&centred, "_v", PairColumn::V),
+        ] {
+            columns.push(format!("{from}.{} AS {}", id(column), id(name.name())));
+        }
+        let filter = match segmented {
+            true => format!(
+                "\nWHERE {pairs}.{} = 1 AND {pairs}.{} IS NOT NULL",
+                id(POOLED),
+                id("_x")
+            ),
+            false => String::new(),
+        };
+        let order: Vec<String> = (1..=outer.len() + 1).map(|i| i.to_string()).collect();
+        format!(
+            "SELECT\n  {}\nFROM {pairs}\nLEFT JOIN {centred} ON {}{filter}\nORDER BY {}",
+            columns.join(",\n  "),
+            on.join(" AND "),
+            order.join(", ")
+        )
     }
 
     /// Adds `_pairs`: the left metric's value and the right metric's value
