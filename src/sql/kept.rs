@@ -5,7 +5,7 @@
 //!   `_cpic_series` (`_key`, `_segment`, `_period`, `_value`): a source's
 //!   metrics by one scan per time column, grain and dimension (the one-scan
 //!   source query, with `_period` and a count of the rows that pass each
-//!   metric's filter, see `QueryBuilder::kept_scan`), then each derived
+//!   distinct filter, see `QueryBuilder::kept_scan`), then each derived
 //!   metric from its inputs there.
 //! - The links it tests go into `_cpic_links`, numbered (`_link`), with
 //!   the numbers of their series, lag, expected sign and minimum number of
