@@ -346,7 +346,8 @@ impl<'a> Statistics<'a> {
         ));
 
         // 5. The effective size: min(m, max(3, m·(1 − q)/(1 + q)))·(m − s)/m,
-        // where q = ρ_a·ρ_b; with 1 + q ≤ 0 the raw size is unbounded.
+        // where q = ρ_a·ρ_b; with 1 + q ≤ 0 the raw size is unbounded. The
+        // raw size reaches m exactly when q ≤ 0.
         let co = id("_correlations");
         let q = format!("({co}.{rho_from} * {co}.{rho_to})");
         let raw = format!("({co}.{mf} * (1 - {q}) / (1 + {q}))");
@@ -354,7 +355,7 @@ impl<'a> Statistics<'a> {
         ctes.push((
             "_sizes",
             format!(
-                "SELECT\n  {co}.*,\n  CASE\n    WHEN {co}.{r_diff} IS NULL OR {co}.{rho_from} IS NULL OR {co}.{rho_to} IS NULL THEN NULL\n    WHEN 1 + {q} <= 0 OR {raw} >= {co}.{mf} THEN {co}.{mf}\n    WHEN {raw} >= 3 THEN {raw}\n    WHEN {co}.{mf} < 3 THEN {co}.{mf}\n    ELSE 3\n  END * ({co}.{mf} - {co}.{s}) / {co}.{mf} AS {n_eff}\nFROM {co}"
+                "SELECT\n  {co}.*,\n  CASE\n    WHEN {co}.{r_diff} IS NULL OR {co}.{rho_from} IS NULL OR {co}.{rho_to} IS NULL THEN NULL\n    WHEN {q} <= 0 THEN {co}.{mf}\n    WHEN {raw} >= 3 THEN {raw}\n    WHEN {co}.{mf} < 3 THEN {co}.{mf}\n    ELSE 3\n  END * ({co}.{mf} - {co}.{s}) / {co}.{mf} AS {n_eff}\nFROM {co}"
             ),
         ));
 
@@ -381,41 +382,40 @@ impl<'a> Statistics<'a> {
     /// value.
     pub fn verdicts(&self, parameters: Parameters) -> (Vec<(&'static str, String)>, String) {
         let id = |s: &str| self.id(s);
-        let (te, pv) = (id("_tests"), id("_p_values"));
-        let (z, r_diff, p) = (
+        let (te, ta, pv) = (id("_tests"), id("_tails"), id("_p_values"));
+        let (z, r_diff, p, t) = (
             id(LinkColumn::Z.name()),
             id(LinkColumn::RDiff.name()),
             id(LinkColumn::P.name()),
+            id("_t"),
         );
-        // 6. The one-sided p = 1 − Φ(e·z); with |r_diff| = 1 there is no
-        // finite z, and p is 0 or 1 by the sign.
-        let phi = stats::normal_cdf(&format!("{te}.{z}"));
-        let (e_tests, p_of_z, join, e, min_periods) = match parameters {
+        // 6. The one-sided p = 1 − Φ(e·z) = Φ(−e·z); with |r_diff| = 1
+        // there is no finite z, and p is 0 or 1 by the sign.
+        let (e_tails, join, e, min_periods) = match parameters {
             Parameters::Link {
                 expected_sign,
                 min_periods,
             } => {
-                let p_of_z = if expected_sign > 0 {
-                    format!("1 - {phi}")
-                } else {
-                    phi
-                };
                 let e = i64::from(expected_sign).to_string();
-                (e.clone(), p_of_z, String::new(), e, min_periods.to_string())
+                (e.clone(), String::new(), e, min_periods.to_string())
             }
             Parameters::Columns { links } => {
                 let l = id(links);
                 let (sign, min) = (id(EXPECTED_SIGN), id(MIN_PERIODS));
-                let e_tests = format!("{l}.{sign}");
                 (
-                    e_tests.clone(),
-                    format!("CASE WHEN {e_tests} > 0 THEN 1 - {phi} ELSE {phi} END"),
-                    format!("\nJOIN {l} ON {l}.{link} = {te}.{link}", link = id(LINK)),
+                    format!("{l}.{sign}"),
+                    format!("\nJOIN {l} ON {l}.{link} = {ta}.{link}", link = id(LINK)),
                     format!("{pv}.{sign}"),
                     format!("{pv}.{min}"),
                 )
             }
         };
+        let against = match parameters {
+            Parameters::Link { expected_sign, .. } if expected_sign > 0 => format!("-{ta}.{z}"),
+            Parameters::Link { .. } => format!("{ta}.{z}"),
+            Parameters::Columns { .. } => format!("-({e_tails} * {ta}.{z})"),
+        };
+        let p_of_z = stats::normal_cdf(&against, &format!("{ta}.{t}"));
         let carried = match parameters {
             Parameters::Link { .. } => String::new(),
             Parameters::Columns { links } => format!(
@@ -425,12 +425,21 @@ impl<'a> Statistics<'a> {
                 min = id(MIN_PERIODS)
             ),
         };
-        let mut ctes = vec![(
-            "_p_values",
-            format!(
-                "SELECT\n  {te}.*,\n{carried}  CASE\n    WHEN {te}.{z} IS NOT NULL THEN {p_of_z}\n    WHEN {te}.{r_diff} * {e_tests} > 0 THEN 0\n    WHEN {te}.{r_diff} * {e_tests} < 0 THEN 1\n  END AS {p}\nFROM {te}{join}"
+        let mut ctes = vec![
+            (
+                "_tails",
+                format!(
+                    "SELECT\n  {te}.*,\n  {} AS {t}\nFROM {te}",
+                    stats::tail_variable(&format!("{te}.{z}"))
+                ),
             ),
-        )];
+            (
+                "_p_values",
+                format!(
+                    "SELECT\n  {ta}.*,\n{carried}  CASE\n    WHEN {ta}.{z} IS NOT NULL THEN {p_of_z}\n    WHEN {ta}.{r_diff} * {e_tails} > 0 THEN 0\n    WHEN {ta}.{r_diff} * {e_tails} < 0 THEN 1\n  END AS {p}\nFROM {ta}{join}"
+                ),
+            ),
+        ];
         let word = |v: Verdict| self.d.string(v.name());
         let col = |c: LinkColumn| format!("{pv}.{}", id(c.name()));
         let (n, pooled, segment) = (format!("{pv}.{}", id(N)), id(POOLED), id(SEGMENT));
