@@ -1,6 +1,6 @@
 //! The docs site in a real browser: headless Chromium opens the pages from
 //! disk, and the test fails on any console error, exception, failed load or
-//! dialog; it checks the visible text, the search, the tabs, keyboard
+//! dialog; it checks the visible text, the search, the copy button, keyboard
 //! navigation, phone width, dark mode and text contrast, and saves
 //! screenshots under `target/browser-screenshots/` (CI artifacts).
 //!
@@ -150,7 +150,7 @@ fn the_site_works_in_a_browser() {
         b.try_eval("location.href + ' ' + document.activeElement.id")
     );
 
-    // A metric page: facts, evidence, the chart, SQL tabs by keyboard.
+    // A metric page: facts, evidence, the chart, the SQL and its copy button.
     b.open(&url(&site, "metrics/quote_turnaround.html"));
     assert_clean(&mut b, "metrics/quote_turnaround.html");
     let metric = text(&mut b);
@@ -173,20 +173,21 @@ fn the_site_works_in_a_browser() {
         true
     );
     assert_eq!(
-        b.eval("document.querySelectorAll('[role=tabpanel]:not([hidden])').length"),
+        b.eval("document.querySelectorAll('pre code[id^=code-sql]').length"),
         1,
-        "one SQL dialect shown at a time"
-    );
-    b.eval("document.querySelector('[role=tab]').focus()");
-    b.press("ArrowRight", "ArrowRight", 39, false);
-    assert_eq!(
-        b.eval("document.activeElement.textContent + ' ' + document.activeElement.getAttribute('aria-selected')"),
-        "PostgreSQL true"
+        "the query of the project's dialect, once"
     );
     assert_eq!(
-        b.eval("document.getElementById('sql-postgres').hidden || document.getElementById('sql-duckdb').hidden === false"),
+        b.eval("document.querySelector('.sql-query .copy').hidden"),
         false,
-        "the PostgreSQL panel is shown and DuckDB's hidden"
+        "the copy button shows where scripts run"
+    );
+    let notes = b.eval("document.getElementById('sql').parentElement.textContent");
+    assert!(
+        notes.as_str().is_some_and(|t| t.contains(
+            "Not available in PostgreSQL, SQLite, BigQuery, Snowflake, Spark, Trino: source `quotes` reads a file"
+        )),
+        "the other dialects cannot read the example's files: {notes:?}"
     );
     let (ratio, which) = min_contrast(
         &mut b,

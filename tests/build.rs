@@ -270,10 +270,10 @@ fn a_project_with_errors_builds_nothing() {
     assert!(!out.exists());
 }
 
-/// The site inlines the SQL of the project's dialect only; the other
-/// dialects' tabs link the files the build wrote beside it (each link
-/// resolves) and give the command that prints the query; `cpic docs`
-/// alone gives the command.
+/// The site inlines the SQL of the project's dialect only (Snowflake in
+/// this example); the other dialects are links to the files the build
+/// wrote beside it (each link resolves) and the command that prints the
+/// query; `cpic docs` alone gives the command.
 #[test]
 fn the_site_links_the_other_dialects_queries() {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -288,12 +288,12 @@ fn the_site_links_the_other_dialects_queries() {
         pages += 1;
         let page = out.join("docs").join(&rel);
         let html = std::fs::read_to_string(&page).expect("a page");
-        assert_eq!(
-            html.matches("<pre><code id=\"code-sql-").count(),
-            1,
+        assert_eq!(html.matches("<pre><code id=\"code-sql").count(), 1, "{rel}");
+        assert_eq!(html.matches("cpic sql --dialect ").count(), 1, "{rel}");
+        assert!(
+            html.contains("</a>, or <code>cpic sql --dialect &#60;dialect&#62; --"),
             "{rel}"
         );
-        assert_eq!(html.matches("cpic sql --dialect ").count(), 6, "{rel}");
         let hrefs: Vec<&str> = html
             .split("href=\"")
             .skip(1)
@@ -316,7 +316,26 @@ fn the_site_links_the_other_dialects_queries() {
     );
     let html = std::fs::read_to_string(site.join("metrics/first_contact_resolution.html"))
         .expect("a page");
-    assert_eq!(html.matches("<pre><code id=\"code-sql-").count(), 1);
-    assert_eq!(html.matches("cpic sql --dialect ").count(), 6);
+    assert_eq!(html.matches("<pre><code id=\"code-sql").count(), 1);
+    assert!(html.contains(
+        "Other dialects: <code>cpic sql --dialect &#60;dialect&#62; --metric first_contact_resolution</code>, for duckdb, postgres, sqlite, bigquery, spark or trino."
+    ), "{html}");
     assert!(!html.contains(".sql\""), "no link without the files");
+
+    // The insurance example reads files, which only DuckDB can.
+    let site = dir.path().join("insurance");
+    common::cpic_ok(
+        ["docs", "--no-data", "--today", common::TODAY]
+            .iter()
+            .map(std::ffi::OsString::from)
+            .chain([
+                common::example("insurance").into_os_string(),
+                "-o".into(),
+                site.clone().into(),
+            ]),
+    );
+    let html = std::fs::read_to_string(site.join("metrics/quote_turnaround.html")).expect("a page");
+    assert_eq!(html.matches("<pre><code id=\"code-sql").count(), 1);
+    assert!(html.contains("<p class=\"note\">Not available in PostgreSQL, SQLite, BigQuery, Snowflake, Spark, Trino: source `quotes` reads a file, and only DuckDB reads files in a query</p>"), "{html}");
+    assert!(!html.contains("Other dialects"));
 }

@@ -144,7 +144,7 @@ pub fn render(
     crate::parallel::map_in_order_with(
         &model.metrics,
         PAGES_PER_CORE,
-        || pages::SqlTabs::new(model, sql_files),
+        || pages::SqlWriter::new(model, sql_files),
         |sql, m| {
             let html = page(pages::metric(&ctx, sql, m).render());
             (format!("metrics/{}.html", m.name), html)
@@ -170,7 +170,7 @@ pub fn render(
     crate::parallel::map_in_order_with(
         &model.links,
         PAGES_PER_CORE,
-        || pages::SqlTabs::new(model, sql_files),
+        || pages::SqlWriter::new(model, sql_files),
         |sql, l| {
             let html = page(pages::link(&ctx, sql, l).render());
             (format!("links/{}__{}.html", l.from, l.to), html)

@@ -77,17 +77,39 @@ pub struct LinkRow {
     pub verdict: Option<Badge>,
 }
 
-/// One dialect's SQL, or why there is none: the project's dialect
-/// inline, the others as a file beside the site (`cpic build`) and the
-/// command that prints them.
-pub struct SqlTab {
-    pub id: String,
+/// A page's SQL: the project's dialect inline (or why it cannot be
+/// written), the other dialects as the command that prints them and, in
+/// `cpic build`, the files beside the site. A tab per dialect inlined
+/// seven queries on every page (600 MB at 12,000 metrics); tabs that only
+/// held a link each were six clicks for one line.
+pub struct SqlSection {
+    /// The project's dialect.
     pub label: &'static str,
     /// The query, escaped as element content (`svg::escape_text`).
     pub sql_html: Option<String>,
     pub problem: Option<String>,
+    /// The other dialects that can write this query.
+    pub others: Vec<OtherDialect>,
+    /// `cpic sql --dialect <dialect> ...` for this query.
+    pub command: String,
+    /// The other dialects' names, for the command ("duckdb, sqlite or
+    /// trino").
+    pub names: String,
+    /// The dialects that cannot (their labels), with why.
+    pub unavailable: Vec<(String, String)>,
+}
+
+impl SqlSection {
+    /// Whether the other dialects' queries are files beside the site.
+    pub fn has_files(&self) -> bool {
+        self.others.iter().any(|o| o.href.is_some())
+    }
+}
+
+pub struct OtherDialect {
+    pub label: &'static str,
+    /// The query's file of `cpic build`, when the site has one.
     pub href: Option<String>,
-    pub command: Option<String>,
 }
 
 pub struct Fact {
@@ -304,31 +326,31 @@ impl Ctx<'_> {
 /// pages), and where the other dialects' queries are. Only the project's
 /// dialect is inline: seven dialects on every page made a site of 12,000
 /// metrics 600 MB.
-pub struct SqlTabs<'m> {
+pub struct SqlWriter<'m> {
     model: &'m Model,
     generator: Generator<'m>,
     files: Option<&'m crate::docs::SqlFiles>,
 }
 
-/// What a tab shows: the query of a metric or of a link.
+/// What a page shows: the query of a metric or of a link.
 pub enum SqlQuery<'a> {
     Metric(&'a Metric),
     Link(&'a Link),
 }
 
-impl<'m> SqlTabs<'m> {
-    pub fn new(model: &'m Model, files: Option<&'m crate::docs::SqlFiles>) -> SqlTabs<'m> {
-        SqlTabs {
+impl<'m> SqlWriter<'m> {
+    pub fn new(model: &'m Model, files: Option<&'m crate::docs::SqlFiles>) -> SqlWriter<'m> {
+        SqlWriter {
             model,
             generator: Generator::new(model, model.project.dialect, &sql::Options::default()),
             files,
         }
     }
 
-    /// A tab per dialect: the project's with its query (or why it cannot
-    /// write it), the others with the file and the command.
-    fn tabs(&self, root: &str, prefix: &str, query: SqlQuery) -> Vec<SqlTab> {
-        let (path, command, metrics) = match query {
+    /// The project's dialect's query (or why it cannot be written), the
+    /// other dialects' files and command.
+    fn section(&self, root: &str, query: SqlQuery) -> SqlSection {
+        let (path, arguments, metrics) = match query {
             SqlQuery::Metric(m) => (
                 sql::metric_file(&m.name),
                 format!("--metric {}", m.name),
@@ -343,49 +365,65 @@ impl<'m> SqlTabs<'m> {
                     .collect(),
             ),
         };
-        DialectName::ALL
-            .iter()
-            .map(|&d| {
-                let mut tab = SqlTab {
-                    id: format!("{prefix}-{}", d.name()),
-                    label: dialect_label(d),
-                    sql_html: None,
-                    problem: None,
-                    href: None,
-                    command: None,
-                };
-                if d == self.generator.dialect() {
-                    let result = match query {
-                        SqlQuery::Metric(m) => self.generator.series(m),
-                        SqlQuery::Link(l) => self.generator.evidence(l),
-                    };
-                    match result {
-                        Ok(sql) => tab.sql_html = Some(super::svg::escape_text(&sql)),
-                        Err(Unsupported(diags)) => {
-                            tab.problem =
-                                Some(diags.first().map_or_else(
-                                    || "not available".to_string(),
-                                    |d| d.message.clone(),
-                                ))
-                        }
+        let own = self.generator.dialect();
+        let result = match query {
+            SqlQuery::Metric(m) => self.generator.series(m),
+            SqlQuery::Link(l) => self.generator.evidence(l),
+        };
+        let (sql_html, problem) = match result {
+            Ok(sql) => (Some(super::svg::escape_text(&sql)), None),
+            Err(Unsupported(diags)) => (
+                None,
+                Some(
+                    diags
+                        .first()
+                        .map_or_else(|| "not available".to_string(), |d| d.message.clone()),
+                ),
+            ),
+        };
+        let (mut others, mut names) = (Vec::new(), Vec::new());
+        let mut unavailable: Vec<(String, String)> = Vec::new();
+        for &d in DialectName::ALL.iter().filter(|&&d| d != own) {
+            let label = dialect_label(d);
+            match metrics
+                .iter()
+                .find_map(|m| sql::unreadable_source(self.model, d, m))
+            {
+                Some(source) => {
+                    let problem = format!(
+                        "source `{}` reads a file, and only DuckDB reads files in a query",
+                        source.name
+                    );
+                    match unavailable.iter_mut().find(|(_, p)| *p == problem) {
+                        Some((labels, _)) => *labels = format!("{labels}, {label}"),
+                        None => unavailable.push((label.to_string(), problem)),
                     }
-                    return tab;
                 }
-                if let Some(problem) = metrics
-                    .iter()
-                    .find_map(|m| sql::file_source_problem(self.model, d, m))
-                {
-                    tab.problem = Some(problem);
-                    return tab;
+                None => {
+                    names.push(d.name());
+                    others.push(OtherDialect {
+                        label,
+                        href: self
+                            .files
+                            .filter(|f| f.dialects.contains(&d))
+                            .map(|f| format!("{root}{}{}/{path}", f.base, d.name())),
+                    })
                 }
-                tab.command = Some(format!("cpic sql --dialect {} {command}", d.name()));
-                tab.href = self
-                    .files
-                    .filter(|f| f.dialects.contains(&d))
-                    .map(|f| format!("{root}{}{}/{path}", f.base, d.name()));
-                tab
-            })
-            .collect()
+            }
+        }
+        SqlSection {
+            label: dialect_label(own),
+            sql_html,
+            problem,
+            others,
+            command: format!("cpic sql --dialect <dialect> {arguments}"),
+            names: match names.split_last() {
+                Some((last, [])) => last.to_string(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            },
+            unavailable,
+        }
     }
 }
 
@@ -612,7 +650,7 @@ pub struct MetricPage {
     pub targets: Vec<TargetRow>,
     pub links_out: Vec<LinkRow>,
     pub links_in: Vec<LinkRow>,
-    pub sql: Vec<SqlTab>,
+    pub sql: SqlSection,
     pub location: String,
     pub definition: String,
 }
@@ -628,7 +666,7 @@ pub struct TargetRow {
     pub state: Badge,
 }
 
-pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, m: &'m Metric) -> MetricPage {
+pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPage {
     let root = "../";
     let result = ctx.results.get(m.name.as_str()).copied();
     let mut facts = vec![
@@ -724,7 +762,7 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, m: &'m Metric) -> MetricPage
             .filter(|l| l.to == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
-        sql: sql.tabs(root, "sql", SqlQuery::Metric(m)),
+        sql: sql.section(root, SqlQuery::Metric(m)),
         location: m.location.to_string(),
         definition: ctx.definition(&m.location),
     }
@@ -839,12 +877,12 @@ pub struct LinkPage {
     pub warning: Option<String>,
     pub has_data: bool,
     pub chart: String,
-    pub sql: Vec<SqlTab>,
+    pub sql: SqlSection,
     pub location: String,
     pub definition: String,
 }
 
-pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
+pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
     let root = "../";
     let from = ctx.model.metric(&l.from).expect("resolved");
     let to = ctx.model.metric(&l.to).expect("resolved");
@@ -983,7 +1021,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlTabs<'m>, l: &'m Link) -> LinkPage {
         warning: result.and_then(|r| r.disagreement()),
         has_data: ctx.has_data,
         chart,
-        sql: sql.tabs(root, "sql", SqlQuery::Link(l)),
+        sql: sql.section(root, SqlQuery::Link(l)),
         location: l.location.to_string(),
         definition: ctx.definition(&l.location),
     }

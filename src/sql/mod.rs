@@ -336,25 +336,22 @@ pub fn link_file(link: &Link) -> String {
     format!("links/{}__{}.sql", link.from, link.to)
 }
 
-/// Why `dialect` cannot write the series of `metric` (a `file` source it
-/// cannot read, here or in a derived metric's inputs), without writing it.
-pub fn file_source_problem(model: &Model, dialect: DialectName, metric: &Metric) -> Option<String> {
+/// The `file` source that `dialect` cannot read and the series of
+/// `metric` needs (its own, or a derived metric's inputs'), found without
+/// writing the query.
+pub fn unreadable_source<'m>(
+    model: &'m Model,
+    dialect: DialectName,
+    metric: &Metric,
+) -> Option<&'m Source> {
     match &metric.measure {
-        Measure::Source { source, .. } => {
-            let source = model.source(source)?;
-            match dialect.dialect().table(&source.origin) {
-                Some(_) => None,
-                None => Unsupported::file_source(dialect, source)
-                    .0
-                    .into_iter()
-                    .next()
-                    .map(|d| d.message),
-            }
-        }
+        Measure::Source { source, .. } => model
+            .source(source)
+            .filter(|s| dialect.dialect().table(&s.origin).is_none()),
         Measure::Derived { inputs, .. } => inputs
             .iter()
             .filter_map(|i| model.metric(i))
-            .find_map(|m| file_source_problem(model, dialect, m)),
+            .find_map(|m| unreadable_source(model, dialect, m)),
     }
 }
 

@@ -1,35 +1,8 @@
-// cpic docs: tabs, copy buttons and search. No network, no dependencies;
+// cpic docs: copy buttons and search. No network, no dependencies;
 // everything from the index is put on the page as text, never as HTML.
 (function () {
   'use strict';
   var root = document.body.getAttribute('data-root') || '';
-
-  function setupTabs(box) {
-    var tabs = Array.prototype.slice.call(box.querySelectorAll('[role="tab"]'));
-    var panels = tabs.map(function (t) { return document.getElementById(t.getAttribute('aria-controls')); });
-    function select(i, focus) {
-      tabs.forEach(function (t, j) {
-        var on = i === j;
-        t.setAttribute('aria-selected', on ? 'true' : 'false');
-        t.tabIndex = on ? 0 : -1;
-        if (panels[j]) { panels[j].hidden = !on; }
-      });
-      if (focus) { tabs[i].focus(); }
-    }
-    tabs.forEach(function (t, i) {
-      t.addEventListener('click', function () { select(i, false); });
-      t.addEventListener('keydown', function (e) {
-        var next = null;
-        if (e.key === 'ArrowRight') { next = (i + 1) % tabs.length; }
-        else if (e.key === 'ArrowLeft') { next = (i + tabs.length - 1) % tabs.length; }
-        else if (e.key === 'Home') { next = 0; }
-        else if (e.key === 'End') { next = tabs.length - 1; }
-        if (next !== null) { e.preventDefault(); select(next, true); }
-      });
-    });
-    box.classList.add('js');
-    if (tabs.length) { select(0, false); }
-  }
 
   function setupCopy(button) {
     var code = document.getElementById(button.getAttribute('data-copy'));
@@ -164,7 +137,6 @@
     });
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll('[data-tabs]'), setupTabs);
   Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), setupCopy);
   setupSearch();
 }());
