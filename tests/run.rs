@@ -423,6 +423,21 @@ fn metric_and_since_select() {
         assert!(l["from"] == "bind_rate" || l["to"] == "bind_rate");
         assert!(l["n"].as_f64().expect("n") <= 21.0);
     }
+    // A metric chosen alone keeps its target's status (the run computes
+    // the targets of the metrics it shows only).
+    let all = run_json(&root, &[]);
+    let alone = run_json(&root, &["--metric", "quote_turnaround"]);
+    let target = |report: &serde_json::Value| {
+        report["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .find(|m| m["name"] == "quote_turnaround")
+            .expect("quote_turnaround")["target"]
+            .clone()
+    };
+    assert!(target(&alone).is_object(), "{alone}");
+    assert_eq!(target(&alone), target(&all));
     let (status, _, stderr) = run(&[&root.to_string_lossy(), "--metric", "nope"]);
     assert_eq!(status, 2);
     assert!(stderr.contains("no metric named `nope`"), "{stderr}");

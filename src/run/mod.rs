@@ -359,13 +359,7 @@ pub fn plan<'m>(
             .map(|m| m.name.as_str())
             .filter(|m| wanted.contains(m))
             .collect();
-        let kept = Kept::plan(
-            model,
-            &shown,
-            targets,
-            &links,
-            dialect == DialectName::Duckdb,
-        );
+        let kept = Kept::plan(model, &shown, &links, dialect == DialectName::Duckdb);
         kept_steps(
             model,
             dialect,
@@ -896,13 +890,13 @@ fn run_steps<'m>(
         progress(step, started.elapsed());
     }
     // Links in the model's order, whichever queries computed them.
-    links.sort_by_key(|l| {
-        model
-            .links
-            .iter()
-            .position(|m| std::ptr::eq(m, l.link))
-            .unwrap_or(usize::MAX)
-    });
+    let mut order: Vec<(usize, usize)> = position_of.into_iter().collect();
+    order.sort_unstable();
+    let mut results: Vec<Option<LinkResult>> = links.into_iter().map(Some).collect();
+    let links: Vec<LinkResult> = order
+        .into_iter()
+        .filter_map(|(_, at)| results[at].take())
+        .collect();
     let today = plan.options.today;
     let mut metrics: Vec<MetricResult> = model
         .metrics

@@ -74,18 +74,12 @@ pub struct Kept {
 }
 
 impl Kept {
-    /// What a run of `model` keeps to show the metrics `shown` (and the
-    /// targets of every metric when `targets`) and to test the links
-    /// `links` (indexes into the model's links). With `tables_for_files`,
-    /// a file source that more than one scan reads is read into a table
-    /// once.
-    pub fn plan(
-        model: &Model,
-        shown: &[&str],
-        targets: bool,
-        links: &[usize],
-        tables_for_files: bool,
-    ) -> Kept {
+    /// What a run of `model` keeps to show the metrics `shown` (with their
+    /// targets: the run's target query covers the metrics kept at their
+    /// own grain) and to test the links `links` (indexes into the model's
+    /// links). With `tables_for_files`, a file source that more than one
+    /// scan reads is read into a table once.
+    pub fn plan(model: &Model, shown: &[&str], links: &[usize], tables_for_files: bool) -> Kept {
         let mut kept = Kept {
             links: links.to_vec(),
             ..Kept::default()
@@ -95,11 +89,6 @@ impl Kept {
             kept.need(model, &m.name, m.grain, None);
         }
         kept.shown = kept.series.len();
-        if targets {
-            for m in model.metrics.iter().filter(|m| !m.targets.is_empty()) {
-                kept.need(model, &m.name, m.grain, None);
-            }
-        }
         for &i in links {
             let l = &model.links[i];
             for metric in [&l.from, &l.to] {
@@ -422,18 +411,15 @@ impl Generator<'_> {
                     .zip(&rows_columns)
                     .map(|((&number, metric), rows)| (number, id(&metric.name), id(rows)))
                     .collect();
-                let segment = match scan.by {
-                    Some(_) => id(SEGMENT),
-                    None => format!("CAST(NULL AS {})", d.text_type()),
-                };
-                let moves = match d.unpivot(SCAN_TABLE, &segment, &columns) {
+                let segment_column = scan.by.map(|_| id(SEGMENT));
+                let moves = match d.unpivot(SCAN_TABLE, segment_column.as_deref(), &columns) {
                     Some(one) => vec![one],
                     None => {
                         let s = id("_scan");
-                        let segment = match scan.by {
-                            Some(_) => format!("{s}.{segment}"),
-                            None => segment,
-                        };
+                        let segment = segment_column.map_or_else(
+                            || format!("CAST(NULL AS {})", d.text_type()),
+                            |column| format!("{s}.{column}"),
+                        );
                         let branches: Vec<String> = columns
                             .iter()
                             .map(|(number, value, rows)| {

@@ -1092,10 +1092,15 @@ impl<'m> QueryBuilder<'m> {
         let (low_c, high_c) = (id(TargetColumn::Low.name()), id(TargetColumn::High.name()));
         let (from_c, until_c, direction_c) = (id("_from"), id("_until"), id("_direction"));
         let model = self.model;
+        // A run's query covers the metrics it keeps (those it shows).
         let with_targets: Vec<&Metric> = model
             .metrics
             .iter()
             .filter(|m| !m.targets.is_empty())
+            .filter(|m| {
+                self.kept
+                    .is_none_or(|k| k.number(&series_key(&m.name, m.grain, None)).is_some())
+            })
             .collect();
         let mut series = Vec::with_capacity(with_targets.len());
         for metric in &with_targets {
