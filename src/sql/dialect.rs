@@ -97,6 +97,15 @@ pub trait Dialect: Sync {
         None
     }
 
+    /// `alias.column` (both quoted), or a text NULL without a column: the
+    /// segment of an unpivoted scan.
+    fn text_column_or_null(&self, alias: &str, column: Option<&str>) -> String {
+        column.map_or_else(
+            || format!("CAST(NULL AS {})", self.text_type()),
+            |column| format!("{alias}.{column}"),
+        )
+    }
+
     /// A SELECT of `rows` (fields without `,` or `;`; None for NULL) as
     /// columns of `types`, from one text literal, for an engine that
     /// parses that much faster than a VALUES list of thousands of rows.
@@ -249,10 +258,7 @@ impl Dialect for DuckDb {
             self.ident("_value"),
             self.ident("_rows"),
         );
-        let segment = segment.map_or_else(
-            || format!("CAST(NULL AS {})", self.text_type()),
-            |column| format!("{u}.{column}"),
-        );
+        let segment = self.text_column_or_null(&u, segment);
         Some(format!(
             "SELECT CAST({u}.{k} AS BIGINT), {segment}, {u}.{p}, {u}.{v}\nFROM {} UNPIVOT INCLUDE NULLS (({v}, {r}) FOR {k} IN (\n  {}\n)) AS {u}\nWHERE {u}.{r} > 0",
             self.ident(table),
@@ -347,10 +353,7 @@ impl Dialect for Postgres {
         // of a run of 1,000 links).
         let (s, u) = (self.ident("_scan"), self.ident("_unpivoted"));
         let (k, v, r) = (self.ident("_k"), self.ident("_value"), self.ident("_rows"));
-        let segment = segment.map_or_else(
-            || format!("CAST(NULL AS {})", self.text_type()),
-            |column| format!("{s}.{column}"),
-        );
+        let segment = self.text_column_or_null(&s, segment);
         let rows: Vec<String> = columns
             .iter()
             .map(|(key, value, rows)| format!("({key}, {s}.{value}, {s}.{rows})"))

@@ -416,10 +416,7 @@ impl Generator<'_> {
                     Some(one) => vec![one],
                     None => {
                         let s = id("_scan");
-                        let segment = segment_column.map_or_else(
-                            || format!("CAST(NULL AS {})", d.text_type()),
-                            |column| format!("{s}.{column}"),
-                        );
+                        let segment = d.text_column_or_null(&s, segment_column.as_deref());
                         let branches: Vec<String> = columns
                             .iter()
                             .map(|(number, value, rows)| {
