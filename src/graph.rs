@@ -1,5 +1,6 @@
 //! `cpic graph`: the link graph as Graphviz DOT, Mermaid or JSON. Nodes are
-//! the metrics (title and unit), edges the links (status and lag).
+//! the metrics (title and unit), edges the links (status, lag and the
+//! experiments that test them).
 
 use serde::Serialize;
 
@@ -34,12 +35,23 @@ fn node_label(metric: &Metric) -> String {
     format!("{} ({})", metric.title, metric.unit)
 }
 
-fn edge_label(link: &Link) -> String {
+fn edge_label(model: &Model, link: &Link) -> String {
     let mut label = format!("{}, {}", link.status.name(), lag_text(link));
     if link.expect == Expect::Worsens {
         label.push_str(", worsens");
     }
+    for experiment in experiments_of(model, link) {
+        label.push_str(&format!(", experiment {experiment}"));
+    }
     label
+}
+
+/// The experiments that test `link`, by name.
+fn experiments_of<'m>(model: &'m Model, link: &Link) -> Vec<&'m str> {
+    model
+        .experiments_testing(link)
+        .map(|e| e.name.as_str())
+        .collect()
 }
 
 // ------------------------------------------------------------------ DOT
@@ -91,7 +103,7 @@ fn dot(model: &Model) -> String {
             "  {} -> {} [label={}, style={style}];\n",
             dot_string(&link.from),
             dot_string(&link.to),
-            dot_string(&edge_label(link)),
+            dot_string(&edge_label(model, link)),
         ));
     }
     out.push_str("}\n");
@@ -148,7 +160,7 @@ fn mermaid(model: &Model) -> String {
         out.push_str(&format!(
             "  {} {arrow}|\"{}\"| {}\n",
             mermaid_id(&link.from),
-            mermaid_text(&edge_label(link)),
+            mermaid_text(&edge_label(model, link)),
             mermaid_id(&link.to)
         ));
     }
@@ -199,6 +211,8 @@ struct EdgeJson<'a> {
     lag: i64,
     grain: &'static str,
     hypothesis: Option<&'a str>,
+    /// The experiments that test it.
+    experiments: Vec<&'a str>,
 }
 
 fn json(model: &Model) -> String {
@@ -229,6 +243,7 @@ fn json(model: &Model) -> String {
                 lag: l.lag,
                 grain: l.grain.name(),
                 hypothesis: l.hypothesis.as_deref(),
+                experiments: experiments_of(model, l),
             })
             .collect(),
     };

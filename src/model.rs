@@ -19,6 +19,8 @@ pub struct Model {
     pub sources: Vec<Source>,
     pub metrics: Vec<Metric>,
     pub links: Vec<Link>,
+    /// Sorted by name.
+    pub experiments: Vec<Experiment>,
 }
 
 impl Model {
@@ -42,6 +44,21 @@ impl Model {
             .binary_search_by(|l| (l.from.as_str(), l.to.as_str()).cmp(&(from, to)))
             .ok()
             .map(|i| &self.links[i])
+    }
+
+    pub fn experiment(&self, name: &str) -> Option<&Experiment> {
+        self.experiments
+            .binary_search_by(|e| e.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.experiments[i])
+    }
+
+    /// The experiments whose `tests` is `link`.
+    pub fn experiments_testing<'m>(&'m self, link: &Link) -> impl Iterator<Item = &'m Experiment> {
+        let (from, to) = (link.from.clone(), link.to.clone());
+        self.experiments
+            .iter()
+            .filter(move |e| e.tests.from == from && e.tests.to == to)
     }
 
     pub fn team(&self, name: &str) -> Option<&Team> {
@@ -412,7 +429,11 @@ pub struct Link {
     pub lag: i64,
     pub grain: Grain,
     pub status: LinkStatus,
+    /// `experiment:` as written: an experiment's name or a note.
     pub experiment: Option<String>,
+    /// The experiment item `experiment:` names, when it names one (its
+    /// verdict is the link's proof).
+    pub experiment_item: Option<String>,
     pub min_periods: i64,
     /// `segments: DIM`: the evidence also per value of this dimension of
     /// both metrics.
@@ -421,6 +442,53 @@ pub struct Link {
     /// from `expect` and the directions of both metrics.
     pub expected_sign: i8,
     pub location: Location,
+}
+
+/// A controlled experiment that tests a link (LANGUAGE.md section 11).
+#[derive(Clone, Debug, Serialize)]
+pub struct Experiment {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner: String,
+    /// The link it tests.
+    pub tests: LinkEnds,
+    /// More metrics analysed, after the link's two.
+    pub guardrails: Vec<String>,
+    /// The source with a row per assignment.
+    pub assignments: String,
+    /// The assignments' time column: when a unit was assigned.
+    pub time: String,
+    pub time_type: ScalarType,
+    /// The column that identifies a unit, in the assignments and in every
+    /// analysed metric's source.
+    pub unit: String,
+    /// The assignments' text column naming the variant.
+    pub variant: String,
+    pub control: String,
+    /// Expected shares in percent, in the variants' sorted order; None:
+    /// equal.
+    pub split: Option<Vec<f64>>,
+    /// First day of enrolment and last day analysed (inclusive).
+    pub from: Date,
+    pub until: Date,
+    pub location: Location,
+}
+
+/// A link by its two ends.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkEnds {
+    pub from: String,
+    pub to: String,
+}
+
+impl Experiment {
+    /// The metrics analysed: the link's two ends, then the guardrails.
+    pub fn metrics(&self) -> impl Iterator<Item = &str> {
+        [self.tests.from.as_str(), self.tests.to.as_str()]
+            .into_iter()
+            .chain(self.guardrails.iter().map(String::as_str))
+    }
 }
 
 /// The type of a checked expression.

@@ -27,6 +27,7 @@ impl Block {
             Block::Item(ItemKind::Cpi) => "a cpi",
             Block::Item(ItemKind::Kpi) => "a kpi",
             Block::Item(ItemKind::Link) => "a link",
+            Block::Item(ItemKind::Experiment) => "an experiment",
             Block::Target => "a target",
         }
     }
@@ -59,6 +60,7 @@ impl Block {
             Block::Item(ItemKind::Source) => SOURCE,
             Block::Item(ItemKind::Cpi | ItemKind::Kpi) => METRIC,
             Block::Item(ItemKind::Link) => LINK,
+            Block::Item(ItemKind::Experiment) => EXPERIMENT,
             Block::Target => TARGET,
         }
     }
@@ -75,6 +77,7 @@ pub enum Refers {
     Team,
     Source,
     Column,
+    Experiment,
 }
 
 /// The value a field takes; fixed by the grammar rule of its key.
@@ -94,6 +97,18 @@ pub enum ValueKind {
     Evidence(&'static [&'static str]),
     /// Column names separated by commas (`dims_key`).
     Columns,
+    /// Metric names separated by commas (`dims_key`).
+    Metrics,
+    /// A text, or a name (`string_key` or `ident_key`): a link's
+    /// `experiment`, a note or an experiment item.
+    TextOrName(Refers),
+    /// `FROM -> TO`, a declared link (`link_ref_key`).
+    LinkRef,
+    /// Percentages in a row (`split_key`).
+    Shares,
+    /// A column name where a metric writes its unit (`unit_key`): an
+    /// experiment's `unit`, the column that identifies a unit.
+    UnitColumn,
     /// A number with an optional unit (`lag_key`, `quantity_key`).
     Quantity,
     /// A whole number (`int_key`).
@@ -269,8 +284,8 @@ const LINK: &[FieldSpec] = &[
     ),
     field(
         "experiment",
-        V::Text,
-        "the controlled experiment that tests it",
+        V::TextOrName(Refers::Experiment),
+        "the controlled experiment that tests it: an experiment's name, or a note",
     ),
     field(
         "min_periods",
@@ -282,6 +297,44 @@ const LINK: &[FieldSpec] = &[
         V::Name(Refers::Column),
         "a dimension of both metrics: also judged per value",
     ),
+];
+
+const EXPERIMENT: &[FieldSpec] = &[
+    field("title", V::Text, "the name people read").required(),
+    field("description", V::Text, "Markdown: what was tried and why"),
+    field("owner", V::Name(Refers::Team), "the team that runs it").required(),
+    field("tests", V::LinkRef, "the link it tests: CPI -> KPI").required(),
+    field(
+        "guardrails",
+        V::Metrics,
+        "more metrics to analyse, which must not get worse",
+    ),
+    field(
+        "assignments",
+        V::Name(Refers::Source),
+        "the source with a row per assigned unit",
+    )
+    .required(),
+    field(
+        "unit",
+        V::UnitColumn,
+        "the column that identifies a unit, in the assignments and every analysed metric's source",
+    )
+    .required(),
+    field(
+        "variant",
+        V::Name(Refers::Column),
+        "the text column of the assignments naming the variant",
+    )
+    .required(),
+    field("control", V::Text, "the control variant's value").required(),
+    field(
+        "split",
+        V::Shares,
+        "the expected shares of the variants, in their sorted order",
+    ),
+    field("from", V::Date, "the first day of enrolment").required(),
+    field("until", V::Date, "the last day analysed").required(),
 ];
 
 const TARGET: &[FieldSpec] = &[
@@ -313,6 +366,7 @@ pub const BLOCKS: &[Block] = &[
     Block::Item(ItemKind::Cpi),
     Block::Item(ItemKind::Kpi),
     Block::Item(ItemKind::Link),
+    Block::Item(ItemKind::Experiment),
     Block::Target,
 ];
 

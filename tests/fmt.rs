@@ -208,6 +208,24 @@ fn a_messy_file_gets_the_canonical_layout() {
     assert_faithful(&db, "messy");
 }
 
+/// An experiment's fields keep their values and take the language's order.
+#[test]
+fn an_experiment_gets_the_canonical_layout() {
+    let messy = "experiment e { until: 2026-04-28 from: 2026-04-01\n split:50%   50%\n tests:a->b  guardrails: c,d\n title: \"T\" }\n";
+    let (id, _) = {
+        let mut db = SourceDb::new();
+        db.add("e.cpi", messy);
+        let file = db.files().next().expect("a file").0;
+        (file, db)
+    };
+    let text = format_file(id, messy).expect("it formats");
+    assert_eq!(
+        text,
+        "experiment e {\n  title: \"T\"\n  tests: a -> b\n  guardrails: c, d\n  split: 50% 50%\n  from: 2026-04-01\n  until: 2026-04-28\n}\n"
+    );
+    assert_eq!(format_file(id, &text).expect("it formats"), text);
+}
+
 /// Found by the property test: `where (` once parsed as a call of a
 /// function named `where`, so the filter below became an argument.
 #[test]

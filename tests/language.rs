@@ -380,3 +380,124 @@ fn all_problems_are_reported_not_only_the_first() {
         assert!(codes.contains(&code), "{code} missing from {codes:?}");
     }
 }
+
+/// An experiment (LANGUAGE.md section 11) in the model: every field, the
+/// link it tests, and a link whose `experiment:` names it; a note in
+/// quotes stays a note.
+#[test]
+fn experiments_are_checked_into_the_model() {
+    let text = r#"
+team ops { name: "Ops" }
+source events {
+  table: "app.events"
+  time: at
+  columns { customer_id: int  at: timestamp  done_at: timestamp  ok: bool  amount: USD }
+}
+source assignments {
+  table: "app.assignments"
+  time: assigned_at
+  columns { customer_id: int  assigned_at: date  arm: text }
+}
+cpi wait {
+  title: "Wait" outcome: "Be served" owner: ops unit: s direction: lower tier: core
+  evidence: contextual_inquiry "Visits" source: events measure: median(done_at - at) grain: week
+}
+kpi conversion { title: "Conversion" owner: ops unit: % direction: higher source: events measure: avg(ok) grain: week }
+kpi revenue { title: "Revenue" owner: ops unit: USD direction: higher source: events measure: sum(amount) grain: week }
+link wait -> conversion { hypothesis: "h" experiment: fast_lane }
+link wait -> revenue { hypothesis: "h" experiment: "EXP-7, a note" }
+experiment fast_lane {
+  title: "Fast lane"
+  description: "Serve half the customers first."
+  owner: ops
+  tests: wait -> conversion
+  guardrails: revenue
+  assignments: assignments
+  unit: customer_id
+  variant: arm
+  control: "control"
+  split: 40% 60%
+  from: 2026-04-01
+  until: 2026-04-28
+}
+"#;
+    let (db, c) = common::compile_text(&[("a.cpi", text)]);
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
+    let model = c.model.expect("model");
+    let e = model.experiment("fast_lane").expect("the experiment");
+    assert_eq!(
+        (e.tests.from.as_str(), e.tests.to.as_str()),
+        ("wait", "conversion")
+    );
+    assert_eq!(
+        e.metrics().collect::<Vec<_>>(),
+        ["wait", "conversion", "revenue"]
+    );
+    assert_eq!(
+        (
+            e.assignments.as_str(),
+            e.time.as_str(),
+            e.time_type.name(),
+            e.unit.as_str(),
+            e.variant.as_str(),
+            e.control.as_str()
+        ),
+        (
+            "assignments",
+            "assigned_at",
+            "date",
+            "customer_id",
+            "arm",
+            "control"
+        )
+    );
+    assert_eq!(e.split, Some(vec![40.0, 60.0]));
+    assert_eq!(
+        (e.from.to_string(), e.until.to_string()),
+        ("2026-04-01".into(), "2026-04-28".into())
+    );
+    assert_eq!(
+        e.description.as_deref(),
+        Some("Serve half the customers first.")
+    );
+    let named = model.link("wait", "conversion").expect("a link");
+    assert_eq!(named.experiment_item.as_deref(), Some("fast_lane"));
+    let noted = model.link("wait", "revenue").expect("a link");
+    assert_eq!(noted.experiment.as_deref(), Some("EXP-7, a note"));
+    assert_eq!(noted.experiment_item, None);
+    assert_eq!(
+        model
+            .experiments_testing(named)
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+        ["fast_lane"]
+    );
+    assert_eq!(model.experiments_testing(noted).count(), 0);
+
+    // Without `split` the shares are equal (None); experiments share the
+    // one namespace of items.
+    let equal = text.replace("  split: 40% 60%\n", "");
+    let (_, c) = common::compile_text(&[("a.cpi", &equal)]);
+    assert_eq!(c.model.expect("model").experiments[0].split, None);
+    let clash = format!("{text}\nteam fast_lane {{ name: \"Clash\" }}\n");
+    let (_, c) = common::compile_text(&[("a.cpi", &clash)]);
+    assert!(
+        common::codes(&c).contains(&"E0201"),
+        "{:?}",
+        common::codes(&c)
+    );
+    // A missing required field is named; the others are checked still.
+    let missing = text
+        .replace("  control: \"control\"\n", "")
+        .replace("  unit: customer_id\n", "  unit: customer\n");
+    let (_, c) = common::compile_text(&[("a.cpi", &missing)]);
+    let codes = common::codes(&c);
+    assert!(
+        codes.contains(&"E0109") && codes.contains(&"E0804"),
+        "{codes:?}"
+    );
+}

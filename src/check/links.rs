@@ -191,7 +191,11 @@ fn link(
         lag,
         grain,
         status: status?,
-        experiment: f.string("experiment").map(|s| s.value.clone()),
+        experiment: f
+            .string("experiment")
+            .map(|s| s.value.clone())
+            .or_else(|| f.word("experiment").map(|w| w.name.clone())),
+        experiment_item: f.word("experiment").map(|w| w.name.clone()),
         min_periods: min_periods?,
         segments,
         expected_sign,

@@ -4,6 +4,7 @@
 //! texts (for line numbers) and reports every problem it finds, not only the
 //! first; a model is returned only when there is no error.
 
+mod experiments;
 mod exprs;
 mod fields;
 mod graph;
@@ -15,7 +16,7 @@ mod targets;
 use std::collections::HashMap;
 
 use crate::date::Date;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{
     Column, ColumnType, Location, Model, Origin, Project, ScalarType, Source, Team,
 };
@@ -49,6 +50,7 @@ pub fn check(
     let sources = checker.sources();
     let metrics = metrics::check_metrics(&mut checker, &sources);
     let links = links::check_links(&mut checker, &metrics);
+    let experiments = experiments::check_experiments(&mut checker, &sources, &metrics, &links);
     methodology::lint(&mut checker, &metrics, &links);
     let has_errors = checker.diags.iter().any(Diagnostic::is_error);
     let model = (!has_errors).then(|| {
@@ -58,6 +60,7 @@ pub fn check(
             sources: sources.into_iter().map(|s| s.source).collect(),
             metrics: metrics.into_iter().filter_map(|m| m.metric).collect(),
             links,
+            experiments,
         };
         model.teams.sort_by(|a, b| a.name.cmp(&b.name));
         model.sources.sort_by(|a, b| a.name.cmp(&b.name));
@@ -77,6 +80,7 @@ fn kind_word(kind: ItemKind) -> &'static str {
         ItemKind::Source => "source",
         ItemKind::Cpi | ItemKind::Kpi => "metric",
         ItemKind::Link => "link",
+        ItemKind::Experiment => "experiment",
     }
 }
 
@@ -169,6 +173,43 @@ impl<'a> Checker<'a> {
         self.symbols
             .get(item.name.name.as_str())
             .is_some_and(|first| std::ptr::eq(*first, item))
+    }
+
+    /// Whether `ident` names an item of the kind `want` ("team", "source",
+    /// "metric", "experiment"); if not, reports `unknown` (no such name,
+    /// with a did-you-mean among that kind) or E0206 (another kind), with
+    /// `role` (what the field is for) as the hint. A name defined with
+    /// errors of its own counts as found: it was reported there.
+    pub(crate) fn refers_to(
+        &mut self,
+        ident: &crate::syntax::ast::Ident,
+        want: &'static str,
+        unknown: Code,
+        role: &str,
+    ) -> bool {
+        let name = ident.name.as_str();
+        let d = match self.kinds.get(name) {
+            Some(&kind) if kind == want => return true,
+            Some(other) => Diagnostic::new(
+                Code::WrongKind,
+                ident.span,
+                format!("`{name}` is a {other}, not a {want}"),
+            )
+            .label(format!("not a {want}"))
+            .hint(role),
+            None => {
+                let candidates = self
+                    .kinds
+                    .iter()
+                    .filter(|(_, k)| **k == want)
+                    .map(|(n, _)| *n);
+                Diagnostic::new(unknown, ident.span, format!("no {want} named `{name}`"))
+                    .label(format!("unknown {want}"))
+                    .hint_opt(did_you_mean(name, candidates))
+            }
+        };
+        self.diags.push(d);
+        false
     }
 
     fn fields(&mut self, item: &'a Item) -> Fields<'a> {

@@ -46,6 +46,7 @@ struct Manifest<'a> {
     sources: &'a [crate::model::Source],
     metrics: &'a [crate::model::Metric],
     links: &'a [crate::model::Link],
+    experiments: &'a [crate::model::Experiment],
     /// Per dialect: the SQL files written, or why the dialect was left out.
     sql: BTreeMap<&'static str, DialectOutput>,
     /// The entry page of the documentation site.
@@ -143,6 +144,7 @@ pub fn build(args: &BuildArgs) -> Outcome {
             sources: &model.sources,
             metrics: &model.metrics,
             links: &model.links,
+            experiments: &model.experiments,
             sql,
             docs: "docs/index.html",
             docs_with_data: data.is_some(),

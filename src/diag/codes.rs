@@ -97,6 +97,15 @@ codes! {
     UnlinkedKpi = "W0610", Warning, "KPI that no CPI links to";
     ConfirmedWithoutExperiment = "W0611", Warning, "link confirmed without an experiment";
     FileSourceInDialect = "E0701", Error, "file source in a dialect that cannot read files";
+    ExperimentLink = "E0801", Error, "experiment tests a link that is not declared";
+    UnknownExperiment = "E0802", Error, "unknown experiment";
+    ExperimentOfAnotherLink = "E0803", Error, "link names an experiment that tests another link";
+    ExperimentUnit = "E0804", Error, "experiment unit is not a column of the assignments";
+    ExperimentMetricUnit = "E0805", Error, "analysed metric's source lacks the experiment's unit column";
+    ExperimentVariant = "E0806", Error, "experiment variant is not a text column of the assignments";
+    ExperimentDerivedMetric = "E0807", Error, "analysed metric is not a source measure";
+    ExperimentSplit = "E0808", Error, "split shares are not percentages that sum to 100%";
+    ExperimentDates = "E0809", Error, "experiment `from` after `until`";
 }
 
 const EXPLANATIONS: &str = include_str!("explanations.md");

@@ -464,6 +464,15 @@ impl<'m> Exporter<'m> {
                         "from": l.from, "to": l.to, "expect": l.expect, "lag": l.lag,
                         "grain": l.grain.name(), "status": l.status.name(),
                         "hypothesis": l.hypothesis, "experiment": l.experiment,
+                        "experiments": self.model.experiments_testing(l)
+                            .map(|e| json!({
+                                "name": e.name, "title": e.title, "owner": e.owner,
+                                "assignments": e.assignments, "unit": e.unit,
+                                "variant": e.variant, "control": e.control,
+                                "from": e.from.to_string(), "until": e.until.to_string(),
+                                "guardrails": e.guardrails,
+                            }))
+                            .collect::<Vec<_>>(),
                         "min_periods": l.min_periods, "segments": l.segments,
                         "expected_sign": l.expected_sign,
                         // How the verdict is reached, for a reader of the

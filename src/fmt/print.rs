@@ -173,6 +173,16 @@ impl<'a> Printer<'a> {
                     literal::quantity(&self.text[q.span.range()])
                 ));
             }
+            Value::LinkRef { from, to } => {
+                out.push_str(&format!("{key}: {} -> {}", from.name, to.name));
+            }
+            Value::Quantities { quantities } => {
+                let written: Vec<String> = quantities
+                    .iter()
+                    .map(|q| literal::quantity(&self.text[q.span.range()]))
+                    .collect();
+                out.push_str(&format!("{key}: {}", written.join(" ")));
+            }
             Value::Range { low, high } => {
                 out.push_str(&format!(
                     "{key}: {}",

@@ -1,5 +1,6 @@
 //! Completion from the text before the cursor: names after `owner:`,
-//! `source:` and in link headers, columns and functions in expressions,
+//! `source:`, `assignments:`, `guardrails:`, `tests:` and `experiment:` and
+//! in link headers, columns and functions in expressions,
 //! units and keyword values after their keys, field names at the start of
 //! a line inside an item, item keywords at the top level.
 
@@ -56,7 +57,14 @@ fn open_blocks(text: &str) -> Vec<String> {
                 let first = header.split_whitespace().next().unwrap_or("");
                 let is_block = matches!(
                     first,
-                    "team" | "source" | "cpi" | "kpi" | "link" | "target" | "columns"
+                    "team"
+                        | "source"
+                        | "cpi"
+                        | "kpi"
+                        | "link"
+                        | "experiment"
+                        | "target"
+                        | "columns"
                 );
                 stack.push(is_block.then(|| header.to_string()));
                 header_start = i + 1;
@@ -111,7 +119,14 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
         return match spec.map(|s| s.value) {
             Some(ValueKind::Name(Refers::Team)) => names(ItemKind::Team),
             Some(ValueKind::Name(Refers::Source)) => names(ItemKind::Source),
-            Some(ValueKind::Name(Refers::Column) | ValueKind::Columns) => columns(ast, &blocks),
+            Some(ValueKind::Name(Refers::Column) | ValueKind::Columns | ValueKind::UnitColumn) => {
+                columns(ast, &blocks)
+            }
+            // `tests: a -> b` names a link by its two metrics.
+            Some(ValueKind::Metrics | ValueKind::LinkRef) => names(ItemKind::Cpi),
+            Some(
+                ValueKind::TextOrName(Refers::Experiment) | ValueKind::Name(Refers::Experiment),
+            ) => names(ItemKind::Experiment),
             Some(ValueKind::Expr) => {
                 let mut out = columns(ast, &blocks);
                 out.extend(
@@ -174,7 +189,8 @@ fn columns(ast: &Ast, blocks: &[String]) -> Vec<CompletionItem> {
             item.fields
                 .iter()
                 .find_map(|f| match (&f.value, f.key.name.as_str()) {
-                    (Value::Word(w), "source") => Some(w.name.clone()),
+                    // An experiment's columns are its assignments'.
+                    (Value::Word(w), "source" | "assignments") => Some(w.name.clone()),
                     _ => None,
                 })
         })
@@ -201,7 +217,53 @@ fn columns(ast: &Ast, blocks: &[String]) -> Vec<CompletionItem> {
 
 #[cfg(test)]
 mod tests {
-    use super::open_blocks;
+    use super::{items, open_blocks};
+    use crate::source::SourceDb;
+
+    /// The labels completed where `|` stands in `text`.
+    fn labels_at(text: &str) -> Vec<String> {
+        let offset = text.find('|').expect("a cursor");
+        let text = text.replacen('|', "", 1);
+        let mut db = SourceDb::new();
+        db.add("a.cpi", text.as_str());
+        let (ast, _) = crate::syntax::parse(&db);
+        let (file, _) = db.files().next().expect("a file");
+        items(&ast, &db, file, offset)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    const PROJECT: &str = "team ops { name: \"O\" }\nsource assignments { table: \"a\" time: at columns { customer_id: int  at: date  arm: text } }\ncpi wait { unit: s }\nkpi conversion { unit: % }\nexperiment fast_lane { title: \"F\" }\n";
+
+    #[test]
+    fn an_experiment_completes_its_names_and_columns() {
+        let at = |body: &str| labels_at(&format!("{PROJECT}experiment e {{\n  {body}\n}}\n"));
+        assert!(at("tests: |").contains(&"wait".to_string()));
+        assert!(at("guardrails: |").contains(&"conversion".to_string()));
+        assert_eq!(at("assignments: |"), ["assignments"]);
+        assert_eq!(
+            at("assignments: assignments\n  unit: |customer_id"),
+            ["customer_id", "at", "arm"]
+        );
+        let fields = at("|");
+        for key in [
+            "tests",
+            "assignments",
+            "unit",
+            "variant",
+            "control",
+            "split",
+            "from",
+            "until",
+        ] {
+            assert!(fields.contains(&key.to_string()), "{key} in {fields:?}");
+        }
+        let link = labels_at(&format!(
+            "{PROJECT}link wait -> conversion {{\n  experiment: |\n}}\n"
+        ));
+        assert_eq!(link, ["fast_lane"]);
+    }
 
     #[test]
     fn open_blocks_are_found_outside_strings_and_units() {

@@ -1,6 +1,7 @@
 //! What hovering over a name shows: a metric's title, kind, unit,
 //! direction, owner and current target; a team's name and contact; a
-//! source's origin and columns; a column's type.
+//! source's origin and columns; an experiment's title, link and dates; a
+//! column's type.
 
 use super::symbols::{find_item, Symbol};
 use crate::date::Date;
@@ -22,6 +23,13 @@ fn string<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
 fn word<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
     match &field(item, key)?.value {
         Value::Word(w) | Value::Unit(w) => Some(&w.name),
+        _ => None,
+    }
+}
+
+fn date(item: &Item, key: &str) -> Option<Date> {
+    match &field(item, key)?.value {
+        Value::Date(d) => Some(d.value),
         _ => None,
     }
 }
@@ -72,6 +80,22 @@ pub fn markdown(ast: &Ast, db: &SourceDb, symbol: &Symbol, today: Date) -> Optio
                         _ => 0,
                     };
                     format!("source {} — {origin}, {columns} columns", code(name))
+                }
+                ItemKind::Experiment => {
+                    let title = string(item, "title").unwrap_or(name);
+                    let mut out = format!("**{}** — experiment {}", plain(title), code(name));
+                    if let Some(Value::LinkRef { from, to }) =
+                        field(item, "tests").map(|f| &f.value)
+                    {
+                        out.push_str(&format!(
+                            "\n\ntests {}",
+                            code(&format!("{} -> {}", from.name, to.name))
+                        ));
+                    }
+                    if let (Some(from), Some(until)) = (date(item, "from"), date(item, "until")) {
+                        out.push_str(&format!(", from {from} until {until}"));
+                    }
+                    out
                 }
                 ItemKind::Link => return None,
             })

@@ -1,5 +1,6 @@
 //! Every name in the project's syntax trees, as a definition or a
-//! reference of a symbol: teams, sources, metrics and columns. Built from
+//! reference of a symbol: teams, sources, metrics, experiments and
+//! columns. Built from
 //! the AST, so it works while other parts of the project have errors.
 
 use crate::source::{FileId, Span};
@@ -8,7 +9,7 @@ use crate::syntax::Ast;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Symbol {
-    /// A team, source or metric (one namespace).
+    /// A team, source, metric or experiment (one namespace).
     Item(String),
     Column {
         source: String,
@@ -53,6 +54,10 @@ fn item_occurrences(item: &Item, out: &mut Vec<Occurrence>) {
         if let Some(to) = &item.to {
             out.push(reference(to, Symbol::Item(to.name.clone())));
         }
+        // `experiment: NAME` (a note in quotes names nothing).
+        if let Some(w) = word(item, "experiment") {
+            out.push(reference(w, Symbol::Item(w.name.clone())));
+        }
         return;
     }
     out.push(Occurrence {
@@ -63,6 +68,8 @@ fn item_occurrences(item: &Item, out: &mut Vec<Occurrence>) {
     // The source whose columns this item's column names mean.
     let source = match item.kind {
         ItemKind::Source => Some(item.name.name.clone()),
+        // An experiment's columns are its assignments'.
+        ItemKind::Experiment => word(item, "assignments").map(|w| w.name.clone()),
         _ => word(item, "source").map(|w| w.name.clone()),
     };
     let column = |name: &str| {
@@ -92,12 +99,26 @@ fn field_occurrences(
         }
     };
     match (&field.value, field.key.name.as_str()) {
-        (Value::Word(w), "owner" | "source") => push(w, Some(Symbol::Item(w.name.clone())), false),
-        (Value::Word(w), "time") => push(w, column(&w.name), false),
+        (Value::Word(w), "owner" | "source" | "assignments") => {
+            push(w, Some(Symbol::Item(w.name.clone())), false)
+        }
+        (Value::Word(w), "time" | "variant") => push(w, column(&w.name), false),
+        (Value::Unit(w), "unit") if item.kind == ItemKind::Experiment => {
+            push(w, column(&w.name), false)
+        }
         (Value::Names { names }, "dimensions") => {
             for name in names {
                 push(name, column(&name.name), false);
             }
+        }
+        (Value::Names { names }, "guardrails") => {
+            for name in names {
+                push(name, Some(Symbol::Item(name.name.clone())), false);
+            }
+        }
+        (Value::LinkRef { from, to }, _) => {
+            push(from, Some(Symbol::Item(from.name.clone())), false);
+            push(to, Some(Symbol::Item(to.name.clone())), false);
         }
         (Value::Columns { columns }, _) if item.kind == ItemKind::Source => {
             for c in columns {
@@ -165,4 +186,38 @@ pub fn find_item<'a>(ast: &'a Ast, name: &str) -> Option<(FileId, &'a Item)> {
             .find(|i| i.kind != ItemKind::Link && i.name.name == name)
             .map(|i| (*id, i))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{occurrences, Symbol};
+    use crate::source::SourceDb;
+
+    #[test]
+    fn an_experiment_defines_its_name_and_refers_to_links_metrics_and_columns() {
+        let text = "link wait -> conversion { experiment: fast_lane }\nexperiment fast_lane {\n  owner: ops\n  tests: wait -> conversion\n  guardrails: revenue\n  assignments: quote_assignments\n  unit: customer_id\n  variant: arm\n}\n";
+        let mut db = SourceDb::new();
+        db.add("a.cpi", text);
+        let (ast, _) = crate::syntax::parse(&db);
+        let found: Vec<(String, bool)> = occurrences(&ast)
+            .iter()
+            .map(|o| {
+                let name = match &o.symbol {
+                    Symbol::Item(name) => name.clone(),
+                    Symbol::Column { source, column } => format!("{source}.{column}"),
+                };
+                (name, o.definition)
+            })
+            .collect();
+        let has = |name: &str, definition: bool| found.contains(&(name.to_string(), definition));
+        assert!(
+            has("fast_lane", true) && has("fast_lane", false),
+            "{found:?}"
+        );
+        for reference in ["wait", "conversion", "revenue", "ops", "quote_assignments"] {
+            assert!(has(reference, false), "{reference} in {found:?}");
+        }
+        assert!(has("quote_assignments.customer_id", false), "{found:?}");
+        assert!(has("quote_assignments.arm", false), "{found:?}");
+    }
 }

@@ -21,6 +21,7 @@ keyword_enum! {
         Cpi = "cpi",
         Kpi = "kpi",
         Link = "link",
+        Experiment = "experiment",
     }
 }
 
@@ -110,6 +111,15 @@ pub enum Value {
     },
     Names {
         names: Vec<Ident>,
+    },
+    /// `FROM -> TO`: a link by its two ends (`tests:`).
+    LinkRef {
+        from: Ident,
+        to: Ident,
+    },
+    /// Quantities in a row (`split: 50% 50%`).
+    Quantities {
+        quantities: Vec<Quantity>,
     },
     Quantity(Quantity),
     Range {

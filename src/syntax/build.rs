@@ -117,6 +117,7 @@ impl<'d> Builder<'d> {
             (_, "team") => ItemKind::Team,
             (_, "source") => ItemKind::Source,
             (_, "cpi") => ItemKind::Cpi,
+            (_, "experiment") => ItemKind::Experiment,
             _ => ItemKind::Kpi,
         };
         let name = self.name(&inner.next().expect("item name"));
@@ -176,6 +177,22 @@ impl<'d> Builder<'d> {
                 }
             }
             Rule::int_field => self.integer(inner.next().expect("number")),
+            Rule::link_ref_field => {
+                let mut ends = inner.filter(|p| p.as_rule() == Rule::word);
+                let from = self.name(&ends.next().expect("from"));
+                let to = self.name(&ends.next().expect("to"));
+                Value::LinkRef { from, to }
+            }
+            Rule::split_field => {
+                let quantities: Option<Vec<Quantity>> = inner
+                    .filter(|p| p.as_rule() == Rule::quantity_value)
+                    .map(|p| self.quantity_value(p))
+                    .collect();
+                match quantities {
+                    Some(quantities) => Value::Quantities { quantities },
+                    None => Value::Unknown,
+                }
+            }
             Rule::columns_block => Value::Columns {
                 columns: inner
                     .filter(|p| p.as_rule() == Rule::column)

@@ -18,7 +18,7 @@ pub const MAX_NESTING: usize = 32;
 /// would otherwise produce one per line.
 const MAX_SYNTAX_ERRORS: usize = 50;
 
-const ITEM_KEYWORDS: [&str; 5] = ["team", "source", "cpi", "kpi", "link"];
+const ITEM_KEYWORDS: [&str; 6] = ["team", "source", "cpi", "kpi", "link", "experiment"];
 
 pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> ast::File {
     let item_starts = item_starts(text);
@@ -277,7 +277,7 @@ fn join_or(words: &[&str]) -> String {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::item | Rule::named_item | Rule::link_item | Rule::item_kw | Rule::kw_link => {
-            "an item (`team`, `source`, `cpi`, `kpi` or `link`)"
+            "an item (`team`, `source`, `cpi`, `kpi`, `link` or `experiment`)"
         }
         Rule::word => "a name",
         Rule::arrow => "`->`",
