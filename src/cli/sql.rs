@@ -17,19 +17,23 @@ pub struct SqlArgs {
     #[arg(long, value_enum)]
     dialect: Option<DialectName>,
     /// Print the series query of one metric.
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["link", "targets"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["link", "targets", "experiment"])]
     metric: Option<String>,
     /// With --metric: one series per value of this dimension.
     #[arg(long, value_name = "DIM", requires = "metric")]
     by: Option<String>,
     /// Print the evidence query of the link FROM -> TO.
-    #[arg(long, num_args = 2, value_names = ["FROM", "TO"], conflicts_with = "targets")]
+    #[arg(long, num_args = 2, value_names = ["FROM", "TO"], conflicts_with_all = ["targets", "experiment"])]
     link: Option<Vec<String>>,
+    /// Print the enrolment query of an experiment: units per variant,
+    /// units left out, the sample-ratio check.
+    #[arg(long, value_name = "NAME", conflicts_with = "targets")]
+    experiment: Option<String>,
     /// Print the target status query.
     #[arg(long)]
     targets: bool,
     /// Write every query under DIR/<dialect>/ instead of printing.
-    #[arg(short = 'o', long, value_name = "DIR", conflicts_with_all = ["metric", "link", "targets"])]
+    #[arg(short = 'o', long, value_name = "DIR", conflicts_with_all = ["metric", "link", "targets", "experiment"])]
     out: Option<PathBuf>,
     /// Judge target status as of this date instead of the engine's current date.
     #[arg(long, value_parser = parse_date)]
@@ -55,6 +59,8 @@ pub fn sql(args: &SqlArgs) -> Outcome {
         Some(queries.metric_series(metric, args.by.as_deref()))
     } else if let Some(link) = &args.link {
         Some(queries.link_evidence(&link[0], &link[1]))
+    } else if let Some(name) = &args.experiment {
+        Some(queries.experiment_enrolment(name))
     } else if args.targets {
         Some(queries.target_status().map_err(SqlError::from))
     } else {

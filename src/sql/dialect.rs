@@ -97,6 +97,12 @@ pub trait Dialect: Sync {
         None
     }
 
+    /// `expr` (text) ordered by its bytes, whatever the database's
+    /// collation: the order `split` lists variants in.
+    fn binary_order(&self, expr: &str) -> String {
+        expr.to_string()
+    }
+
     /// `alias.column` (both quoted), or a text NULL without a column: the
     /// segment of an unpivoted scan.
     fn text_column_or_null(&self, alias: &str, column: Option<&str>) -> String {
@@ -341,6 +347,10 @@ impl Dialect for Postgres {
         // CTEs far too small and joins them row by row: minutes at 1,000
         // links where hash joins take two seconds.
         &[("SET enable_nestloop = off", "RESET enable_nestloop")]
+    }
+    fn binary_order(&self, expr: &str) -> String {
+        // The database's collation may be a locale's.
+        format!("{expr} COLLATE \"C\"")
     }
     fn unpivot(
         &self,

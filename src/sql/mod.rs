@@ -6,6 +6,7 @@
 
 pub mod dialect;
 pub mod evidence;
+pub mod experiment;
 pub mod kept;
 mod queries;
 mod render;
@@ -31,7 +32,7 @@ use queries::{comment_text, QueryBuilder, SharedCtes};
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source};
+use crate::model::{Experiment, Grain, Link, Measure, Metric, Model, ScalarType, Source};
 
 /// One generated query and where it goes under `DIR/<dialect>/`.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +64,7 @@ pub enum SqlError {
     NoSuchMetric(String),
     NoSuchDimension { metric: String, dimension: String },
     NoSuchLink { from: String, to: String },
+    NoSuchExperiment(String),
     Unsupported(Unsupported),
 }
 
@@ -80,6 +82,7 @@ impl std::fmt::Display for SqlError {
                 write!(f, "metric `{metric}` has no dimension `{dimension}`")
             }
             SqlError::NoSuchLink { from, to } => write!(f, "no link {from} -> {to}"),
+            SqlError::NoSuchExperiment(e) => write!(f, "no experiment named `{e}`"),
             SqlError::Unsupported(Unsupported(d)) => {
                 write!(f, "{} problem(s) with this dialect", d.len())
             }
@@ -244,6 +247,27 @@ impl<'m> Generator<'m> {
             link.grain
         );
         self.link_sql(link, &what, QueryBuilder::lag_profile_query)
+    }
+
+    /// The enrolment of an experiment (`results::EnrolmentColumn`): units
+    /// per variant, units left out, the sample-ratio check.
+    pub fn enrolment(&self, e: &Experiment) -> Result<String, Unsupported> {
+        let what = format!(
+            "Enrolment of experiment {}: units per variant and the sample-ratio check against its split",
+            e.name
+        );
+        self.builder()
+            .with_header(header(&what, &e.location))
+            .enrolment_query(self.model, e)
+    }
+
+    /// The enrolment of the experiment named `name`.
+    pub fn experiment_enrolment(&self, name: &str) -> Result<String, SqlError> {
+        let e = self
+            .model
+            .experiment(name)
+            .ok_or_else(|| SqlError::NoSuchExperiment(name.to_string()))?;
+        Ok(self.enrolment(e)?)
     }
 
     /// The pairs behind the evidence of the link `from -> to`.

@@ -248,6 +248,11 @@ impl<'m> QueryBuilder<'m> {
         self.d.ident(name)
     }
 
+    /// The dialect it writes.
+    pub(super) fn dialect(&self) -> &'m dyn Dialect {
+        self.d
+    }
+
     /// `  "name" AS (` and a line break, in a buffer with room for a body
     /// of `capacity` bytes: the body follows, indented by four spaces,
     /// then `\n  )`.

@@ -52,6 +52,29 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// An experiment's enrolment (LANGUAGE.md section 11): one row per
+    /// variant found (and the control, even without units), in sorted
+    /// order; the experiment's figures repeated on every row.
+    pub enum EnrolmentColumn {
+        Variant = "variant",
+        /// Units enrolled in the variant.
+        Units = "units",
+        /// The units `split` expects of the variant out of all enrolled.
+        Expected = "expected",
+        /// Units left out: assigned to more than one variant.
+        LeftOut = "left_out",
+        /// Pearson's chi-squared of `units` against `expected`.
+        ChiSquared = "chi_squared",
+        /// Its upper-tail p with (variants − 1) degrees of freedom; below
+        /// `SRM_ALPHA` the experiment has a sample-ratio mismatch.
+        SrmP = "srm_p",
+    }
+}
+
+/// Below this sample-ratio p an experiment gets no other verdict.
+pub const SRM_ALPHA: f64 = 0.001;
+
+keyword_enum! {
     /// The pairs behind a link's evidence: one row per pair of periods.
     pub enum PairColumn {
         Period = "period",
