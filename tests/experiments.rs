@@ -152,44 +152,24 @@ fn timestamp((month, day, hour, minute): (u32, u32, u32, u32)) -> String {
 }
 
 fn load(engine: &mut dyn Engine, rows: &[Assignment]) {
-    let d = engine.dialect().dialect();
     let columns = [
         ("customer_id", "text"),
         ("assigned_at", "timestamp"),
         ("arm", "text"),
         ("cohort", "text"),
     ];
-    let definitions: Vec<String> = columns
+    let texts: Vec<Vec<Option<String>>> = rows
         .iter()
-        .map(|(name, ty)| format!("{} {}", d.ident(name), engine.column_type(ty)))
+        .map(|r| {
+            vec![
+                r.unit.clone(),
+                Some(timestamp(r.at)),
+                r.arm.clone(),
+                r.cohort.clone(),
+            ]
+        })
         .collect();
-    engine.execute(&format!(
-        "CREATE TABLE assignments ({})",
-        definitions.join(", ")
-    ));
-    for chunk in rows.chunks(200) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|r| {
-                let texts = [
-                    r.unit.clone(),
-                    Some(timestamp(r.at)),
-                    r.arm.clone(),
-                    r.cohort.clone(),
-                ];
-                let literals: Vec<String> = columns
-                    .iter()
-                    .zip(&texts)
-                    .map(|((_, ty), text)| engine.literal(ty, text.as_deref()))
-                    .collect();
-                format!("({})", literals.join(", "))
-            })
-            .collect();
-        engine.execute(&format!(
-            "INSERT INTO assignments VALUES {}",
-            values.join(", ")
-        ));
-    }
+    engines::load_table(engine, "assignments", &columns, &texts);
 }
 
 /// What the enrolment query must return, computed here.

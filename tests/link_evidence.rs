@@ -307,34 +307,21 @@ fn load(engine: &mut dyn Engine, fixtures: &[Fixture]) {
         ("x", "number"),
         ("y", "number"),
     ];
-    let d = engine.dialect().dialect();
-    let definitions: Vec<String> = columns
+    let texts: Vec<Vec<Option<String>>> = fixtures
         .iter()
-        .map(|(name, ty)| format!("{} {}", d.ident(name), engine.column_type(ty)))
-        .collect();
-    engine.execute(&format!("CREATE TABLE obs ({})", definitions.join(", ")));
-    for f in fixtures {
-        let values: Vec<String> = f
-            .rows
-            .iter()
-            .map(|r| {
-                let texts = [
+        .flat_map(|f| {
+            f.rows.iter().map(move |r| {
+                vec![
                     Some(r.at.to_string()),
                     Some(f.name.to_string()),
                     Some(r.seg.clone()),
                     r.x.map(|v| format!("{v:?}")),
                     r.y.map(|v| format!("{v:?}")),
-                ];
-                let literals: Vec<String> = columns
-                    .iter()
-                    .zip(&texts)
-                    .map(|((_, ty), t)| engine.literal(ty, t.as_deref()))
-                    .collect();
-                format!("({})", literals.join(", "))
+                ]
             })
-            .collect();
-        engine.execute(&format!("INSERT INTO obs VALUES {}", values.join(", ")));
-    }
+        })
+        .collect();
+    engines::load_table(engine, "obs", &columns, &texts);
 }
 
 const COLUMNS: [(&str, Kind); 16] = [

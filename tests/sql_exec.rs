@@ -142,43 +142,24 @@ fn load(engine: &mut dyn Engine, rows: &[Row]) {
         ("kind", "text"),
         ("n", "int"),
     ];
-    let definitions: Vec<String> = columns
+    let texts: Vec<Vec<Option<String>>> = rows
         .iter()
-        .map(|(name, ty)| {
-            format!(
-                "{} {}",
-                engine.dialect().dialect().ident(name),
-                engine.column_type(ty)
-            )
+        .map(|r| {
+            vec![
+                Some(r.id.clone()),
+                Some(r.customer.clone()),
+                Some(timestamp(r.at)),
+                r.done_at.map(timestamp),
+                Some(r.day.to_string()),
+                Some(r.closed.to_string()),
+                r.amount.map(|a| format!("{a:?}")),
+                r.ok.map(|b| b.to_string()),
+                Some(r.kind.to_string()),
+                Some(r.n.to_string()),
+            ]
         })
         .collect();
-    engine.execute(&format!("CREATE TABLE events ({})", definitions.join(", ")));
-    for chunk in rows.chunks(300) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|r| {
-                let texts = [
-                    Some(r.id.clone()),
-                    Some(r.customer.clone()),
-                    Some(timestamp(r.at)),
-                    r.done_at.map(timestamp),
-                    Some(r.day.to_string()),
-                    Some(r.closed.to_string()),
-                    r.amount.map(|a| format!("{a:?}")),
-                    r.ok.map(|b| b.to_string()),
-                    Some(r.kind.to_string()),
-                    Some(r.n.to_string()),
-                ];
-                let literals: Vec<String> = columns
-                    .iter()
-                    .zip(&texts)
-                    .map(|((_, ty), text)| engine.literal(ty, text.as_deref()))
-                    .collect();
-                format!("({})", literals.join(", "))
-            })
-            .collect();
-        engine.execute(&format!("INSERT INTO events VALUES {}", values.join(", ")));
-    }
+    engines::load_table(engine, "events", &columns, &texts);
 }
 
 // ------------------------------------------------------------ expectations

@@ -390,6 +390,41 @@ impl Engine for Spark {
     }
 }
 
+/// Creates `table` with `columns` (name and cpi type, as
+/// [`Engine::column_type`] reads it) and inserts `rows` (a text per
+/// column as [`Engine::literal`] reads it, None for NULL), a few hundred
+/// rows per INSERT.
+pub fn load_table(
+    engine: &mut dyn Engine,
+    table: &str,
+    columns: &[(&str, &str)],
+    rows: &[Vec<Option<String>>],
+) {
+    let d = engine.dialect().dialect();
+    let definitions: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| format!("{} {}", d.ident(name), engine.column_type(ty)))
+        .collect();
+    engine.execute(&format!(
+        "CREATE TABLE {table} ({})",
+        definitions.join(", ")
+    ));
+    for chunk in rows.chunks(300) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|texts| {
+                let literals: Vec<String> = columns
+                    .iter()
+                    .zip(texts)
+                    .map(|((_, ty), text)| engine.literal(ty, text.as_deref()))
+                    .collect();
+                format!("({})", literals.join(", "))
+            })
+            .collect();
+        engine.execute(&format!("INSERT INTO {table} VALUES {}", values.join(", ")));
+    }
+}
+
 /// Every engine available here: DuckDB, SQLite, and PostgreSQL if configured.
 pub fn all(test: &str) -> Vec<Box<dyn Engine>> {
     let mut engines: Vec<Box<dyn Engine>> = vec![Box::new(DuckDb::new()), Box::new(Sqlite::new())];
