@@ -47,7 +47,7 @@ fn edge_label(model: &Model, link: &Link) -> String {
 }
 
 /// The experiments that test `link`, by name.
-fn experiments_of<'m>(model: &'m Model, link: &Link) -> Vec<&'m str> {
+fn experiments_of<'m>(model: &'m Model, link: &'m Link) -> Vec<&'m str> {
     model
         .experiments_testing(link)
         .map(|e| e.name.as_str())

@@ -54,11 +54,13 @@ impl Model {
     }
 
     /// The experiments whose `tests` is `link`.
-    pub fn experiments_testing<'m>(&'m self, link: &Link) -> impl Iterator<Item = &'m Experiment> {
-        let (from, to) = (link.from.clone(), link.to.clone());
+    pub fn experiments_testing<'m>(
+        &'m self,
+        link: &'m Link,
+    ) -> impl Iterator<Item = &'m Experiment> {
         self.experiments
             .iter()
-            .filter(move |e| e.tests.from == from && e.tests.to == to)
+            .filter(move |e| e.tests.from == link.from && e.tests.to == link.to)
     }
 
     pub fn team(&self, name: &str) -> Option<&Team> {

@@ -490,6 +490,15 @@ experiment fast_lane {
         "{:?}",
         common::codes(&c)
     );
+    // A link's `experiment:` naming another kind of item is E0206, as
+    // every name of the wrong kind.
+    let team = text.replace("experiment: fast_lane }", "experiment: ops }");
+    let (_, c) = common::compile_text(&[("a.cpi", &team)]);
+    assert!(
+        common::codes(&c).contains(&"E0206"),
+        "{:?}",
+        common::codes(&c)
+    );
     // A missing required field is named; the others are checked still.
     let missing = text
         .replace("  control: \"control\"\n", "")

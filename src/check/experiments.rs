@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::fields::Fields;
-use super::metrics::MetricInfo;
+use super::metrics::{by_name, MetricInfo};
 use super::{Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{ColumnType, Experiment, Link, LinkEnds, Measure, ScalarType, Type};
@@ -26,11 +26,7 @@ pub(crate) fn check_experiments(
         .iter()
         .map(|s| (s.source.name.as_str(), s))
         .collect();
-    let metrics: HashMap<&str, &MetricInfo> = metrics
-        .iter()
-        .filter(|m| m.canonical)
-        .map(|m| (m.name(), m))
-        .collect();
+    let metrics = by_name(metrics);
     let mut experiments = Vec::new();
     for item in checker.items_of(&[ItemKind::Experiment]) {
         let f = checker.fields(item);
@@ -72,18 +68,16 @@ fn experiment(
         Some(Value::Names { names }) => names.iter().collect(),
         _ => Vec::new(),
     };
-    let guardrails_ok = guardrails
-        .iter()
-        .filter(|g| {
-            !checker.refers_to(
-                g,
-                "metric",
-                Code::UnknownMetric,
-                "guardrails are metrics the experiment must not make worse",
-            )
-        })
-        .count()
-        == 0;
+    // Every guardrail is checked (and reported), not only the first.
+    let mut guardrails_ok = true;
+    for g in &guardrails {
+        guardrails_ok &= checker.refers_to(
+            g,
+            "metric",
+            Code::UnknownMetric,
+            "guardrails are metrics the experiment must not make worse",
+        );
+    }
     let assignments = f.word("assignments").and_then(|w| {
         checker
             .refers_to(
@@ -388,25 +382,19 @@ fn named_by_links(checker: &mut Checker, experiments: &[Experiment]) {
                 .secondary(e.location.span, "the experiment")
                 .hint("name the experiment that tests this link, or write a note in quotes"),
             ),
-            None if checker.kinds.get(word.name.as_str()) == Some(&"experiment") => {
-                // An experiment with errors of its own, already reported.
-            }
+            // An experiment with errors of its own was reported there.
             None => {
-                let names = checker
-                    .kinds
-                    .iter()
-                    .filter(|(_, k)| **k == "experiment")
-                    .map(|(n, _)| *n);
-                checker.diags.push(
-                    Diagnostic::new(
-                        Code::UnknownExperiment,
-                        word.span,
-                        format!("no experiment named `{}`", word.name),
-                    )
-                    .label("unknown experiment")
-                    .hint_opt(did_you_mean(&word.name, names))
-                    .hint("`experiment:` names an `experiment` item, or is a note in quotes: `experiment: \"EXP-142, March 2026\"`"),
-                );
+                let note = "`experiment:` names an `experiment` item, or is a note in quotes: `experiment: \"EXP-142, March 2026\"`";
+                if let Some(d) =
+                    checker.unresolved(word, "experiment", Code::UnknownExperiment, note)
+                {
+                    let d = if d.code == Code::UnknownExperiment {
+                        d.hint(note)
+                    } else {
+                        d
+                    };
+                    checker.diags.push(d);
+                }
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::fields::Fields;
-use super::metrics::{index_by_name, MetricInfo};
+use super::metrics::{by_name, index_by_name, MetricInfo};
 use super::{graph, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{Expect, Grain, Link, LinkStatus, MetricKind};
@@ -15,11 +15,7 @@ use crate::units::{CalendarUnit, QuantityUnit, Unit};
 const DEFAULT_MIN_PERIODS: i64 = 8;
 
 pub(crate) fn check_links(checker: &mut Checker, metrics: &[MetricInfo]) -> Vec<Link> {
-    let by_name: HashMap<&str, &MetricInfo> = metrics
-        .iter()
-        .filter(|m| m.canonical)
-        .map(|m| (m.name(), m))
-        .collect();
+    let by_name = by_name(metrics);
     let mut links = Vec::new();
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
     // For cycle detection: (from, to, span of the link).

@@ -28,6 +28,15 @@ pub(crate) struct MetricInfo<'a> {
     pub metric: Option<Metric>,
 }
 
+/// Each metric (its first definition) by name.
+pub(crate) fn by_name<'m>(metrics: &'m [MetricInfo<'m>]) -> HashMap<&'m str, &'m MetricInfo<'m>> {
+    metrics
+        .iter()
+        .filter(|m| m.canonical)
+        .map(|m| (m.name(), m))
+        .collect()
+}
+
 /// Position of each metric (its first definition) by name.
 pub(crate) fn index_by_name<'m>(metrics: &'m [MetricInfo]) -> HashMap<&'m str, usize> {
     metrics
@@ -148,41 +157,17 @@ fn metric<'a>(
             }
         }
     }
-    let owner = f.word("owner").and_then(|owner| {
-        let name = owner.name.as_str();
-        match checker.kinds.get(name) {
-            Some(&"team") => Some(owner.name.clone()),
-            Some(other) => {
-                checker.diags.push(
-                    Diagnostic::new(
-                        Code::WrongKind,
-                        owner.span,
-                        format!("`{name}` is a {other}, not a team"),
-                    )
-                    .label("not a team")
-                    .hint("`owner` names the team accountable for the metric"),
-                );
-                None
-            }
-            None => {
-                let teams = checker
-                    .kinds
-                    .iter()
-                    .filter(|(_, k)| **k == "team")
-                    .map(|(n, _)| *n);
-                checker.diags.push(
-                    Diagnostic::new(
-                        Code::UnknownTeam,
-                        owner.span,
-                        format!("no team named `{name}`"),
-                    )
-                    .label("unknown team")
-                    .hint_opt(did_you_mean(name, teams)),
-                );
-                None
-            }
-        }
-    });
+    let owner = f
+        .word("owner")
+        .filter(|owner| {
+            checker.refers_to(
+                owner,
+                "team",
+                Code::UnknownTeam,
+                "`owner` names the team accountable for the metric",
+            )
+        })
+        .map(|owner| owner.name.clone());
 
     let (measure, inputs) = measure(checker, item, h, cx);
     let targets = match &h.unit {

@@ -176,10 +176,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether `ident` names an item of the kind `want` ("team", "source",
-    /// "metric", "experiment"); if not, reports `unknown` (no such name,
-    /// with a did-you-mean among that kind) or E0206 (another kind), with
-    /// `role` (what the field is for) as the hint. A name defined with
-    /// errors of its own counts as found: it was reported there.
+    /// "metric", "experiment"); if not, reports it (see [`Self::unresolved`]).
     pub(crate) fn refers_to(
         &mut self,
         ident: &crate::syntax::ast::Ident,
@@ -187,9 +184,30 @@ impl<'a> Checker<'a> {
         unknown: Code,
         role: &str,
     ) -> bool {
+        match self.unresolved(ident, want, unknown, role) {
+            Some(d) => {
+                self.diags.push(d);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Why `ident` does not name an item of the kind `want`: `unknown` (no
+    /// such name, with a did-you-mean among that kind) or E0206 (another
+    /// kind, with `role`, what the field is for, as the hint). None when it
+    /// does; a name defined with errors of its own counts as found: it was
+    /// reported there.
+    pub(crate) fn unresolved(
+        &self,
+        ident: &crate::syntax::ast::Ident,
+        want: &'static str,
+        unknown: Code,
+        role: &str,
+    ) -> Option<Diagnostic> {
         let name = ident.name.as_str();
-        let d = match self.kinds.get(name) {
-            Some(&kind) if kind == want => return true,
+        Some(match self.kinds.get(name) {
+            Some(&kind) if kind == want => return None,
             Some(other) => Diagnostic::new(
                 Code::WrongKind,
                 ident.span,
@@ -207,9 +225,7 @@ impl<'a> Checker<'a> {
                     .label(format!("unknown {want}"))
                     .hint_opt(did_you_mean(name, candidates))
             }
-        };
-        self.diags.push(d);
-        false
+        })
     }
 
     fn fields(&mut self, item: &'a Item) -> Fields<'a> {
