@@ -749,9 +749,9 @@ fn run_steps<'m>(
 ) -> Result<Report<'m>, RunError> {
     let dialect = plan.dialect;
     let mut series: std::collections::BTreeMap<String, Vec<Point>> = Default::default();
-    let mut links: Vec<LinkResult> = Vec::new();
-    // Where each model link's result is in `links`.
-    let mut position_of: std::collections::HashMap<usize, usize> = Default::default();
+    // Each tested link's result by its index in the model: in the model's
+    // order at the end, whichever queries computed them.
+    let mut links: std::collections::BTreeMap<usize, LinkResult> = Default::default();
     let mut targets: std::collections::BTreeMap<String, TargetResult> = Default::default();
     let fail = |step: &Step, message: String| RunError::Query {
         what: step.what.clone(),
@@ -810,47 +810,45 @@ fn run_steps<'m>(
                 let rows =
                     fetch_all::<LinkColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
                 let result = link_result(&model.links[*i], &rows).map_err(|e| fail(step, e))?;
-                position_of.insert(*i, links.len());
-                links.push(result);
+                links.insert(*i, result);
             }
             StepKind::Links => {
                 let rows = fetch_keyed::<LinkColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
                 for (i, rows) in by_link(&rows).map_err(|e| fail(step, e))? {
                     let result = link_result(&model.links[i], &rows).map_err(|e| fail(step, e))?;
-                    position_of.insert(i, links.len());
-                    links.push(result);
+                    links.insert(i, result);
                 }
             }
             StepKind::LinkPairs(i) => {
                 let rows =
                     fetch_all::<PairColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
-                if let Some(&at) = position_of.get(i) {
-                    links[at].pairs = pairs(&rows);
+                if let Some(link) = links.get_mut(i) {
+                    link.pairs = pairs(&rows);
                 }
             }
             StepKind::LinksPairs => {
                 let rows = fetch_keyed::<PairColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
                 for (i, rows) in by_link(&rows).map_err(|e| fail(step, e))? {
-                    if let Some(&at) = position_of.get(&i) {
-                        links[at].pairs = pairs(&rows);
+                    if let Some(link) = links.get_mut(&i) {
+                        link.pairs = pairs(&rows);
                     }
                 }
             }
             StepKind::LinkLags(i) => {
                 let rows =
                     fetch_all::<LagColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
-                if let Some(&at) = position_of.get(i) {
-                    links[at].lags = lags(&rows);
+                if let Some(link) = links.get_mut(i) {
+                    link.lags = lags(&rows);
                 }
             }
             StepKind::LinksLags => {
                 let rows = fetch_keyed::<LagColumn>(db, &step.sql, dialect, LINK_KEY)
                     .map_err(|e| fail(step, e))?;
                 for (i, rows) in by_link(&rows).map_err(|e| fail(step, e))? {
-                    if let Some(&at) = position_of.get(&i) {
-                        links[at].lags = lags(&rows);
+                    if let Some(link) = links.get_mut(&i) {
+                        link.lags = lags(&rows);
                     }
                 }
             }
@@ -889,14 +887,7 @@ fn run_steps<'m>(
         }
         progress(step, started.elapsed());
     }
-    // Links in the model's order, whichever queries computed them.
-    let mut order: Vec<(usize, usize)> = position_of.into_iter().collect();
-    order.sort_unstable();
-    let mut results: Vec<Option<LinkResult>> = links.into_iter().map(Some).collect();
-    let links: Vec<LinkResult> = order
-        .into_iter()
-        .filter_map(|(_, at)| results[at].take())
-        .collect();
+    let links: Vec<LinkResult> = links.into_values().collect();
     let today = plan.options.today;
     let mut metrics: Vec<MetricResult> = model
         .metrics
