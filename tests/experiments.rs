@@ -24,7 +24,7 @@ team ops {{ name: "Ops" }}
 source events {{
   table: "events"
   time: at
-  columns {{ customer_id: text  at: timestamp  ok: bool }}
+  columns {{ customer_id: text  at: timestamp  ok: bool  amount: USD  wait: s  channel: text  order_id: text }}
 }}
 source assignments {{
   table: "assignments"
@@ -32,23 +32,31 @@ source assignments {{
   columns {{ customer_id: text  assigned_at: timestamp  arm: text  cohort: text }}
 }}
 cpi wait {{
-  title: "Wait" outcome: "Be served" owner: ops unit: % direction: higher tier: core
-  evidence: contextual_inquiry "Visits" source: events measure: avg(ok) grain: week
+  title: "Wait" outcome: "Be served" owner: ops unit: min direction: lower tier: core
+  evidence: contextual_inquiry "Visits" source: events measure: median(wait) grain: week
 }}
 kpi conversion {{ title: "Conversion" owner: ops unit: % direction: higher source: events measure: avg(ok) grain: week }}
+kpi spend {{ title: "Spend per order" owner: ops unit: USD direction: higher source: events measure: sum(amount) / count_distinct(order_id) filter: channel != "test" grain: week }}
+kpi web_share {{ title: "Web share" owner: ops unit: % direction: higher source: events measure: count(where channel = "web") / count() grain: week }}
+kpi visits {{ title: "Visits" owner: ops unit: count direction: higher source: events measure: count() grain: week }}
+kpi slow {{ title: "Slow waits" owner: ops unit: s direction: lower source: events measure: percentile(wait, 0.9) grain: week }}
+kpi paid {{ title: "Paid" owner: ops unit: USD direction: higher source: events measure: sum(amount where ok) grain: week }}
 link wait -> conversion {{ hypothesis: "h" }}
 experiment two_arms {{
   title: "Two arms" owner: ops tests: wait -> conversion assignments: assignments
+  guardrails: spend, web_share, visits, slow, paid
   unit: customer_id variant: arm control: "control" split: 30% 70%
   from: 2026-04-01 until: 2026-04-28
 }}
 experiment three_arms {{
   title: "Three arms" owner: ops tests: wait -> conversion assignments: assignments
+  guardrails: spend
   unit: customer_id variant: cohort control: "a"
   from: 2026-04-01 until: 2026-04-28
 }}
 experiment empty_control {{
   title: "Empty control" owner: ops tests: wait -> conversion assignments: assignments
+  guardrails: visits
   unit: customer_id variant: arm control: "{hostile}"
   from: 2026-04-10 until: 2026-04-20
 }}
@@ -439,6 +447,7 @@ fn enrolment_matches_on_spark() {
     };
     check(&mut spark);
     check_chi_squared_tail(&mut spark);
+    check_effects(&mut spark);
 }
 
 /// `cpic sql --experiment NAME` prints the enrolment query; an unknown
@@ -460,10 +469,544 @@ fn cpic_sql_prints_an_experiments_enrolment() {
         "{text}"
     );
     assert!(text.contains("AS \"srm_p\""), "{text}");
+    assert!(
+        text.contains("\n-- Effects of experiment two_arms"),
+        "{text}"
+    );
     let out = common::cpic()
         .args(["sql", &dir.path().to_string_lossy(), "--experiment", "nope"])
         .output()
         .expect("cpic runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no experiment named `nope`"));
+}
+
+// ---------------------------------------------------------------------
+// Effects: every number of the effects query against a computation here
+// (per-unit sums, the delta method by dual numbers, Woodruff's interval),
+// not the generator's decomposition.
+
+struct Event {
+    unit: Option<String>,
+    at: (u32, u32, u32, u32),
+    ok: Option<bool>,
+    amount: Option<f64>,
+    wait: Option<f64>,
+    channel: &'static str,
+    order: Option<String>,
+}
+
+/// Events of the assigned units and of others: several rows per unit,
+/// rows before the assignment and after `until` (left out), NULLs, a few
+/// orders shared between units.
+fn events() -> Vec<Event> {
+    let mut rows = Vec::new();
+    let mut state: u64 = 7;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    for i in 0..640u32 {
+        let unit = format!("u{i:04}");
+        for k in 0..next(7) {
+            let (month, day) = match next(10) {
+                0 => (3, 25 + next(7) as u32),
+                1 => (5, 1 + next(3) as u32),
+                _ => (4, 1 + next(30) as u32),
+            };
+            rows.push(Event {
+                unit: Some(unit.clone()),
+                at: (month, day, next(24) as u32, next(60) as u32),
+                ok: match next(10) {
+                    0 => None,
+                    n => Some(n < 4 + (i % 3) as u64),
+                },
+                amount: (next(8) != 0).then(|| (next(20_000) as f64) / 100.0),
+                wait: (next(9) != 0).then(|| 30.0 + next(600) as f64 + (i % 5) as f64 * 20.0),
+                channel: ["web", "phone", "test"][next(3) as usize],
+                order: match next(12) {
+                    0 => None,
+                    1 => Some(format!("shared{}", next(3))),
+                    _ => Some(format!("o{i}_{k}")),
+                },
+            });
+        }
+    }
+    rows
+}
+
+fn load_events(engine: &mut dyn Engine, rows: &[Event]) {
+    let columns = [
+        ("customer_id", "text"),
+        ("at", "timestamp"),
+        ("ok", "bool"),
+        ("amount", "number"),
+        ("wait", "number"),
+        ("channel", "text"),
+        ("order_id", "text"),
+    ];
+    let texts: Vec<Vec<Option<String>>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.unit.clone(),
+                Some(timestamp(r.at)),
+                r.ok.map(|b| b.to_string()),
+                r.amount.map(|a| a.to_string()),
+                r.wait.map(|w| w.to_string()),
+                Some(r.channel.to_string()),
+                r.order.clone(),
+            ]
+        })
+        .collect();
+    engines::load_table(engine, "events", &columns, &texts);
+}
+
+/// A value with its gradient (forward-mode differentiation).
+#[derive(Clone, Debug)]
+struct Dual {
+    v: f64,
+    g: Vec<f64>,
+}
+
+impl Dual {
+    fn var(v: f64, i: usize, n: usize) -> Dual {
+        let mut g = vec![0.0; n];
+        g[i] = 1.0;
+        Dual { v, g }
+    }
+    fn scale(&self, k: f64) -> Dual {
+        Dual {
+            v: self.v * k,
+            g: self.g.iter().map(|g| g * k).collect(),
+        }
+    }
+    fn div(&self, o: &Dual) -> Option<Dual> {
+        (o.v != 0.0).then(|| Dual {
+            v: self.v / o.v,
+            g: self
+                .g
+                .iter()
+                .zip(&o.g)
+                .map(|(a, b)| (a * o.v - self.v * b) / (o.v * o.v))
+                .collect(),
+        })
+    }
+}
+
+/// How the reference computes one fixture metric: what each row adds to
+/// each per-unit sum, and the measure over the sums' means.
+enum Reference {
+    /// Per-unit sums of these row contributions (rows that pass the
+    /// metric's filter), then `combine` over their means.
+    Sums {
+        filter: fn(&Event) -> bool,
+        rows: Vec<fn(&Event) -> f64>,
+        /// The order ids counted distinct, credited to the smallest unit.
+        distinct: Option<fn(&Event) -> Option<String>>,
+        combine: fn(&[Dual]) -> Option<Dual>,
+    },
+    /// A quantile of a row value, times `scale`.
+    Quantile {
+        value: fn(&Event) -> Option<f64>,
+        fraction: f64,
+        scale: f64,
+    },
+}
+
+fn reference(metric: &str) -> Reference {
+    let all = |_: &Event| true;
+    match metric {
+        "wait" => Reference::Quantile {
+            value: |e| e.wait,
+            fraction: 0.5,
+            scale: 1.0 / 60.0,
+        },
+        "slow" => Reference::Quantile {
+            value: |e| e.wait,
+            fraction: 0.9,
+            scale: 1.0,
+        },
+        "conversion" => Reference::Sums {
+            filter: all,
+            rows: vec![
+                |e| f64::from(e.ok == Some(true)),
+                |e| f64::from(e.ok.is_some()),
+            ],
+            distinct: None,
+            combine: |m| m[0].div(&m[1]).map(|r| r.scale(100.0)),
+        },
+        "spend" => Reference::Sums {
+            filter: |e| e.channel != "test",
+            rows: vec![|e| e.amount.unwrap_or(0.0)],
+            distinct: Some(|e| e.order.clone()),
+            combine: |m| m[0].div(&m[1]),
+        },
+        "web_share" => Reference::Sums {
+            filter: all,
+            rows: vec![|e| f64::from(e.channel == "web"), |_| 1.0],
+            distinct: None,
+            combine: |m| m[0].div(&m[1]).map(|r| r.scale(100.0)),
+        },
+        "visits" => Reference::Sums {
+            filter: all,
+            rows: vec![|_| 1.0],
+            distinct: None,
+            combine: |m| Some(m[0].clone()),
+        },
+        "paid" => Reference::Sums {
+            filter: all,
+            rows: vec![|e| {
+                if e.ok == Some(true) {
+                    e.amount.unwrap_or(0.0)
+                } else {
+                    0.0
+                }
+            }],
+            distinct: None,
+            combine: |m| Some(m[0].clone()),
+        },
+        other => panic!("no reference for {other}"),
+    }
+}
+
+/// Enrolled units: unit → (variant, assignment time).
+fn enrolled(
+    e: &cpic::model::Experiment,
+    rows: &[Assignment],
+) -> std::collections::BTreeMap<String, (String, (u32, u32, u32, u32))> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_unit: BTreeMap<String, (BTreeSet<String>, (u32, u32, u32, u32))> = BTreeMap::new();
+    for r in rows {
+        let day = Date::from_ymd(2026, r.at.0, r.at.1).expect("a date");
+        if day < e.from || day > e.until {
+            continue;
+        }
+        let variant = if e.variant == "arm" { &r.arm } else { &r.cohort };
+        if let (Some(unit), Some(variant)) = (&r.unit, variant) {
+            let entry = by_unit
+                .entry(unit.clone())
+                .or_insert_with(|| (BTreeSet::new(), r.at));
+            entry.0.insert(variant.clone());
+            entry.1 = entry.1.min(r.at);
+        }
+    }
+    by_unit
+        .into_iter()
+        .filter(|(_, (v, _))| v.len() == 1)
+        .map(|(u, (v, at))| (u, (v.into_iter().next().expect("one"), at)))
+        .collect()
+}
+
+/// (value, variance) of a metric in one variant; None when it has none.
+fn variant_figures(
+    r: &Reference,
+    units: &[&str],
+    rows: &std::collections::BTreeMap<&str, Vec<&Event>>,
+) -> (Option<f64>, Option<f64>) {
+    let n = units.len() as f64;
+    if units.is_empty() {
+        return (None, None);
+    }
+    let none: Vec<&Event> = Vec::new();
+    let of = |u: &str| rows.get(u).unwrap_or(&none);
+    match r {
+        Reference::Sums {
+            filter,
+            rows: contributions,
+            distinct,
+            combine,
+        } => {
+            let k = contributions.len() + usize::from(distinct.is_some());
+            let mut sums: Vec<Vec<f64>> = units
+                .iter()
+                .map(|u| {
+                    contributions
+                        .iter()
+                        .map(|c| of(u).iter().filter(|e| filter(e)).map(|e| c(e)).sum())
+                        .collect()
+                })
+                .collect();
+            if let Some(value) = distinct {
+                let mut owner: std::collections::BTreeMap<String, &str> = Default::default();
+                for u in units {
+                    for e in of(u).iter().filter(|e| filter(e)) {
+                        if let Some(v) = value(e) {
+                            let o = owner.entry(v).or_insert(u);
+                            if *u < *o {
+                                *o = u;
+                            }
+                        }
+                    }
+                }
+                for (i, u) in units.iter().enumerate() {
+                    sums[i].push(owner.values().filter(|o| **o == *u).count() as f64);
+                }
+            }
+            let means: Vec<f64> = (0..k)
+                .map(|j| sums.iter().map(|s| s[j]).sum::<f64>() / n)
+                .collect();
+            let duals: Vec<Dual> = means
+                .iter()
+                .enumerate()
+                .map(|(j, m)| Dual::var(*m, j, k))
+                .collect();
+            let Some(value) = combine(&duals) else {
+                return (None, None);
+            };
+            let mut var = None;
+            if units.len() > 1 {
+                let mut v = 0.0;
+                for a in 0..k {
+                    for b in 0..k {
+                        let cov = sums
+                            .iter()
+                            .map(|s| (s[a] - means[a]) * (s[b] - means[b]))
+                            .sum::<f64>()
+                            / (n - 1.0);
+                        v += value.g[a] * value.g[b] * cov;
+                    }
+                }
+                var = Some(v / n);
+            }
+            (Some(value.v), var)
+        }
+        Reference::Quantile {
+            value,
+            fraction,
+            scale,
+        } => {
+            let mut xs: Vec<f64> = units
+                .iter()
+                .flat_map(|u| of(u).iter().filter_map(|e| value(e)))
+                .collect();
+            if xs.is_empty() {
+                return (None, None);
+            }
+            xs.sort_by(f64::total_cmp);
+            let h = (xs.len() - 1) as f64 * fraction;
+            let lo = h.floor() as usize;
+            let q = xs[lo] + xs.get(lo + 1).map_or(0.0, |hi| hi - xs[lo]) * (h - lo as f64);
+            // Woodruff: the share at or below q, a ratio of per-unit sums.
+            let d: Vec<(f64, f64)> = units
+                .iter()
+                .map(|u| {
+                    let values: Vec<f64> = of(u).iter().filter_map(|e| value(e)).collect();
+                    let below = values.iter().filter(|x| **x <= q).count() as f64;
+                    (below, values.len() as f64)
+                })
+                .collect();
+            let var = if units.len() > 1 {
+                let resid: Vec<f64> = d.iter().map(|(c, r)| c - fraction * r).collect();
+                let mean = resid.iter().sum::<f64>() / n;
+                let rows_mean = d.iter().map(|(_, r)| r).sum::<f64>() / n;
+                let s2 = resid.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+                let se_f = (s2 / n).sqrt() / rows_mean;
+                let z = cpic::sql::results::Z_95;
+                let k1 = (xs.len() - 1) as f64;
+                let lo = (k1 * (fraction - z * se_f).max(0.0)).floor() as usize;
+                let hi = (k1 * (fraction + z * se_f).min(1.0)).ceil() as usize;
+                let se = (xs[hi] - xs[lo]) / (2.0 * z);
+                Some(se * se * scale * scale)
+            } else {
+                None
+            };
+            (Some(q * scale), var)
+        }
+    }
+}
+
+/// A row of the effects query, computed here.
+#[derive(Debug)]
+struct Effect {
+    metric: String,
+    variant: String,
+    control: Option<f64>,
+    value: Option<f64>,
+    difference: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+    p: Option<f64>,
+    relative: Option<f64>,
+    relative_low: Option<f64>,
+    relative_high: Option<f64>,
+    verdict: String,
+}
+
+fn expected_effects(
+    model: &cpic::model::Model,
+    e: &cpic::model::Experiment,
+    assignments: &[Assignment],
+    events: &[Event],
+) -> Vec<Effect> {
+    use cpic::model::Direction;
+    use std::collections::BTreeMap;
+    let units = enrolled(e, assignments);
+    let until = e.until;
+    // Each enrolled unit's rows from its assignment to the end of `until`.
+    let mut rows: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for ev in events {
+        let Some(u) = ev.unit.as_deref() else { continue };
+        let Some((_, at)) = units.get(u) else { continue };
+        let day = Date::from_ymd(2026, ev.at.0, ev.at.1).expect("a date");
+        if ev.at >= *at && day <= until {
+            rows.entry(u).or_default().push(ev);
+        }
+    }
+    let mut variants: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (u, (v, _)) in &units {
+        variants.entry(v).or_default().push(u);
+    }
+    variants.entry(&e.control).or_default();
+    let srm = expected(e, assignments).p;
+    let z = cpic::sql::results::Z_95;
+    let mut effects = Vec::new();
+    for metric in e.metrics() {
+        let r = reference(metric);
+        let (cv, cvar) = variant_figures(&r, &variants[e.control.as_str()], &rows);
+        for (variant, members) in &variants {
+            if *variant == e.control {
+                continue;
+            }
+            let (tv, tvar) = variant_figures(&r, members, &rows);
+            let difference = tv.zip(cv).map(|(t, c)| t - c);
+            let se = tvar.zip(cvar).map(|(a, b)| (a + b).sqrt());
+            let relative = tv.zip(cv.filter(|c| *c != 0.0)).map(|(t, c)| t / c - 1.0);
+            let rel_se = match (tv, cv.filter(|c| *c != 0.0), tvar, cvar) {
+                (Some(t), Some(c), Some(a), Some(b)) => {
+                    Some((a / (c * c) + t * t * b / (c * c * c * c)).sqrt())
+                }
+                _ => None,
+            };
+            let p = difference
+                .zip(se.filter(|s| *s > 0.0))
+                .map(|(d, s)| 2.0 * common::section9::normal_cdf(-(d / s).abs()));
+            effects.push(Effect {
+                metric: metric.to_string(),
+                variant: variant.to_string(),
+                control: cv,
+                value: tv,
+                difference,
+                low: difference.zip(se).map(|(d, s)| d - z * s),
+                high: difference.zip(se).map(|(d, s)| d + z * s),
+                p,
+                relative,
+                relative_low: relative.zip(rel_se).map(|(r, s)| r - z * s),
+                relative_high: relative.zip(rel_se).map(|(r, s)| r + z * s),
+                verdict: String::new(),
+            });
+        }
+    }
+    // The verdict per treatment, from the link's two ends.
+    let direction = |m: &str| model.metric(m).expect("a metric").direction;
+    let better = |f: &Effect, d: Direction| match d {
+        Direction::Higher => f.low.is_some_and(|l| l > 0.0),
+        Direction::Lower => f.high.is_some_and(|h| h < 0.0),
+    };
+    let worse = |f: &Effect, d: Direction| match d {
+        Direction::Higher => f.high.is_some_and(|h| h < 0.0),
+        Direction::Lower => f.low.is_some_and(|l| l > 0.0),
+    };
+    let verdicts: BTreeMap<String, &str> = variants
+        .keys()
+        .filter(|v| **v != e.control)
+        .map(|v| {
+            let find = |m: &str| {
+                effects
+                    .iter()
+                    .find(|f| f.metric == m && f.variant == *v)
+                    .expect("an effect")
+            };
+            let (cpi, kpi) = (find(&e.tests.from), find(&e.tests.to));
+            let (df, dt) = (direction(&e.tests.from), direction(&e.tests.to));
+            let verdict = if srm.is_some_and(|p| p < cpic::sql::results::SRM_ALPHA) {
+                "sample_ratio_mismatch"
+            } else if !better(cpi, df) {
+                "cpi_unchanged"
+            } else if better(kpi, dt) {
+                "confirmed"
+            } else if worse(kpi, dt) {
+                "contradicted"
+            } else {
+                "not_confirmed"
+            };
+            (v.to_string(), verdict)
+        })
+        .collect();
+    for f in &mut effects {
+        f.verdict = verdicts[&f.variant].to_string();
+    }
+    effects
+}
+
+fn check_effects(engine: &mut dyn Engine) {
+    use cpic::sql::results::EffectColumn;
+    let spec = spec();
+    let (db, c) = common::compile_text(&[("a.cpi", &spec)]);
+    let model = c
+        .model
+        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)));
+    // The assignments are loaded by `check` or by the caller.
+    let (assignments, events) = (assignments(), events());
+    load_events(engine, &events);
+    let name = engine.dialect().name();
+    let columns: Vec<(&str, Kind)> = EffectColumn::ALL
+        .iter()
+        .map(|c| {
+            let kind = match c {
+                EffectColumn::Metric | EffectColumn::Variant | EffectColumn::Verdict => Kind::Text,
+                _ => Kind::Num,
+            };
+            (c.name(), kind)
+        })
+        .collect();
+    let mut verdicts = std::collections::BTreeSet::new();
+    for e in &model.experiments {
+        let sql = sql::Generator::new(&model, engine.dialect(), &Options::default())
+            .effects(e)
+            .expect("sql");
+        let got = select(engine, &sql, &columns);
+        let want = expected_effects(&model, e, &assignments, &events);
+        assert_eq!(got.len(), want.len(), "{name} {}: rows\n{sql}", e.name);
+        for (row, w) in got.iter().zip(&want) {
+            let what = format!("{name} {} {} {}", e.name, w.metric, w.variant);
+            assert_eq!(row[0].text().as_deref(), Some(w.metric.as_str()), "{what}");
+            assert_eq!(row[1].text().as_deref(), Some(w.variant.as_str()), "{what}");
+            let numbers = [
+                ("control", w.control),
+                ("value", w.value),
+                ("difference", w.difference),
+                ("low", w.low),
+                ("high", w.high),
+            ];
+            for (i, (label, want)) in numbers.iter().enumerate() {
+                engines::assert_same(&format!("{what}: {label}"), row[2 + i].num(), *want, engines::close);
+            }
+            engines::assert_same(&format!("{what}: p"), row[7].num(), w.p, |a, b| {
+                (a - b).abs() < 2e-7
+            });
+            let relative = [
+                ("relative", w.relative),
+                ("relative_low", w.relative_low),
+                ("relative_high", w.relative_high),
+            ];
+            for (i, (label, want)) in relative.iter().enumerate() {
+                engines::assert_same(&format!("{what}: {label}"), row[8 + i].num(), *want, engines::close);
+            }
+            assert_eq!(row[11].text().as_deref(), Some(w.verdict.as_str()), "{what}");
+            verdicts.insert(w.verdict.clone());
+        }
+    }
+    // The fixture reaches more than one verdict.
+    assert!(verdicts.len() > 1, "{verdicts:?}");
+}
+
+#[test]
+fn effects_match_on_every_engine() {
+    for mut engine in engines::all("experiment_effects") {
+        load(engine.as_mut(), &assignments());
+        check_effects(engine.as_mut());
+    }
 }

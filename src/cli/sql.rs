@@ -25,8 +25,9 @@ pub struct SqlArgs {
     /// Print the evidence query of the link FROM -> TO.
     #[arg(long, num_args = 2, value_names = ["FROM", "TO"], conflicts_with_all = ["targets", "experiment"])]
     link: Option<Vec<String>>,
-    /// Print the enrolment query of an experiment: units per variant,
-    /// units left out, the sample-ratio check.
+    /// Print the queries of an experiment: its enrolment (units per
+    /// variant, units left out, the sample-ratio check), then its effects
+    /// (each metric per treatment against the control, and the verdict).
     #[arg(long, value_name = "NAME", conflicts_with = "targets")]
     experiment: Option<String>,
     /// Print the target status query.
@@ -60,7 +61,13 @@ pub fn sql(args: &SqlArgs) -> Outcome {
     } else if let Some(link) = &args.link {
         Some(queries.link_evidence(&link[0], &link[1]))
     } else if let Some(name) = &args.experiment {
-        Some(queries.experiment_enrolment(name))
+        Some(queries.experiment_enrolment(name).and_then(|enrolment| {
+            Ok(format!(
+                "{};\n\n{}",
+                enrolment.trim_end(),
+                queries.experiment_effects(name)?
+            ))
+        }))
     } else if args.targets {
         Some(queries.target_status().map_err(SqlError::from))
     } else {

@@ -146,6 +146,12 @@ pub trait Dialect: Sync {
         format!("FLOOR({expr})")
     }
 
+    /// The smallest whole number at or above `expr` (applied to values
+    /// >= 0).
+    fn ceil(&self, expr: &str) -> String {
+        format!("CEIL({expr})")
+    }
+
     /// The first day (a date) of the period of `grain` holding `time`.
     /// Weeks start on Monday.
     fn period_start(&self, grain: Grain, time: &str, _time_type: ScalarType) -> String {
@@ -406,6 +412,9 @@ impl Dialect for Sqlite {
     fn floor(&self, expr: &str) -> String {
         // Only applied to values >= 0, where truncation is the floor.
         format!("CAST({expr} AS INTEGER)")
+    }
+    fn ceil(&self, expr: &str) -> String {
+        format!("(CAST({expr} AS INTEGER) + ({expr} > CAST({expr} AS INTEGER)))")
     }
     fn period_start(&self, grain: Grain, time: &str, _time_type: ScalarType) -> String {
         match grain {

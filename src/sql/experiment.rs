@@ -29,6 +29,41 @@ impl QueryBuilder<'_> {
     /// The enrolment query of `e` (`results::EnrolmentColumn`): a row per
     /// variant, in sorted order.
     pub fn enrolment_query(mut self, model: &Model, e: &Experiment) -> Result<String, Unsupported> {
+        self.add_enrolment(model, e)?;
+        let d = self.dialect();
+        let id = |s: &str| d.ident(s);
+        let (ex, variant, count, rank) = (id("_expected"), id("_variant"), id("_count"), id("_rank"));
+        let (expected, chi2, srm_p) = (
+            id(EnrolmentColumn::Expected.name()),
+            id(EnrolmentColumn::ChiSquared.name()),
+            id(EnrolmentColumn::SrmP.name()),
+        );
+        let (srm, left, left_out) = (id("_srm"), id("_left_out"), id(EnrolmentColumn::LeftOut.name()));
+        let columns: Vec<String> = EnrolmentColumn::ALL
+            .iter()
+            .map(|&c| {
+                let value = match c {
+                    EnrolmentColumn::Variant => format!("{ex}.{variant}"),
+                    EnrolmentColumn::Units => format!("{ex}.{count}"),
+                    EnrolmentColumn::Expected => format!("{ex}.{expected}"),
+                    EnrolmentColumn::LeftOut => format!("{left}.{left_out}"),
+                    EnrolmentColumn::ChiSquared => format!("{srm}.{chi2}"),
+                    EnrolmentColumn::SrmP => format!("{srm}.{srm_p}"),
+                };
+                format!("{value} AS {}", id(c.name()))
+            })
+            .collect();
+        Ok(self.finish(&format!(
+            "SELECT\n  {}\nFROM {ex}\nJOIN {srm} ON 1 = 1\nJOIN {left} ON 1 = 1\nORDER BY {ex}.{rank}",
+            columns.join(",\n  ")
+        )))
+    }
+
+    /// The enrolment's CTEs: `_enrolled` (`_unit`, `_variant`, `_at`: a
+    /// row per enrolled unit), `_expected` (a row per variant with its
+    /// `_count` and `_rank`, the control included), `_srm` (the
+    /// chi-squared and `srm_p`) and `_left_out`.
+    pub(super) fn add_enrolment(&mut self, model: &Model, e: &Experiment) -> Result<(), Unsupported> {
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
         let source = model.source(&e.assignments).expect("a checked source");
@@ -160,32 +195,14 @@ impl QueryBuilder<'_> {
             "_srm",
             &format!("SELECT\n  {normal}.{chi2} AS {chi2},\n  {p} AS {srm_p}\nFROM {normal}"),
         );
-        let (left, left_out) = (id("_left_out"), id(EnrolmentColumn::LeftOut.name()));
+        let left_out = id(EnrolmentColumn::LeftOut.name());
         self.add_fixed(
             "_left_out",
             &format!(
                 "SELECT\n  COUNT(*) AS {left_out}\nFROM {units}\nWHERE {units}.{variants_of} > 1"
             ),
         );
-        let srm = id("_srm");
-        let columns: Vec<String> = EnrolmentColumn::ALL
-            .iter()
-            .map(|&c| {
-                let value = match c {
-                    EnrolmentColumn::Variant => format!("{ex}.{variant}"),
-                    EnrolmentColumn::Units => format!("{ex}.{count}"),
-                    EnrolmentColumn::Expected => format!("{ex}.{expected}"),
-                    EnrolmentColumn::LeftOut => format!("{left}.{left_out}"),
-                    EnrolmentColumn::ChiSquared => format!("{srm}.{chi2}"),
-                    EnrolmentColumn::SrmP => format!("{srm}.{srm_p}"),
-                };
-                format!("{value} AS {}", id(c.name()))
-            })
-            .collect();
-        Ok(self.finish(&format!(
-            "SELECT\n  {}\nFROM {ex}\nJOIN {srm} ON 1 = 1\nJOIN {left} ON 1 = 1\nORDER BY {ex}.{rank}",
-            columns.join(",\n  ")
-        )))
+        Ok(())
     }
 }
 

@@ -4,7 +4,9 @@
 //! identifier is quoted and every literal escaped by the dialect; internal
 //! names start with `_`, which no spec name can.
 
+pub mod delta;
 pub mod dialect;
+mod effects;
 pub mod evidence;
 pub mod experiment;
 pub mod kept;
@@ -270,6 +272,28 @@ impl<'m> Generator<'m> {
         Ok(self.enrolment(e)?)
     }
 
+    /// The effects of an experiment (`results::EffectColumn`): per
+    /// analysed metric and treatment, the comparison with the control and
+    /// the verdict on the tested link.
+    pub fn effects(&self, e: &Experiment) -> Result<String, Unsupported> {
+        let what = format!(
+            "Effects of experiment {}: each metric per treatment against the control, and the verdict on link {} -> {}",
+            e.name, e.tests.from, e.tests.to
+        );
+        self.builder()
+            .with_header(header(&what, &e.location))
+            .effects_query(self.model, e)
+    }
+
+    /// The effects of the experiment named `name`.
+    pub fn experiment_effects(&self, name: &str) -> Result<String, SqlError> {
+        let e = self
+            .model
+            .experiment(name)
+            .ok_or_else(|| SqlError::NoSuchExperiment(name.to_string()))?;
+        Ok(self.effects(e)?)
+    }
+
     /// The pairs behind the evidence of the link `from -> to`.
     pub fn link_pairs(&self, from: &str, to: &str) -> Result<String, SqlError> {
         Ok(self.pairs(self.link(from, to)?)?)
@@ -341,6 +365,10 @@ impl<'m> Generator<'m> {
             );
         }
         keep("targets.sql".to_string(), self.target_status());
+        for e in &model.experiments {
+            keep(experiment_file(e, "enrolment"), self.enrolment(e));
+            keep(experiment_file(e, "effects"), self.effects(e));
+        }
         if problems.is_empty() {
             Ok(files)
         } else {
@@ -348,6 +376,12 @@ impl<'m> Generator<'m> {
             Err(problems)
         }
     }
+}
+
+/// Where an experiment's enrolment or effects query goes under
+/// `DIR/<dialect>/`.
+pub fn experiment_file(e: &Experiment, which: &str) -> String {
+    format!("experiments/{}.{which}.sql", e.name)
 }
 
 /// Where a metric's series query goes under `DIR/<dialect>/`.

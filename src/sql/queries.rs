@@ -249,7 +249,7 @@ impl<'m> QueryBuilder<'m> {
     }
 
     /// The dialect it writes.
-    pub(super) fn dialect(&self) -> &'m dyn Dialect {
+    pub(super) fn dialect(&self) -> &'static dyn Dialect {
         self.d
     }
 

@@ -75,6 +75,57 @@ keyword_enum! {
 pub const SRM_ALPHA: f64 = 0.001;
 
 keyword_enum! {
+    /// An experiment's effects (LANGUAGE.md section 11): one row per
+    /// analysed metric (the link's two ends, then the guardrails) and
+    /// treatment variant (sorted), each compared with the control.
+    pub enum EffectColumn {
+        Metric = "metric",
+        Variant = "variant",
+        /// The control's value: the metric's measure over the control's
+        /// rows, additive aggregates per enrolled unit.
+        ControlValue = "control_value",
+        /// The variant's value, the same way.
+        Value = "value",
+        /// `value - control_value`, in the metric's unit.
+        Difference = "difference",
+        /// Its 95% interval.
+        Low = "low",
+        High = "high",
+        /// Two-sided p of the difference.
+        P = "p",
+        /// `value / control_value - 1`.
+        Relative = "relative",
+        RelativeLow = "relative_low",
+        RelativeHigh = "relative_high",
+        /// The variant's verdict on the tested link, the same on each of
+        /// its rows.
+        Verdict = "verdict",
+    }
+}
+
+/// The normal quantile of a two-sided 95% interval.
+pub const Z_95: f64 = 1.959_963_984_540_054;
+
+keyword_enum! {
+    /// What a treatment variant says of the link its experiment tests
+    /// (LANGUAGE.md section 11).
+    pub enum ExperimentVerdict {
+        /// The CPI improved (its interval on the better side of 0) and so
+        /// did the KPI.
+        Confirmed = "confirmed",
+        /// The CPI improved and the KPI got worse.
+        Contradicted = "contradicted",
+        /// The CPI improved; the KPI's interval holds 0.
+        NotConfirmed = "not_confirmed",
+        /// The CPI did not improve: the variant does not test the link.
+        CpiUnchanged = "cpi_unchanged",
+        /// The enrolment is off its split (`srm_p` below `SRM_ALPHA`): no
+        /// other verdict.
+        SampleRatioMismatch = "sample_ratio_mismatch",
+    }
+}
+
+keyword_enum! {
     /// The pairs behind a link's evidence: one row per pair of periods.
     pub enum PairColumn {
         Period = "period",

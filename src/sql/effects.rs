@@ -1,0 +1,605 @@
+//! An experiment's effects (LANGUAGE.md section 11): per analysed metric
+//! and treatment variant, the control's and the variant's value, the
+//! difference and the relative difference with 95% intervals and a
+//! two-sided p, then the verdict on the tested link.
+//!
+//! A metric's rows are its source's rows that pass its filter, whose unit
+//! is enrolled and whose time lies between the unit's assignment and the
+//! end of `until`. The variance treats the unit as the observation:
+//! - arithmetic of `count`, `sum`, `avg` and `count_distinct`: the delta
+//!   method over per-unit sums (`delta.rs`), with the units' covariance
+//!   matrix computed in two passes (means, then centred products);
+//! - one `median` or `percentile`: Woodruff's interval for clustered
+//!   samples. The share of rows at or below the quantile q is a ratio of
+//!   per-unit sums (rows ≤ q over rows), whose standard error s follows
+//!   from the delta method; the values at fractions p ± 1.96·s (the ranks
+//!   just outside) bound the quantile's 95% interval, and
+//!   (high − low) / (2 · 1.96) is its standard error (Woodruff 1952;
+//!   Deng, Knoblich and Lu 2018, section 4.3);
+//! - `min`, `max`, or a quantile mixed with other aggregates: no interval.
+//!
+//! Variants hold disjoint units, so a difference's variance is the sum of
+//! the two; the relative difference's follows by the delta method on
+//! t/c − 1: var(t)/c² + t²·var(c)/c⁴.
+
+use super::delta::{is_bool, Decomposition, Method, Moment, Var};
+use super::queries::QueryBuilder;
+use super::render::{number, ExprContext, ExprWriter};
+use super::results::{EffectColumn, ExperimentVerdict, SRM_ALPHA, Z_95};
+use super::stats;
+use super::Unsupported;
+use crate::model::{Direction, Experiment, Grain, Measure, Metric, Model, ScalarType};
+
+/// Row expressions over the source's alias.
+struct Rows {
+    d: &'static dyn super::dialect::Dialect,
+    alias: String,
+}
+
+impl ExprContext for Rows {
+    fn dialect(&self) -> &'static dyn super::dialect::Dialect {
+        self.d
+    }
+
+    fn column(&self, name: &str) -> String {
+        format!("{}.{}", self.alias, self.d.ident(name))
+    }
+}
+
+impl QueryBuilder<'_> {
+    /// The effects query of `e` (`results::EffectColumn`).
+    pub fn effects_query(mut self, model: &Model, e: &Experiment) -> Result<String, Unsupported> {
+        self.add_enrolment(model, e)?;
+        let d = self.dialect();
+        let id = |s: &str| d.ident(s);
+        let metrics: Vec<&Metric> = e
+            .metrics()
+            .map(|name| model.metric(name).expect("a checked metric"))
+            .collect();
+        let mut results = Vec::new();
+        for (i, metric) in metrics.iter().enumerate() {
+            results.push(self.add_effect(model, e, i, metric)?);
+        }
+        let (variant, rank) = (id(EffectColumn::Variant.name()), id("_rank"));
+        let all = id("_effects");
+        let union: Vec<String> = results
+            .iter()
+            .map(|r| format!("SELECT * FROM {}", id(r)))
+            .collect();
+        self.add_fixed("_effects", &union.join("\nUNION ALL\n"));
+        // The verdict, from the link's two ends (metrics 0 and 1).
+        let (cpi, kpi) = (id(&results[0]), id(&results[1]));
+        let (low, high) = (
+            id(EffectColumn::Low.name()),
+            id(EffectColumn::High.name()),
+        );
+        let better = |m: &str, direction: Direction| match direction {
+            Direction::Higher => format!("{m}.{low} > 0"),
+            Direction::Lower => format!("{m}.{high} < 0"),
+        };
+        let worse = |m: &str, direction: Direction| match direction {
+            Direction::Higher => format!("{m}.{high} < 0"),
+            Direction::Lower => format!("{m}.{low} > 0"),
+        };
+        let (from, to) = (metrics[0].direction, metrics[1].direction);
+        let word = |v: ExperimentVerdict| d.string(v.name());
+        let srm_p = format!("{}.{}", id("_srm"), id("srm_p"));
+        let verdict = id(EffectColumn::Verdict.name());
+        self.add_fixed(
+            "_verdicts",
+            &format!(
+                "SELECT\n  {cpi}.{variant} AS {variant},\n  CASE\n    WHEN {srm_p} < {} THEN {}\n    WHEN {} AND {} THEN {}\n    WHEN {} AND {} THEN {}\n    WHEN {} THEN {}\n    ELSE {}\n  END AS {verdict}\nFROM {cpi}\nJOIN {kpi} ON {kpi}.{variant} = {cpi}.{variant}\nJOIN {} ON 1 = 1",
+                number(SRM_ALPHA),
+                word(ExperimentVerdict::SampleRatioMismatch),
+                better(&cpi, from),
+                better(&kpi, to),
+                word(ExperimentVerdict::Confirmed),
+                better(&cpi, from),
+                worse(&kpi, to),
+                word(ExperimentVerdict::Contradicted),
+                better(&cpi, from),
+                word(ExperimentVerdict::NotConfirmed),
+                word(ExperimentVerdict::CpiUnchanged),
+                id("_srm"),
+            ),
+        );
+        let verdicts = id("_verdicts");
+        let columns: Vec<String> = EffectColumn::ALL
+            .iter()
+            .map(|c| match c {
+                EffectColumn::Verdict => format!("{verdicts}.{verdict}"),
+                c => format!("{all}.{}", id(c.name())),
+            })
+            .collect();
+        Ok(self.finish(&format!(
+            "SELECT\n  {}\nFROM {all}\nJOIN {verdicts} ON {verdicts}.{variant} = {all}.{variant}\nORDER BY {all}.{}, {all}.{rank}",
+            columns.join(",\n  "),
+            id("_index"),
+        )))
+    }
+
+    /// The CTEs of metric `i`'s effects; returns the name of the last,
+    /// which has `_index`, `_rank`, `_variant` and the effect columns but
+    /// the verdict.
+    fn add_effect(
+        &mut self,
+        model: &Model,
+        e: &Experiment,
+        i: usize,
+        metric: &Metric,
+    ) -> Result<String, Unsupported> {
+        let d = self.dialect();
+        let id = |s: &str| d.ident(s);
+        let Measure::Source {
+            source,
+            time,
+            time_type,
+            expr,
+            filter,
+        } = &metric.measure
+        else {
+            unreachable!("the checker allows source measures only (E0807)")
+        };
+        let source = model.source(source).expect("a checked source");
+        let table = d
+            .table(&source.origin)
+            .ok_or_else(|| Unsupported::file_source(d.name(), source))?;
+        let dec = Decomposition::of(expr);
+        let p = format!("_m{i}");
+        let name = |s: &str| format!("{p}_{s}");
+        let alias = id("_source");
+        let mut rows = Rows {
+            d,
+            alias: alias.clone(),
+        };
+        let mut w = ExprWriter::new(&mut rows);
+        let (enrolled, unit, variant, at) =
+            (id("_enrolled"), id("_unit"), id("_variant"), id("_at"));
+
+        // The metric's rows of enrolled units, from their assignment to
+        // the end of `until`, with what each aggregate reads.
+        let t = format!("{alias}.{}", id(time));
+        let day = |x: &str, ty: ScalarType| d.period_start(Grain::Day, x, ty);
+        let since = if *time_type == ScalarType::Timestamp && e.time_type == ScalarType::Timestamp
+        {
+            format!("{t} >= {enrolled}.{at}")
+        } else {
+            format!(
+                "{} >= {}",
+                day(&t, *time_type),
+                day(&format!("{enrolled}.{at}"), e.time_type)
+            )
+        };
+        let mut conditions = vec![
+            format!("{t} IS NOT NULL"),
+            since,
+            format!("{} <= {}", day(&t, *time_type), d.date(e.until)),
+        ];
+        if let Some(f) = filter {
+            conditions.push(format!("({})", w.expr(f)));
+        }
+        let when = |w: &mut ExprWriter, f: Option<&crate::model::TExpr>| f.map(|f| w.expr(f));
+        let mut columns = vec![
+            format!("{enrolled}.{unit} AS {unit}"),
+            format!("{enrolled}.{variant} AS {variant}"),
+        ];
+        for (j, m) in dec.moments.iter().enumerate() {
+            let value = match *m {
+                Moment::Rows { arg, filter } => {
+                    let mut c: Vec<String> = arg
+                        .map(|a| format!("{} IS NOT NULL", w.expr(a)))
+                        .into_iter()
+                        .collect();
+                    c.extend(when(&mut w, filter).map(|f| format!("({f})")));
+                    if c.is_empty() {
+                        "1".to_string()
+                    } else {
+                        format!("CASE WHEN {} THEN 1 ELSE 0 END", c.join(" AND "))
+                    }
+                }
+                Moment::Sum { arg, filter } if is_bool(arg) => {
+                    let mut c: Vec<String> =
+                        when(&mut w, filter).map(|f| format!("({f})")).into_iter().collect();
+                    c.push(format!("({})", w.expr(arg)));
+                    format!("CASE WHEN {} THEN 1 ELSE 0 END", c.join(" AND "))
+                }
+                Moment::Sum { arg, filter } | Moment::Distinct { arg, filter } => {
+                    let value = w.expr(arg);
+                    let value = if matches!(m, Moment::Sum { .. }) {
+                        d.to_float(&value)
+                    } else {
+                        value
+                    };
+                    match when(&mut w, filter) {
+                        Some(f) => format!("CASE WHEN {f} THEN {value} END"),
+                        None => value,
+                    }
+                }
+            };
+            columns.push(format!("{value} AS {}", id(&format!("_r{j}"))));
+        }
+        for (j, o) in dec.orders.iter().enumerate() {
+            let value = d.to_float(&w.expr(o.arg));
+            let value = match when(&mut w, o.filter) {
+                Some(f) => format!("CASE WHEN {f} THEN {value} END"),
+                None => value,
+            };
+            columns.push(format!("{value} AS {}", id(&format!("_x{j}"))));
+        }
+        let rows_cte = name("rows");
+        self.add_fixed(
+            &rows_cte,
+            &format!(
+                "SELECT\n  {}\nFROM {table} AS {alias}\nJOIN {enrolled} ON {enrolled}.{unit} = {alias}.{}\nWHERE {}",
+                columns.join(",\n  "),
+                id(&e.unit),
+                conditions.join("\n  AND ")
+            ),
+        );
+        let r = id(&rows_cte);
+
+        // Per-unit sums (units without rows: 0), their means and their
+        // covariances, per variant.
+        let mut joins = Vec::new();
+        let mut sums = Vec::new();
+        let plain: Vec<usize> = (0..dec.moments.len())
+            .filter(|&j| !matches!(dec.moments[j], Moment::Distinct { .. }))
+            .collect();
+        let s = |j: usize| id(&format!("_s{j}"));
+        if !plain.is_empty() {
+            let cte = name("sums");
+            let list: Vec<String> = plain
+                .iter()
+                .map(|&j| format!("SUM({r}.{}) AS {}", id(&format!("_r{j}")), s(j)))
+                .collect();
+            self.add_fixed(
+                &cte,
+                &format!(
+                    "SELECT\n  {r}.{unit} AS {unit},\n  {}\nFROM {r}\nGROUP BY {r}.{unit}",
+                    list.join(",\n  ")
+                ),
+            );
+            let c = id(&cte);
+            joins.push(format!("LEFT JOIN {c} ON {c}.{unit} = {enrolled}.{unit}"));
+            sums.extend(plain.iter().map(|&j| (j, format!("{c}.{}", s(j)))));
+        }
+        for (j, m) in dec.moments.iter().enumerate() {
+            if let Moment::Distinct { .. } = m {
+                // Each distinct value credited to the smallest unit of the
+                // variant that has it.
+                let cte = name(&format!("credit{j}"));
+                let (owner, values) = (id("_owner"), id("_values"));
+                let rj = id(&format!("_r{j}"));
+                self.add_fixed(
+                    &cte,
+                    &format!(
+                        "SELECT\n  {values}.{owner} AS {unit},\n  COUNT(*) AS {}\nFROM (\n  SELECT MIN({r}.{unit}) AS {owner}\n  FROM {r}\n  WHERE {r}.{rj} IS NOT NULL\n  GROUP BY {r}.{variant}, {r}.{rj}\n) AS {values}\nGROUP BY {values}.{owner}",
+                        s(j)
+                    ),
+                );
+                let c = id(&cte);
+                joins.push(format!("LEFT JOIN {c} ON {c}.{unit} = {enrolled}.{unit}"));
+                sums.push((j, format!("{c}.{}", s(j))));
+            }
+        }
+        sums.sort();
+        let means = id(&name("means"));
+        let n = id("_n");
+        let mean = |j: usize| id(&format!("_mean{j}"));
+        let cov = |j: usize, k: usize| id(&format!("_c{j}_{k}"));
+        if !dec.moments.is_empty() {
+            let units_cte = name("units");
+            let list: Vec<String> = sums
+                .iter()
+                .map(|(j, c)| format!("{} AS {}", d.to_float(&format!("COALESCE({c}, 0)")), s(*j)))
+                .collect();
+            self.add_fixed(
+                &units_cte,
+                &format!(
+                    "SELECT\n  {enrolled}.{unit} AS {unit},\n  {enrolled}.{variant} AS {variant},\n  {}\nFROM {enrolled}\n{}",
+                    list.join(",\n  "),
+                    joins.join("\n")
+                ),
+            );
+            let u = id(&units_cte);
+            let list: Vec<String> = (0..dec.moments.len())
+                .map(|j| format!("SUM({u}.{}) / COUNT(*) AS {}", s(j), mean(j)))
+                .collect();
+            self.add_fixed(
+                &name("means"),
+                &format!(
+                    "SELECT\n  {u}.{variant} AS {variant},\n  COUNT(*) AS {n},\n  {}\nFROM {u}\nGROUP BY {u}.{variant}",
+                    list.join(",\n  ")
+                ),
+            );
+            if dec.method() == Method::Delta {
+                let mut list = Vec::new();
+                for j in 0..dec.moments.len() {
+                    for k in j..dec.moments.len() {
+                        list.push(format!(
+                            "SUM(({u}.{} - {means}.{}) * ({u}.{} - {means}.{})) / NULLIF(MAX({means}.{n}) - 1, 0) AS {}",
+                            s(j),
+                            mean(j),
+                            s(k),
+                            mean(k),
+                            cov(j, k)
+                        ));
+                    }
+                }
+                self.add_fixed(
+                    &name("cov"),
+                    &format!(
+                        "SELECT\n  {u}.{variant} AS {variant},\n  {}\nFROM {u}\nJOIN {means} ON {means}.{variant} = {u}.{variant}\nGROUP BY {u}.{variant}",
+                        list.join(",\n  ")
+                    ),
+                );
+            }
+        }
+
+        // Order leaves: the value per variant, and for a lone quantile
+        // Woodruff's standard error.
+        let (x, i_, k_, v_) = (id("_x"), id("_i"), id("_k"), id("_v"));
+        for (j, o) in dec.orders.iter().enumerate() {
+            let xj = id(&format!("_x{j}"));
+            let ranked = name(&format!("o{j}_ranked"));
+            self.add_fixed(
+                &ranked,
+                &format!(
+                    "SELECT\n  {r}.{unit} AS {unit},\n  {r}.{variant} AS {variant},\n  {r}.{xj} AS {x},\n  ROW_NUMBER() OVER (PARTITION BY {r}.{variant} ORDER BY {r}.{xj}) - 1 AS {i_},\n  COUNT(*) OVER (PARTITION BY {r}.{variant}) AS {k_}\nFROM {r}\nWHERE {r}.{xj} IS NOT NULL"
+                ),
+            );
+            let rk = id(&ranked);
+            let body = match o.fraction {
+                // Linear interpolation, as PERCENTILE_CONT: position
+                // h = (k − 1)·p from 0.
+                Some(fraction) => {
+                    let h = format!("({rk}.{k_} - 1) * {}", number(fraction));
+                    let lo = d.floor(&h);
+                    let at = |off: &str| format!("MAX(CASE WHEN {rk}.{i_} = {lo}{off} THEN {rk}.{x} END)");
+                    format!(
+                        "SELECT\n  {rk}.{variant} AS {variant},\n  {} + COALESCE({} - {}, 0) * MAX({h} - {lo}) AS {v_},\n  MAX({rk}.{k_}) AS {k_}\nFROM {rk}\nGROUP BY {rk}.{variant}",
+                        at(""),
+                        at(" + 1"),
+                        at(""),
+                    )
+                }
+                None => format!(
+                    "SELECT\n  {rk}.{variant} AS {variant},\n  {}({rk}.{x}) AS {v_},\n  MAX({rk}.{k_}) AS {k_}\nFROM {rk}\nGROUP BY {rk}.{variant}",
+                    if o.func == crate::model::AggFunc::Min { "MIN" } else { "MAX" }
+                ),
+            };
+            self.add_fixed(&name(&format!("o{j}")), &body);
+        }
+        if dec.method() == Method::Quantile {
+            self.add_woodruff(&p, dec.orders[0].fraction.expect("a quantile"));
+        }
+
+        // The value and its variance per variant (the control included,
+        // also without units).
+        let ex = id("_expected");
+        let var_sql = |v: Var| match v {
+            Var::Mean(j) => format!("{means}.{}", mean(j)),
+            Var::Order(j) => format!("{}.{v_}", id(&name(&format!("o{j}")))),
+        };
+        let float = |s: &str| d.to_float(s);
+        let value = dec.form.sql(&var_sql, &float);
+        let mut from = format!("FROM {ex}");
+        if !dec.moments.is_empty() {
+            from.push_str(&format!("\nLEFT JOIN {means} ON {means}.{variant} = {ex}.{variant}"));
+        }
+        for j in 0..dec.orders.len() {
+            let o = id(&name(&format!("o{j}")));
+            from.push_str(&format!("\nLEFT JOIN {o} ON {o}.{variant} = {ex}.{variant}"));
+        }
+        let g = |j: usize| id(&format!("_g{j}"));
+        let vars = dec.vars();
+        let mut list = vec![
+            format!("{ex}.{variant} AS {variant}"),
+            format!("{ex}.{} AS {}", id("_rank"), id("_rank")),
+            format!("{value} AS {}", id("_value")),
+        ];
+        let variance = match dec.method() {
+            Method::Delta => {
+                let c = id(&name("cov"));
+                from.push_str(&format!("\nLEFT JOIN {c} ON {c}.{variant} = {ex}.{variant}"));
+                for (j, v) in vars.iter().enumerate() {
+                    list.push(format!("{} AS {}", dec.form.derivative(*v).sql(&var_sql, &float), g(j)));
+                }
+                for j in 0..vars.len() {
+                    for k in j..vars.len() {
+                        list.push(format!("{c}.{} AS {}", cov(j, k), cov(j, k)));
+                    }
+                }
+                list.push(format!("{means}.{n} AS {n}"));
+                // gᵀΣg / n: the diagonal once, the rest twice.
+                let mut terms = Vec::new();
+                for j in 0..vars.len() {
+                    for k in j..vars.len() {
+                        let twice = if j == k { "" } else { "2.0E0 * " };
+                        terms.push(format!("{twice}{} * {} * {}", g(j), g(k), cov(j, k)));
+                    }
+                }
+                format!("({}) / {n}", terms.join(" + "))
+            }
+            Method::Quantile => {
+                let w = id(&name("o0_se"));
+                from.push_str(&format!("\nLEFT JOIN {w} ON {w}.{variant} = {ex}.{variant}"));
+                list.push(format!(
+                    "{} AS {}",
+                    dec.form.derivative(Var::Order(0)).sql(&var_sql, &float),
+                    g(0)
+                ));
+                list.push(format!("{w}.{} AS {}", id("_se"), id("_se")));
+                format!("{g0} * {g0} * {se} * {se}", g0 = g(0), se = id("_se"))
+            }
+            Method::None => "NULL".to_string(),
+        };
+        let parts = name("parts");
+        self.add_fixed(&parts, &format!("SELECT\n  {}\n{from}", list.join(",\n  ")));
+        let pt = id(&parts);
+        let (value_, var_) = (id("_value"), id("_var"));
+        let values = name("values");
+        self.add_fixed(
+            &values,
+            &format!(
+                "SELECT\n  {pt}.{variant} AS {variant},\n  {pt}.{} AS {},\n  {pt}.{value_} AS {value_},\n  {} AS {var_}\nFROM {pt}",
+                id("_rank"),
+                id("_rank"),
+                variance
+            ),
+        );
+        Ok(self.add_comparison(e, i, metric, &p))
+    }
+
+    /// Woodruff's standard error of the lone quantile of metric `p`
+    /// (`{p}_o0_se`: `_variant`, `_se`).
+    fn add_woodruff(&mut self, p: &str, fraction: f64) {
+        let d = self.dialect();
+        let id = |s: &str| d.ident(s);
+        let name = |s: &str| format!("{p}_{s}");
+        let (enrolled, unit, variant) = (id("_enrolled"), id("_unit"), id("_variant"));
+        let (x, i_, k_, v_) = (id("_x"), id("_i"), id("_k"), id("_v"));
+        let (rk, q) = (id(&name("o0_ranked")), id(&name("o0")));
+        let (c, rows, n) = (id("_c"), id("_rows"), id("_n"));
+        let frac = number(fraction);
+        // Per unit: its rows at or below the quantile, and its rows.
+        let units = name("o0_units");
+        self.add_fixed(
+            &units,
+            &format!(
+                "SELECT\n  {enrolled}.{variant} AS {variant},\n  {enrolled}.{unit} AS {unit},\n  {} AS {c},\n  {} AS {rows}\nFROM {enrolled}\nLEFT JOIN {rk} ON {rk}.{unit} = {enrolled}.{unit}\nLEFT JOIN {q} ON {q}.{variant} = {enrolled}.{variant}\nGROUP BY {enrolled}.{variant}, {enrolled}.{unit}",
+                d.to_float(&format!("SUM(CASE WHEN {rk}.{x} <= {q}.{v_} THEN 1 ELSE 0 END)")),
+                d.to_float(&format!("COUNT({rk}.{x})")),
+            ),
+        );
+        // The share F = Σc / Σrows, a ratio of per-unit means: its
+        // variance is var(c − p·rows) / (n · mean(rows)²).
+        let u = id(&units);
+        let (dm, rm) = (id("_d_mean"), id("_rows_mean"));
+        let share = name("o0_share");
+        self.add_fixed(
+            &share,
+            &format!(
+                "SELECT\n  {u}.{variant} AS {variant},\n  COUNT(*) AS {n},\n  SUM(COALESCE({u}.{rows}, 0)) / COUNT(*) AS {rm},\n  SUM(COALESCE({u}.{c}, 0) - {frac} * COALESCE({u}.{rows}, 0)) / COUNT(*) AS {dm}\nFROM {u}\nGROUP BY {u}.{variant}"
+            ),
+        );
+        let sh = id(&share);
+        let se_f = id("_se_f");
+        let centred = format!("(COALESCE({u}.{c}, 0) - {frac} * COALESCE({u}.{rows}, 0) - {sh}.{dm})");
+        self.add_fixed(
+            &name("o0_sf"),
+            &format!(
+                "SELECT\n  {u}.{variant} AS {variant},\n  {} / NULLIF(MAX({sh}.{rm}), 0) AS {se_f}\nFROM {u}\nJOIN {sh} ON {sh}.{variant} = {u}.{variant}\nGROUP BY {u}.{variant}",
+                sqrt(&format!("SUM({centred} * {centred}) / NULLIF(MAX({sh}.{n}) - 1, 0) / MAX({sh}.{n})")),
+            ),
+        );
+        // The ranks of p ± z·s, clamped to [0, 1], just outside.
+        let sf = id(&name("o0_sf"));
+        let z = number(Z_95);
+        let (lo, hi) = (id("_lo"), id("_hi"));
+        let low = format!("{frac} - {z} * {sf}.{se_f}");
+        let high = format!("{frac} + {z} * {sf}.{se_f}");
+        self.add_fixed(
+            &name("o0_bounds"),
+            &format!(
+                "SELECT\n  {sf}.{variant} AS {variant},\n  {} AS {lo},\n  {} AS {hi}\nFROM {sf}\nJOIN {q} ON {q}.{variant} = {sf}.{variant}",
+                d.floor(&format!("({q}.{k_} - 1) * CASE WHEN {low} < 0 THEN 0.0E0 ELSE {low} END")),
+                d.ceil(&format!("({q}.{k_} - 1) * CASE WHEN {high} > 1 THEN 1.0E0 ELSE {high} END")),
+            ),
+        );
+        let b = id(&name("o0_bounds"));
+        let at = |which: &str| format!("MAX(CASE WHEN {rk}.{i_} = {b}.{which} THEN {rk}.{x} END)");
+        self.add_fixed(
+            &name("o0_se"),
+            &format!(
+                "SELECT\n  {b}.{variant} AS {variant},\n  ({} - {}) / {} AS {}\nFROM {b}\nJOIN {rk} ON {rk}.{variant} = {b}.{variant}\nGROUP BY {b}.{variant}",
+                at(&hi),
+                at(&lo),
+                number(2.0 * Z_95),
+                id("_se"),
+            ),
+        );
+    }
+
+    /// Each treatment against the control for metric `i` (`{p}_result`):
+    /// `_index`, `_rank`, then the effect columns but the verdict.
+    fn add_comparison(&mut self, e: &Experiment, i: usize, metric: &Metric, p: &str) -> String {
+        let d = self.dialect();
+        let id = |s: &str| d.ident(s);
+        let name = |s: &str| format!("{p}_{s}");
+        let (variant, rank, value, var) = (id("_variant"), id("_rank"), id("_value"), id("_var"));
+        let values = id(&name("values"));
+        let control = d.string(&e.control);
+        let (dif, se, rel, rel_se) = (id("_d"), id("_se"), id("_rel"), id("_rel_se"));
+        let col = |c: EffectColumn| id(c.name());
+        let (t, c) = (id("_t"), id("_c"));
+        self.add_fixed(
+            &name("diff"),
+            &format!(
+                "SELECT\n  {t}.{variant} AS {variant},\n  {t}.{rank} AS {rank},\n  {c}.{value} AS {cv},\n  {t}.{value} AS {tv},\n  {t}.{value} - {c}.{value} AS {dif},\n  {} AS {se},\n  {t}.{value} / NULLIF({c}.{value}, 0) - 1 AS {rel},\n  {} AS {rel_se}\nFROM {values} AS {t}\nJOIN {values} AS {c} ON {c}.{variant} = {control}\nWHERE {t}.{variant} <> {control}",
+                sqrt(&format!("{t}.{var} + {c}.{var}")),
+                sqrt(&format!(
+                    "{t}.{var} / NULLIF({c}.{value} * {c}.{value}, 0) + {t}.{value} * {t}.{value} * {c}.{var} / NULLIF({c}.{value} * {c}.{value} * {c}.{value} * {c}.{value}, 0)"
+                )),
+                cv = col(EffectColumn::ControlValue),
+                tv = col(EffectColumn::Value),
+            ),
+        );
+        let diff = id(&name("diff"));
+        let (z, t) = (id("_z"), id("_tail"));
+        self.add_fixed(
+            &name("z"),
+            &format!("SELECT\n  {diff}.*,\n  {diff}.{dif} / NULLIF({diff}.{se}, 0) AS {z}\nFROM {diff}"),
+        );
+        let zc = id(&name("z"));
+        self.add_fixed(
+            &name("tails"),
+            &format!(
+                "SELECT\n  {zc}.*,\n  {} AS {t}\nFROM {zc}",
+                stats::tail_variable(&format!("{zc}.{z}"))
+            ),
+        );
+        let tl = id(&name("tails"));
+        let zz = number(Z_95);
+        let columns: Vec<String> = EffectColumn::ALL
+            .iter()
+            .filter(|c| **c != EffectColumn::Verdict)
+            .map(|&c| {
+                let v = match c {
+                    EffectColumn::Metric => d.string(&metric.name),
+                    EffectColumn::Variant => format!("{tl}.{variant}"),
+                    EffectColumn::ControlValue | EffectColumn::Value => format!("{tl}.{}", col(c)),
+                    EffectColumn::Difference => format!("{tl}.{dif}"),
+                    EffectColumn::Low => format!("{tl}.{dif} - {zz} * {tl}.{se}"),
+                    EffectColumn::High => format!("{tl}.{dif} + {zz} * {tl}.{se}"),
+                    EffectColumn::P => format!(
+                        "2.0E0 * {}",
+                        stats::normal_cdf(&format!("-ABS({tl}.{z})"), &format!("{tl}.{t}"))
+                    ),
+                    EffectColumn::Relative => format!("{tl}.{rel}"),
+                    EffectColumn::RelativeLow => format!("{tl}.{rel} - {zz} * {tl}.{rel_se}"),
+                    EffectColumn::RelativeHigh => format!("{tl}.{rel} + {zz} * {tl}.{rel_se}"),
+                    EffectColumn::Verdict => unreachable!("filtered"),
+                };
+                format!("{v} AS {}", col(c))
+            })
+            .collect();
+        let result = name("result");
+        self.add_fixed(
+            &result,
+            &format!(
+                "SELECT\n  {i} AS {},\n  {tl}.{rank} AS {rank},\n  {}\nFROM {tl}",
+                id("_index"),
+                columns.join(",\n  ")
+            ),
+        );
+        result
+    }
+}
+
+/// √x, and 0 for the tiny negatives that rounding can leave in a
+/// variance (PostgreSQL refuses the square root of a negative); NULL stays
+/// NULL.
+fn sqrt(x: &str) -> String {
+    format!("SQRT(CASE WHEN {x} < 0 THEN 0.0E0 ELSE {x} END)")
+}
