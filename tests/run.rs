@@ -785,6 +785,7 @@ fn link_pairs_match_the_data() {
         today: today(),
         pairs: true,
         standalone: false,
+        experiments: Vec::new(),
     };
     let url = DatabaseUrl::DuckDb(None);
     let plan = plan(&model, url.dialect(), options).expect("a plan");
@@ -952,6 +953,7 @@ fn a_postgres_role_without_temp_gets_the_report() {
         today: today(),
         pairs: true,
         standalone: false,
+        experiments: Vec::new(),
     };
     let plan = cpic::run::plan(&model, reader.dialect(), options).expect("a plan");
     let mut db = cpic::run::db::Database::open(&reader, &copy).expect("the reader connects");

@@ -137,6 +137,15 @@ fn insurance(root: &Path) {
     let mut previous_turnaround = 70.0;
     let mut quote_number = 0;
     let mut policy_number = 0;
+    // Experiment `instant_quotes` (EXP-142): web quotes requested from
+    // 2026-04-01 to 2026-05-24 are assigned at the request, half to instant
+    // quotes, which take a third of the wait and bind about 15 points more
+    // often. It draws from its own generator, so that the rest of the data
+    // is what it was without it.
+    let mut experiment = Rng::new(142);
+    let mut assignments = Csv::new("quote_id,assigned_at,arm");
+    let enrolment =
+        Date::from_ymd(2026, 4, 1).expect("a date").days_since_epoch()..=Date::from_ymd(2026, 5, 24).expect("a date").days_since_epoch();
     for w in 0..WEEKS {
         let progress = w as f64 / (WEEKS - 1) as f64;
         let turnaround = (72.0 - 34.0 * progress + 7.0 * rng.normal()).max(15.0);
@@ -151,18 +160,32 @@ fn insurance(root: &Path) {
             let day = week_start + i64::from(rng.below(7));
             let requested = day * 86_400 + 7 * 3600 + i64::from(rng.below(14 * 3600));
             let wait = (turnaround * (0.8 * rng.normal()).exp()).round().max(1.0) as i64;
-            let quoted = (!rng.chance(0.01)).then(|| timestamp(requested + wait));
+            let failed = rng.chance(0.01);
             let channel = rng.pick(&[
                 ("web", 60.0),
                 ("phone", 28.0),
                 ("broker", 11.0),
                 ("test", 1.0),
             ]);
+            let id = format!("Q{quote_number:06}");
+            let enrolled = channel == "web" && enrolment.contains(&day);
+            let instant = enrolled && experiment.chance(0.5);
+            if enrolled {
+                let arm = if instant { "instant" } else { "control" };
+                assignments.row(&[id.clone(), timestamp(requested), arm.to_string()]);
+            }
+            let wait = if instant {
+                ((wait as f64) / 3.0).round().max(1.0) as i64
+            } else {
+                wait
+            };
+            let quoted = (!failed).then(|| timestamp(requested + wait));
             let region = rng.pick(&[("north", 1.0), ("south", 1.0), ("east", 1.0), ("west", 1.0)]);
             let premium = premium_level * (0.3 * rng.normal()).exp();
-            let bound = quoted.is_some() && rng.chance(bind_probability);
+            let bound_anyway = quoted.is_some() && rng.chance(bind_probability);
+            let won = !bound_anyway && quoted.is_some() && instant && experiment.chance(0.22);
+            let bound = bound_anyway || won;
             let options = (options_level + rng.normal()).round().clamp(1.0, 6.0) as i64;
-            let id = format!("Q{quote_number:06}");
             quotes.row(&[
                 id.clone(),
                 timestamp(requested),
@@ -175,6 +198,8 @@ fn insurance(root: &Path) {
             ]);
             if bound && channel != "test" {
                 policy_number += 1;
+                // A policy the experiment won draws from its generator.
+                let rng = if won { &mut experiment } else { &mut rng };
                 let started = (day + i64::from(rng.below(14))).min(LAST_DAY);
                 let q = quarter_index(started);
                 let renew_probability =
@@ -198,6 +223,7 @@ fn insurance(root: &Path) {
     let data = root.join("insurance/data");
     quotes.write(&data.join("quotes.csv"));
     policies.write(&data.join("policies.csv"));
+    assignments.write(&data.join("quote_assignments.csv"));
 }
 
 /// Online course: a shorter wait for a trial lesson brings more sign-ups

@@ -95,6 +95,7 @@ fn compute<'m>(
         today,
         pairs: true,
         standalone: false,
+        experiments: Vec::new(),
     };
     let plan = plan(model, url.dialect(), options).map_err(|e| e.to_string())?;
     let mut database = open_database(&url, model, root).map_err(|e| e.to_string())?;

@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Report only this metric (repeatable); links touching it are kept.
     #[arg(long, value_name = "NAME")]
     metric: Vec<String>,
+    /// Run only this experiment (repeatable); by default every experiment
+    /// that analyses a metric of the run.
+    #[arg(long, value_name = "NAME")]
+    experiment: Vec<String>,
     /// Only periods that start on or after this date take part.
     #[arg(long, value_parser = parse_date)]
     since: Option<Date>,
@@ -73,6 +77,7 @@ pub fn run(args: &RunArgs) -> Outcome {
         today,
         pairs: false,
         standalone: args.standalone,
+        experiments: args.experiment.clone(),
     };
     let plan = match plan(&model, dialect, run_options) {
         Ok(plan) => plan,

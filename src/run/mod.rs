@@ -7,6 +7,7 @@
 //! complete period of a series.
 
 pub mod db;
+pub mod experiments;
 pub mod report;
 pub mod words;
 
@@ -21,10 +22,11 @@ use crate::keyword::Keyword;
 use crate::model::{Grain, Link, LinkStatus, Measure, Metric, Model};
 use crate::sql::kept::Kept;
 use crate::sql::results::{
-    position, LagColumn, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
+    position, EffectColumn, EnrolmentColumn, LagColumn, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
 };
 use crate::sql::{self, DialectName, Options, Unsupported};
 use db::{Cell, ColumnKind, Database};
+pub use experiments::{Effect, ExperimentResult, VariantUnits};
 
 /// What to run and as of when.
 #[derive(Clone, Debug)]
@@ -40,6 +42,9 @@ pub struct RunOptions {
     /// Run the self-contained queries of `cpic sql` one by one instead of
     /// keeping series in temporary tables.
     pub standalone: bool,
+    /// Only these experiments; empty: every experiment that analyses a
+    /// metric of the run.
+    pub experiments: Vec<String>,
 }
 
 /// One period of a series.
@@ -175,6 +180,8 @@ pub struct Report<'m> {
     /// CPIs first, then KPIs; by name within each.
     pub metrics: Vec<MetricResult<'m>>,
     pub links: Vec<LinkResult<'m>>,
+    /// In the model's order (by name).
+    pub experiments: Vec<ExperimentResult<'m>>,
     /// What the run has to say about how it ran (a fallback), one line
     /// each.
     pub notes: Vec<String>,
@@ -185,6 +192,8 @@ pub struct Report<'m> {
 pub enum RunError {
     /// `--metric` names no metric.
     NoSuchMetric(String),
+    /// `--experiment` names no experiment.
+    NoSuchExperiment(String),
     /// The spec cannot be compiled to the database's dialect.
     Unsupported(Vec<Diagnostic>),
     /// The database rejected a query.
@@ -200,6 +209,7 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::NoSuchMetric(name) => write!(f, "no metric named `{name}`"),
+            RunError::NoSuchExperiment(name) => write!(f, "no experiment named `{name}`"),
             RunError::Unsupported(d) => {
                 write!(f, "{} problem(s) with this database's dialect", d.len())
             }
@@ -241,6 +251,8 @@ pub enum Phase {
     Targets,
     /// The temporary tables dropped.
     Cleanup,
+    /// Experiments: their enrolment and effects.
+    Experiments,
 }
 
 impl Phase {
@@ -255,6 +267,7 @@ impl Phase {
             Phase::Pairs => "pairs",
             Phase::Targets => "targets",
             Phase::Cleanup => "cleanup",
+            Phase::Experiments => "experiments",
         }
     }
 }
@@ -282,6 +295,10 @@ enum StepKind {
     LinksLags,
     /// The status of every target (`TargetColumn`).
     Targets,
+    /// An experiment's enrolment (`EnrolmentColumn`), by its index.
+    Enrolment(usize),
+    /// An experiment's effects (`EffectColumn`), by its index.
+    Effects(usize),
 }
 
 /// What a run will do, decided before the database is used: a spec that
@@ -371,6 +388,22 @@ pub fn plan<'m>(
         );
         Some(kept)
     };
+    let queries = sql::Generator::new(model, dialect, &sql_options);
+    for i in wanted_experiments(model, &options, &wanted)? {
+        let e = &model.experiments[i];
+        push(
+            format!("enrolment of experiment {}", e.name),
+            Phase::Experiments,
+            StepKind::Enrolment(i),
+            queries.enrolment(e),
+        );
+        push(
+            format!("effects of experiment {}", e.name),
+            Phase::Experiments,
+            StepKind::Effects(i),
+            queries.effects(e),
+        );
+    }
     if !problems.is_empty() {
         crate::diag::sort(&mut problems);
         return Err(RunError::Unsupported(problems));
@@ -570,6 +603,38 @@ fn wanted_metrics<'m>(
         .collect()
 }
 
+/// The experiments a run executes, by index: those named, or every
+/// experiment that analyses a metric of the run.
+fn wanted_experiments(
+    model: &Model,
+    options: &RunOptions,
+    wanted: &BTreeSet<&str>,
+) -> Result<Vec<usize>, RunError> {
+    if options.experiments.is_empty() {
+        return Ok(model
+            .experiments
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.metrics().any(|m| wanted.contains(m)))
+            .map(|(i, _)| i)
+            .collect());
+    }
+    let mut list = options
+        .experiments
+        .iter()
+        .map(|name| {
+            model
+                .experiments
+                .iter()
+                .position(|e| e.name == *name)
+                .ok_or_else(|| RunError::NoSuchExperiment(name.clone()))
+        })
+        .collect::<Result<Vec<usize>, RunError>>()?;
+    list.sort_unstable();
+    list.dedup();
+    Ok(list)
+}
+
 /// The metrics whose series must be computed: the wanted ones and the
 /// other ends of their links.
 fn needed_series<'m>(model: &'m Model, wanted: &BTreeSet<&'m str>) -> BTreeSet<&'m str> {
@@ -588,6 +653,8 @@ fn needed_series<'m>(model: &'m Model, wanted: &BTreeSet<&'m str>) -> BTreeSet<&
 fn kind_of(name: &str) -> ColumnKind {
     let text = [
         SeriesColumn::Period.name(),
+        EffectColumn::Metric.name(),
+        EffectColumn::Variant.name(),
         LinkColumn::Segment.name(),
         LinkColumn::Verdict.name(),
         TargetColumn::Metric.name(),
@@ -753,6 +820,7 @@ fn run_steps<'m>(
     // order at the end, whichever queries computed them.
     let mut links: std::collections::BTreeMap<usize, LinkResult> = Default::default();
     let mut targets: std::collections::BTreeMap<String, TargetResult> = Default::default();
+    let mut experiments: std::collections::BTreeMap<usize, ExperimentResult> = Default::default();
     let fail = |step: &Step, message: String| RunError::Query {
         what: step.what.clone(),
         database: database.to_string(),
@@ -884,10 +952,23 @@ fn run_steps<'m>(
                     );
                 }
             }
+            StepKind::Enrolment(i) => {
+                let rows = fetch_all::<EnrolmentColumn>(db, &step.sql, dialect)
+                    .map_err(|e| fail(step, e))?;
+                experiments.insert(*i, experiments::enrolment(&model.experiments[*i], &rows));
+            }
+            StepKind::Effects(i) => {
+                let rows =
+                    fetch_all::<EffectColumn>(db, &step.sql, dialect).map_err(|e| fail(step, e))?;
+                if let Some(result) = experiments.get_mut(i) {
+                    experiments::add_effects(result, &rows).map_err(|e| fail(step, e))?;
+                }
+            }
         }
         progress(step, started.elapsed());
     }
     let links: Vec<LinkResult> = links.into_values().collect();
+    let experiments: Vec<ExperimentResult> = experiments.into_values().collect();
     let today = plan.options.today;
     let mut metrics: Vec<MetricResult> = model
         .metrics
@@ -925,6 +1006,7 @@ fn run_steps<'m>(
         since: plan.options.since,
         metrics,
         links,
+        experiments,
         notes: Vec::new(),
     })
 }

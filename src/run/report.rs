@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use serde_json::{json, Value};
 
-use super::{words, Evidence, LinkResult, MetricResult, Report};
+use super::{words, Evidence, ExperimentResult, LinkResult, MetricResult, Report};
 use crate::model::MetricKind;
-use crate::sql::results::Verdict;
-use crate::units::format_value;
+use crate::sql::results::{ExperimentVerdict, Verdict};
+use crate::units::{format_change, format_value};
 
 /// Glyphs for a terminal, or plain ASCII for pipes and files.
 #[derive(Clone, Copy)]
@@ -314,7 +314,118 @@ pub fn table(report: &Report, out: &mut dyn WriteColor, style: Style) -> io::Res
             }
         }
     }
+    experiments_table(report, out, style)
+}
+
+/// Green when the experiment confirmed the link, red when it contradicted
+/// it or its enrolment is off.
+pub fn experiment_verdict_color(verdict: ExperimentVerdict) -> Color {
+    match verdict {
+        ExperimentVerdict::Confirmed => Color::Green,
+        ExperimentVerdict::Contradicted | ExperimentVerdict::SampleRatioMismatch => Color::Red,
+        ExperimentVerdict::NotConfirmed | ExperimentVerdict::CpiUnchanged => Color::Yellow,
+    }
+}
+
+fn warning_line(out: &mut dyn WriteColor, text: &str) -> io::Result<()> {
+    out.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true))?;
+    write!(out, "warning")?;
+    out.reset()?;
+    writeln!(out, ": {}", printable(text.to_string()))
+}
+
+/// Each experiment: its enrolment, a row per metric and treatment, the
+/// verdicts in words and the warnings.
+fn experiments_table(report: &Report, out: &mut dyn WriteColor, style: Style) -> io::Result<()> {
+    for x in &report.experiments {
+        let e = x.experiment;
+        writeln!(out)?;
+        out.set_color(ColorSpec::new().set_bold(true))?;
+        write!(out, "Experiment {}", e.name)?;
+        out.reset()?;
+        writeln!(
+            out,
+            ": {} (tests {} {} {}, {} .. {})",
+            printable(e.title.clone()),
+            e.tests.from,
+            style.arrow_link(),
+            e.tests.to,
+            e.from,
+            e.until
+        )?;
+        let units: Vec<String> = x
+            .variants
+            .iter()
+            .map(|v| format!("{} {}", printable(v.variant.clone()), grouped_count(v.units)))
+            .collect();
+        writeln!(
+            out,
+            "  units: {}; left out (in several variants): {}; sample-ratio p: {}",
+            units.join(", "),
+            x.left_out,
+            x.srm_p.map_or(style.dash().to_string(), p_text)
+        )?;
+        let dash = || style.dash().to_string();
+        let rows: Vec<Vec<Cell>> = x
+            .effects
+            .iter()
+            .map(|f| {
+                let unit = report.model.metric(&f.metric).map(|m| m.unit.clone());
+                let unit = unit.unwrap_or(crate::units::Unit::Dimensionless);
+                let value = |v: Option<f64>| v.map_or_else(dash, |v| format_value(v, &unit));
+                let change = |v: Option<f64>| v.map_or_else(dash, |v| format_change(v, &unit));
+                let percent = |v: Option<f64>| v.map_or_else(dash, |v| format!("{:+.1}%", v * 100.0));
+                vec![
+                    cell(&f.metric),
+                    cell(printable(f.variant.clone())),
+                    cell(value(f.control_value)),
+                    cell(value(f.value)),
+                    cell(change(f.difference)),
+                    cell(match (f.low, f.high) {
+                        (Some(_), Some(_)) => format!("{} .. {}", change(f.low), change(f.high)),
+                        _ => dash(),
+                    }),
+                    cell(match (f.relative, f.relative_low, f.relative_high) {
+                        (Some(_), Some(_), Some(_)) => format!(
+                            "{} ({} .. {})",
+                            percent(f.relative),
+                            percent(f.relative_low),
+                            percent(f.relative_high)
+                        ),
+                        (r, _, _) => percent(r),
+                    }),
+                    cell(f.p.map_or_else(dash, p_text)),
+                ]
+            })
+            .collect();
+        if !rows.is_empty() {
+            write_table(
+                out,
+                &["metric", "variant", "control", "value", "difference", "95% interval", "relative (95%)", "p"],
+                &rows,
+            )?;
+        }
+        for (variant, verdict) in &x.verdicts {
+            write!(out, "  {}: ", printable(variant.clone()))?;
+            out.set_color(ColorSpec::new().set_fg(Some(experiment_verdict_color(*verdict))))?;
+            write!(out, "{verdict}")?;
+            out.reset()?;
+            writeln!(
+                out,
+                ". {}",
+                printable(words::experiment_verdict_sentence(*verdict, e, variant))
+            )?;
+        }
+        for warning in x.warnings(report.model) {
+            warning_line(out, &warning)?;
+        }
+    }
     Ok(())
+}
+
+/// `12,345`.
+fn grouped_count(n: i64) -> String {
+    format_value(n as f64, &crate::units::Unit::Count(None))
 }
 
 fn number(v: Option<f64>) -> Value {
@@ -430,6 +541,48 @@ pub fn json(report: &Report) -> Value {
         "since": report.since,
         "metrics": metrics,
         "links": links,
+        "experiments": report.experiments.iter().map(|x| experiment_json(report, x)).collect::<Vec<_>>(),
+    })
+}
+
+/// One experiment (`cpic-run/2`'s `experiments`).
+fn experiment_json(report: &Report, x: &ExperimentResult) -> Value {
+    let e = x.experiment;
+    json!({
+        "name": e.name,
+        "title": e.title,
+        "tests": { "from": e.tests.from, "to": e.tests.to },
+        "control": e.control,
+        "from": e.from,
+        "until": e.until,
+        "variants": x.variants.iter().map(|v| json!({
+            "variant": v.variant,
+            "units": v.units,
+            "expected_units": number(v.expected),
+        })).collect::<Vec<_>>(),
+        "left_out_units": x.left_out,
+        "chi_squared": number(x.chi_squared),
+        "srm_p": number(x.srm_p),
+        "results": x.effects.iter().map(|f| json!({
+            "metric": f.metric,
+            "unit": report.model.metric(&f.metric).map(|m| m.unit.to_string()),
+            "variant": f.variant,
+            "control_value": number(f.control_value),
+            "value": number(f.value),
+            "difference": number(f.difference),
+            "low": number(f.low),
+            "high": number(f.high),
+            "p": number(f.p),
+            "relative": number(f.relative),
+            "relative_low": number(f.relative_low),
+            "relative_high": number(f.relative_high),
+        })).collect::<Vec<_>>(),
+        "verdicts": x.verdicts.iter().map(|(v, verdict)| json!({
+            "variant": v,
+            "verdict": verdict,
+            "explanation": words::experiment_verdict_sentence(*verdict, e, v),
+        })).collect::<Vec<_>>(),
+        "warnings": x.warnings(report.model),
     })
 }
 

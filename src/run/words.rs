@@ -180,3 +180,32 @@ pub fn target_implication(
         lag_phrase(link.lag, link.grain),
     ))
 }
+
+/// What an experiment's verdict for one treatment means, in one sentence
+/// for a reader who is not a statistician.
+pub fn experiment_verdict_sentence(
+    verdict: crate::sql::results::ExperimentVerdict,
+    e: &crate::model::Experiment,
+    variant: &str,
+) -> String {
+    use crate::sql::results::ExperimentVerdict as V;
+    let (cpi, kpi, control) = (&e.tests.from, &e.tests.to, &e.control);
+    match verdict {
+        V::Confirmed => format!(
+            "Against `{control}`, `{variant}` improved {cpi} and {kpi} more than chance explains (95% intervals on the better side of zero): the experiment confirms that {cpi} moves {kpi}."
+        ),
+        V::Contradicted => format!(
+            "`{variant}` improved {cpi} against `{control}`, but {kpi} got worse, more than chance explains: the experiment contradicts the link."
+        ),
+        V::NotConfirmed => format!(
+            "`{variant}` improved {cpi} against `{control}`, but {kpi}'s change could be chance (its 95% interval holds zero): the link is not confirmed."
+        ),
+        V::CpiUnchanged => format!(
+            "`{variant}` did not improve {cpi} against `{control}` beyond chance, so it does not test whether {cpi} moves {kpi}."
+        ),
+        V::SampleRatioMismatch => format!(
+            "The units enrolled are off the planned split (sample-ratio p below {}): assignment or logging went wrong, so no verdict is given until that is fixed.",
+            crate::sql::results::SRM_ALPHA
+        ),
+    }
+}

@@ -30,6 +30,7 @@ pub fn library_run<'m>(
         today,
         pairs: true,
         standalone,
+        experiments: Vec::new(),
     };
     let plan = plan(model, url.dialect(), options).expect("a plan");
     assert_eq!(plan.keeps_series(), !standalone);

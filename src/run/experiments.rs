@@ -1,0 +1,181 @@
+//! An experiment's results, read from its enrolment and effects queries
+//! (LANGUAGE.md section 11), and what the run says about them.
+
+use super::db::Cell;
+use crate::keyword::Keyword;
+use crate::model::{Experiment, LinkStatus, Model};
+use crate::sql::results::{position, EffectColumn, EnrolmentColumn, ExperimentVerdict, SRM_ALPHA};
+
+/// Enrolled units of one variant.
+#[derive(Clone, Debug)]
+pub struct VariantUnits {
+    pub variant: String,
+    pub units: i64,
+    /// What `split` expects of it; None when `split` lists another number
+    /// of shares than variants were found.
+    pub expected: Option<f64>,
+}
+
+/// One analysed metric in one treatment, against the control.
+#[derive(Clone, Debug)]
+pub struct Effect {
+    pub metric: String,
+    pub variant: String,
+    pub control_value: Option<f64>,
+    pub value: Option<f64>,
+    pub difference: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub p: Option<f64>,
+    pub relative: Option<f64>,
+    pub relative_low: Option<f64>,
+    pub relative_high: Option<f64>,
+}
+
+/// Everything a run computed of one experiment.
+#[derive(Clone, Debug)]
+pub struct ExperimentResult<'m> {
+    pub experiment: &'m Experiment,
+    /// Every variant found, and the control; in sorted order.
+    pub variants: Vec<VariantUnits>,
+    /// Units assigned to more than one variant.
+    pub left_out: i64,
+    pub chi_squared: Option<f64>,
+    pub srm_p: Option<f64>,
+    /// Per analysed metric (the link's two ends, then the guardrails),
+    /// per treatment.
+    pub effects: Vec<Effect>,
+    /// Per treatment.
+    pub verdicts: Vec<(String, ExperimentVerdict)>,
+}
+
+impl ExperimentResult<'_> {
+    /// Whether the sample-ratio check failed.
+    pub fn sample_ratio_mismatch(&self) -> bool {
+        self.srm_p.is_some_and(|p| p < SRM_ALPHA)
+    }
+
+    /// Whether a treatment confirmed the link.
+    pub fn confirmed(&self) -> bool {
+        self.verdicts
+            .iter()
+            .any(|(_, v)| *v == ExperimentVerdict::Confirmed)
+    }
+
+    /// The effects of one treatment, in the metrics' order.
+    pub fn effects_of<'a>(&'a self, variant: &'a str) -> impl Iterator<Item = &'a Effect> + 'a {
+        self.effects.iter().filter(move |e| e.variant == variant)
+    }
+
+    /// What the run warns about this experiment, one sentence each: a
+    /// `split` that does not fit the variants found, a control without
+    /// units, and a link declared `confirmed` that the experiment did not
+    /// confirm.
+    pub fn warnings(&self, model: &Model) -> Vec<String> {
+        let e = self.experiment;
+        let mut warnings = Vec::new();
+        if let Some(split) = &e.split {
+            if split.len() != self.variants.len() {
+                let names: Vec<&str> = self.variants.iter().map(|v| v.variant.as_str()).collect();
+                warnings.push(format!(
+                    "experiment `{}`: `split` lists {} shares but {} variants were found ({}), so there is no sample-ratio check",
+                    e.name,
+                    split.len(),
+                    self.variants.len(),
+                    names.join(", ")
+                ));
+            }
+        }
+        if self
+            .variants
+            .iter()
+            .any(|v| v.variant == e.control && v.units == 0)
+        {
+            warnings.push(format!(
+                "experiment `{}`: no unit was enrolled in the control `{}` between {} and {}",
+                e.name, e.control, e.from, e.until
+            ));
+        }
+        let declared_confirmed = model
+            .link(&e.tests.from, &e.tests.to)
+            .is_some_and(|l| l.status == LinkStatus::Confirmed && l.experiment_item.as_deref() == Some(e.name.as_str()));
+        if declared_confirmed && !self.confirmed() {
+            let verdicts: Vec<String> = self
+                .verdicts
+                .iter()
+                .map(|(v, verdict)| format!("{v}: {verdict}"))
+                .collect();
+            warnings.push(format!(
+                "link {} -> {} is declared `confirmed`, but its experiment `{}` did not confirm it ({})",
+                e.tests.from,
+                e.tests.to,
+                e.name,
+                if verdicts.is_empty() {
+                    "no treatment".to_string()
+                } else {
+                    verdicts.join("; ")
+                }
+            ));
+        }
+        warnings
+    }
+}
+
+fn column<C: Keyword + PartialEq>(row: &[Cell], c: C) -> &Cell {
+    &row[position(c)]
+}
+
+/// An experiment's result from the rows of its enrolment query
+/// (`EnrolmentColumn`); the effects are added by [`add_effects`].
+pub fn enrolment<'m>(e: &'m Experiment, rows: &[Vec<Cell>]) -> ExperimentResult<'m> {
+    let first = rows.first();
+    let number = |c: EnrolmentColumn| first.and_then(|r| column(r, c).number());
+    ExperimentResult {
+        experiment: e,
+        variants: rows
+            .iter()
+            .map(|r| VariantUnits {
+                variant: column(r, EnrolmentColumn::Variant)
+                    .text()
+                    .unwrap_or_default()
+                    .to_string(),
+                units: column(r, EnrolmentColumn::Units)
+                    .number()
+                    .map_or(0, |n| n.round() as i64),
+                expected: column(r, EnrolmentColumn::Expected).number(),
+            })
+            .collect(),
+        left_out: number(EnrolmentColumn::LeftOut).map_or(0, |n| n.round() as i64),
+        chi_squared: number(EnrolmentColumn::ChiSquared),
+        srm_p: number(EnrolmentColumn::SrmP),
+        effects: Vec::new(),
+        verdicts: Vec::new(),
+    }
+}
+
+/// Adds the rows of the effects query (`EffectColumn`).
+pub fn add_effects(result: &mut ExperimentResult, rows: &[Vec<Cell>]) -> Result<(), String> {
+    for r in rows {
+        let text = |c| column(r, c).text().unwrap_or_default().to_string();
+        let number = |c| column(r, c).number();
+        let effect = Effect {
+            metric: text(EffectColumn::Metric),
+            variant: text(EffectColumn::Variant),
+            control_value: number(EffectColumn::ControlValue),
+            value: number(EffectColumn::Value),
+            difference: number(EffectColumn::Difference),
+            low: number(EffectColumn::Low),
+            high: number(EffectColumn::High),
+            p: number(EffectColumn::P),
+            relative: number(EffectColumn::Relative),
+            relative_low: number(EffectColumn::RelativeLow),
+            relative_high: number(EffectColumn::RelativeHigh),
+        };
+        if !result.verdicts.iter().any(|(v, _)| *v == effect.variant) {
+            let verdict = super::word(column(r, EffectColumn::Verdict), "experiment verdict")?;
+            result.verdicts.push((effect.variant.clone(), verdict));
+        }
+        result.effects.push(effect);
+    }
+    Ok(())
+}
