@@ -237,6 +237,15 @@ fn online_course(root: &Path) {
         Csv::new("enrollment_id,student_id,enrolled_on,first_lesson_on,completed,lessons_done");
     let mut request_number = 0;
     let mut enrollment_number = 0;
+    // Experiment `fast_lane`: trial requests from 2026-05-04 to 2026-05-17
+    // are assigned at the request, half to a fast lane that halves the
+    // wait for the lesson and changes nothing else, so that what the
+    // experiment sees of sign-ups is chance. Its own generator, so that the
+    // rest of the data is what it was without it.
+    let mut experiment = Rng::new(77);
+    let mut assignments = Csv::new("request_id,assigned_at,lane");
+    let enrolment = Date::from_ymd(2026, 5, 4).expect("a date").days_since_epoch()
+        ..=Date::from_ymd(2026, 5, 17).expect("a date").days_since_epoch();
     for w in 0..WEEKS {
         let progress = w as f64 / (WEEKS - 1) as f64;
         let start_share = (0.72 + 0.19 * progress + 0.03 * rng.normal()).clamp(0.4, 0.99);
@@ -253,6 +262,19 @@ fn online_course(root: &Path) {
             let requested = day * 86_400 + i64::from(rng.below(86_400));
             // Lognormal with sigma 0.7: the median is p75 / e^(0.674 * 0.7).
             let wait = p75 * 60.0 / 1.6 * (0.7 * rng.normal()).exp();
+            let id = format!("R{request_number:06}");
+            let wait = if enrolment.contains(&day) {
+                let fast = experiment.chance(0.5);
+                let lane = if fast { "fast" } else { "usual" };
+                assignments.row(&[id.clone(), timestamp(requested), lane.to_string()]);
+                if fast {
+                    wait / 2.0
+                } else {
+                    wait
+                }
+            } else {
+                wait
+            };
             let started = rng
                 .chance(start_share)
                 .then(|| timestamp(requested + wait.round() as i64));
@@ -267,7 +289,7 @@ fn online_course(root: &Path) {
                 Some("29.00".to_string())
             };
             requests.row(&[
-                format!("R{request_number:06}"),
+                id,
                 timestamp(requested),
                 opt(started),
                 rng.pick(&[("mobile", 5.0), ("desktop", 4.0), ("tablet", 1.0)])
@@ -303,6 +325,7 @@ fn online_course(root: &Path) {
     let data = root.join("online-course/data");
     requests.write(&data.join("trial_requests.csv"));
     enrollments.write(&data.join("enrollments.csv"));
+    assignments.write(&data.join("trial_assignments.csv"));
 }
 
 /// Grocery delivery: intact orders bring customers back two weeks later
