@@ -415,3 +415,93 @@ mod tests {
         assert_eq!(period_label(d("2026-01-01"), Grain::Year), "2026");
     }
 }
+
+/// One row of a forest plot: an estimate and its 95% interval.
+pub struct ForestRow {
+    pub label: String,
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Whether a higher value is better for this row's metric (the
+    /// better side is shaded by the reader's eye from the caption).
+    pub higher_is_better: bool,
+}
+
+const F_WIDTH: f64 = 640.0;
+const F_LABELS: f64 = 230.0;
+const F_ROW: f64 = 30.0;
+
+/// A forest plot: per row, a dot at the estimate and a whisker over its
+/// interval, on one axis through zero (the relative differences of an
+/// experiment's metrics, in %). Rows without finite numbers are left out.
+pub fn forest(title: &str, axis: &str, rows: &[ForestRow]) -> String {
+    let rows: Vec<&ForestRow> = rows
+        .iter()
+        .filter(|r| r.estimate.is_finite() && r.low.is_finite() && r.high.is_finite())
+        .collect();
+    let mut svg = String::new();
+    if rows.is_empty() {
+        return svg;
+    }
+    let lo = rows.iter().map(|r| r.low).fold(0.0, f64::min);
+    let hi = rows.iter().map(|r| r.high).fold(0.0, f64::max);
+    let t = ticks(lo, hi, 5);
+    let x = tick_scale(&t, F_LABELS, F_WIDTH - RIGHT);
+    let height = TOP + F_ROW * rows.len() as f64 + 44.0;
+    let bottom = height - 44.0;
+    let _ = write!(
+        svg,
+        "<svg class=\"chart forest\" viewBox=\"0 0 {F_WIDTH} {}\" role=\"img\" aria-labelledby=\"forest-title forest-desc\" xmlns=\"http://www.w3.org/2000/svg\">\
+<title id=\"forest-title\">{}</title><desc id=\"forest-desc\">{} rows; each dot is an estimate and its line the 95% interval; the vertical line is no difference</desc>",
+        coord(height),
+        escape(title),
+        rows.len()
+    );
+    let step = tick_step(&t);
+    for v in &t {
+        let px = coord(x.at(*v));
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{px}\" x2=\"{px}\" y1=\"{TOP}\" y2=\"{}\"/><text class=\"tick\" x=\"{px}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            coord(bottom),
+            coord(bottom + 18.0),
+            tick_label(*v, step)
+        );
+    }
+    let zero = coord(x.at(0.0));
+    let _ = write!(
+        svg,
+        "<line class=\"zero\" x1=\"{zero}\" x2=\"{zero}\" y1=\"{TOP}\" y2=\"{}\"/><text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+        coord(bottom),
+        coord((F_LABELS + F_WIDTH - RIGHT) / 2.0),
+        coord(height - 8.0),
+        escape(axis)
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let cy = coord(TOP + F_ROW * (i as f64 + 0.5));
+        let better = if r.higher_is_better { r.low > 0.0 } else { r.high < 0.0 };
+        let worse = if r.higher_is_better { r.high < 0.0 } else { r.low > 0.0 };
+        let class = if better {
+            "better"
+        } else if worse {
+            "worse"
+        } else {
+            "unclear"
+        };
+        let _ = write!(
+            svg,
+            "<text class=\"tick\" x=\"{}\" y=\"{cy}\" dy=\"0.35em\" text-anchor=\"end\">{}</text><line class=\"whisker {class}\" x1=\"{}\" x2=\"{}\" y1=\"{cy}\" y2=\"{cy}\"/><circle class=\"estimate {class}\" cx=\"{}\" cy=\"{cy}\" r=\"5\"><title>{}: {} ({} .. {})</title></circle>",
+            coord(F_LABELS - 10.0),
+            escape(&r.label),
+            coord(x.at(r.low)),
+            coord(x.at(r.high)),
+            coord(x.at(r.estimate)),
+            escape(&r.label),
+            tick_label(r.estimate, step / 10.0),
+            tick_label(r.low, step / 10.0),
+            tick_label(r.high, step / 10.0),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -9,6 +9,7 @@
 //! [`markdown::render`], which lets no HTML through.
 
 mod chart;
+mod experiment;
 mod map;
 mod markdown;
 mod pages;
@@ -22,7 +23,7 @@ use askama::Template;
 
 use crate::date::Date;
 use crate::model::{Link, Metric, Model};
-use crate::run::{LinkResult, MetricResult, Report};
+use crate::run::{ExperimentResult, LinkResult, MetricResult, Report};
 use crate::source::SourceDb;
 
 /// The files of a site: relative path → contents, in path order.
@@ -41,6 +42,7 @@ pub struct Ctx<'a> {
     footer: String,
     results: BTreeMap<&'a str, &'a MetricResult<'a>>,
     links: BTreeMap<(&'a str, &'a str), &'a LinkResult<'a>>,
+    experiments: BTreeMap<&'a str, &'a ExperimentResult<'a>>,
     /// The metrics of each team, in model order (pages would otherwise
     /// scan every metric for every team: quadratic at 12,000 metrics).
     owned_by: BTreeMap<&'a str, Vec<&'a Metric>>,
@@ -89,7 +91,11 @@ pub fn render(
 ) -> io::Result<()> {
     let mut results = BTreeMap::new();
     let mut links = BTreeMap::new();
+    let mut experiments = BTreeMap::new();
     if let Some(report) = report {
+        for x in &report.experiments {
+            experiments.insert(x.experiment.name.as_str(), x);
+        }
         for r in &report.metrics {
             results.insert(r.metric.name.as_str(), r);
         }
@@ -130,6 +136,7 @@ pub fn render(
         footer,
         results,
         links,
+        experiments,
     };
     let page = |html: askama::Result<String>| {
         html.expect("templates render from typed contexts and cannot fail")
@@ -139,6 +146,14 @@ pub fn render(
     sink("map.html", &page(pages::map_page(&ctx).render()))?;
     sink("teams.html", &page(pages::teams_list(&ctx).render()))?;
     sink("sources.html", &page(pages::sources_list(&ctx).render()))?;
+    sink(
+        "experiments.html",
+        &page(experiment::experiments_list(&ctx).render()),
+    )?;
+    for e in &model.experiments {
+        let html = page(experiment::experiment(&ctx, e).render());
+        sink(&format!("experiments/{}.html", e.name), &html)?;
+    }
     // Each worker has its own SQL generators (one per dialect), reused
     // from page to page.
     crate::parallel::map_in_order_with(

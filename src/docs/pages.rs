@@ -36,7 +36,7 @@ pub struct Badge {
 }
 
 impl Badge {
-    fn new(label: impl Into<String>, class: &'static str) -> Badge {
+    pub(super) fn new(label: impl Into<String>, class: &'static str) -> Badge {
         Badge {
             label: label.into(),
             class,
@@ -119,7 +119,7 @@ pub struct Fact {
     pub badge: Option<Badge>,
 }
 
-fn fact(label: &'static str, value: impl Into<String>) -> Fact {
+pub(super) fn fact(label: &'static str, value: impl Into<String>) -> Fact {
     Fact {
         label,
         value: value.into(),
@@ -138,6 +138,10 @@ pub fn team_href(root: &str, name: &str) -> String {
 
 pub fn source_href(root: &str, name: &str) -> String {
     format!("{root}sources/{name}.html")
+}
+
+pub fn experiment_href(root: &str, name: &str) -> String {
+    format!("{root}experiments/{name}.html")
 }
 
 pub fn link_href(root: &str, link: &Link) -> String {
@@ -248,7 +252,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn team_ref(&self, root: &str, name: &str) -> Ref {
+    pub(super) fn team_ref(&self, root: &str, name: &str) -> Ref {
         Ref {
             href: team_href(root, name),
             label: self
@@ -258,7 +262,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn metric_ref(&self, root: &str, name: &str) -> Ref {
+    pub(super) fn metric_ref(&self, root: &str, name: &str) -> Ref {
         Ref {
             href: metric_href(root, name),
             label: self
@@ -311,7 +315,7 @@ impl Ctx<'_> {
     }
 
     /// The spec text of an item, as written.
-    fn definition(&self, location: &crate::model::Location) -> String {
+    pub(super) fn definition(&self, location: &crate::model::Location) -> String {
         let span = location.item;
         let file = self.sources.get(span.file);
         file.text
@@ -514,6 +518,7 @@ pub struct MapPage {
     pub page: Layout,
     pub map: String,
     pub links: Vec<LinkRow>,
+    pub experiments: Vec<super::experiment::ExperimentRow>,
     pub has_data: bool,
 }
 
@@ -527,6 +532,7 @@ pub fn map_page(ctx: &Ctx) -> MapPage {
             .iter()
             .map(|l| ctx.link_row("", l))
             .collect(),
+        experiments: ctx.experiment_rows("", None),
         has_data: ctx.has_data,
     }
 }
@@ -650,6 +656,8 @@ pub struct MetricPage {
     pub targets: Vec<TargetRow>,
     pub links_out: Vec<LinkRow>,
     pub links_in: Vec<LinkRow>,
+    /// The experiments that analyse it.
+    pub experiments: Vec<super::experiment::ExperimentRow>,
     pub sql: SqlSection,
     pub location: String,
     pub definition: String,
@@ -757,6 +765,7 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPa
             .filter(|l| l.from == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
+        experiments: ctx.experiment_rows(root, Some(&m.name)),
         links_in: ctx
             .links_of(&m.name)
             .filter(|l| l.to == m.name)
@@ -875,6 +884,8 @@ pub struct LinkPage {
     /// link's lag) at lags 0 to 6: context, never the verdict.
     pub lags: Vec<(String, String, String, bool)>,
     pub warning: Option<String>,
+    /// The experiments that test it.
+    pub experiments: Vec<super::experiment::ExperimentRow>,
     pub has_data: bool,
     pub chart: String,
     pub sql: SqlSection,
@@ -917,7 +928,13 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
         fact("Minimum periods", l.min_periods.to_string()),
     ];
     if let Some(e) = &l.experiment {
-        facts.push(fact("Experiment", e.clone()));
+        facts.push(Fact {
+            href: l
+                .experiment_item
+                .as_deref()
+                .map(|name| experiment_href(root, name)),
+            ..fact("Experiment", e.clone())
+        });
     }
     let number = |v: Option<f64>, digits: usize| {
         v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.digits$}"))
@@ -1019,6 +1036,13 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
         segments,
         lag_words,
         warning: result.and_then(|r| r.disagreement()),
+        experiments: ctx
+            .experiment_rows(root, None)
+            .into_iter()
+            .zip(&ctx.model.experiments)
+            .filter(|(_, e)| e.tests.from == l.from && e.tests.to == l.to)
+            .map(|(row, _)| row)
+            .collect(),
         has_data: ctx.has_data,
         chart,
         sql: sql.section(root, SqlQuery::Link(l)),

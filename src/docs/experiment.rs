@@ -1,0 +1,245 @@
+//! An experiment's page and the list of experiments (LANGUAGE.md section
+//! 11): what was tested and why, the variants and their units, the
+//! sample-ratio check, a forest plot of each metric's relative difference,
+//! the verdict in words.
+
+use askama::Template;
+
+use super::chart::{self, ForestRow};
+use super::markdown;
+use super::pages::{experiment_href, fact, link_href, Badge, Fact, Layout, ListItem, ListPage, Ref};
+use super::Ctx;
+use crate::model::{Direction, Experiment};
+use crate::run::{words, ExperimentResult};
+use crate::sql::results::{ExperimentVerdict, SRM_ALPHA};
+use crate::units::{format_change, format_value};
+
+/// The badge of a verdict.
+pub fn verdict_badge(v: ExperimentVerdict) -> Badge {
+    let class = match v {
+        ExperimentVerdict::Confirmed => "good",
+        ExperimentVerdict::Contradicted | ExperimentVerdict::SampleRatioMismatch => "bad",
+        ExperimentVerdict::NotConfirmed => "warn",
+        ExperimentVerdict::CpiUnchanged => "neutral",
+    };
+    Badge::new(v.name().replace('_', " "), class)
+}
+
+/// An experiment in a list: its page and its verdicts (when it ran).
+pub struct ExperimentRow {
+    pub link: Ref,
+    pub detail: String,
+    pub verdicts: Vec<Badge>,
+}
+
+impl Ctx<'_> {
+    /// The experiments that analyse `metric` (tested or as a guardrail),
+    /// with their verdicts.
+    pub(super) fn experiment_rows(&self, root: &str, metric: Option<&str>) -> Vec<ExperimentRow> {
+        self.model
+            .experiments
+            .iter()
+            .filter(|e| metric.is_none_or(|m| e.metrics().any(|x| x == m)))
+            .map(|e| ExperimentRow {
+                link: Ref {
+                    href: experiment_href(root, &e.name),
+                    label: e.title.clone(),
+                },
+                detail: format!("tests {} → {}, {} .. {}", e.tests.from, e.tests.to, e.from, e.until),
+                verdicts: self
+                    .experiments
+                    .get(e.name.as_str())
+                    .map(|r| r.verdicts.iter().map(|(_, v)| verdict_badge(*v)).collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+pub fn experiments_list(ctx: &Ctx) -> ListPage {
+    ListPage {
+        page: ctx.layout("", "Experiments", "experiments"),
+        intro: "Controlled tests of the links: each assigns customers at random to variants and says whether improving the CPI moved the KPI.",
+        items: ctx
+            .experiment_rows("", None)
+            .into_iter()
+            .map(|r| ListItem {
+                link: r.link,
+                detail: match r.verdicts.first() {
+                    Some(_) => format!(
+                        "{}; {}",
+                        r.detail,
+                        r.verdicts.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                    None => r.detail,
+                },
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "experiment.html")]
+pub struct ExperimentPage {
+    pub page: Layout,
+    pub description: Option<String>,
+    pub tests: Ref,
+    pub from: Ref,
+    pub to: Ref,
+    pub facts: Vec<Fact>,
+    pub has_data: bool,
+    /// The run's figures, when it ran.
+    pub ran: bool,
+    /// (variant, whether it is the control, units, expected units).
+    pub variants: Vec<(String, bool, String, String)>,
+    pub left_out: i64,
+    pub srm_badge: Option<Badge>,
+    pub srm_sentence: String,
+    /// (variant, badge, sentence).
+    pub verdicts: Vec<(String, Badge, String)>,
+    pub forest: String,
+    /// (metric, variant, control, value, difference, interval, relative, p).
+    pub rows: Vec<(Ref, String, String, String, String, String, String, String)>,
+    pub warnings: Vec<String>,
+    pub command: String,
+    pub location: String,
+    pub definition: String,
+}
+
+pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
+    let root = "../";
+    let link = ctx.model.link(&e.tests.from, &e.tests.to);
+    let result: Option<&ExperimentResult> = ctx.experiments.get(e.name.as_str()).copied();
+    let mut facts = vec![
+        Fact {
+            href: Some(super::pages::team_href(root, &e.owner)),
+            ..fact("Owner", ctx.team_ref(root, &e.owner).label)
+        },
+        Fact {
+            href: Some(super::pages::source_href(root, &e.assignments)),
+            ..fact("Assignments", e.assignments.clone())
+        },
+        fact("Unit", e.unit.clone()),
+        fact("Variant column", e.variant.clone()),
+        fact("Control", e.control.clone()),
+        fact(
+            "Split",
+            e.split.as_ref().map_or_else(
+                || "equal shares".to_string(),
+                |s| s.iter().map(|p| format!("{p}%")).collect::<Vec<_>>().join(" · "),
+            ),
+        ),
+        fact("Enrolment and analysis", format!("{} .. {}", e.from, e.until)),
+    ];
+    for g in &e.guardrails {
+        facts.push(Fact {
+            href: Some(super::pages::metric_href(root, g)),
+            ..fact("Guardrail", ctx.metric_ref(root, g).label)
+        });
+    }
+    let unit_of = |m: &str| ctx.model.metric(m).map(|m| m.unit.clone()).unwrap_or(crate::units::Unit::Dimensionless);
+    let dash = || "–".to_string();
+    let (mut variants, mut verdicts, mut rows, mut forest_rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut srm_badge = None;
+    let mut srm_sentence = String::new();
+    let mut left_out = 0;
+    let mut warnings = Vec::new();
+    if let Some(r) = result {
+        left_out = r.left_out;
+        for v in &r.variants {
+            variants.push((
+                v.variant.clone(),
+                v.variant == e.control,
+                v.units.to_string(),
+                v.expected.map_or_else(dash, |x| format!("{x:.1}")),
+            ));
+        }
+        (srm_badge, srm_sentence) = match r.srm_p {
+            Some(p) if p < SRM_ALPHA => (
+                Some(Badge::new("sample-ratio mismatch", "bad")),
+                format!("The units per variant are off the planned split (p = {p:.2e}, below {SRM_ALPHA}): assignment or logging went wrong, and no verdict is given until that is fixed."),
+            ),
+            Some(p) => (
+                Some(Badge::new("split as planned", "good")),
+                format!("The units per variant are as close to the planned split as chance allows (p = {p:.3}): the assignment looks healthy."),
+            ),
+            None => (None, "No sample-ratio check: the split does not list one share per variant found.".to_string()),
+        };
+        for (variant, verdict) in &r.verdicts {
+            verdicts.push((
+                variant.clone(),
+                verdict_badge(*verdict),
+                words::experiment_verdict_sentence(*verdict, e, variant),
+            ));
+        }
+        for f in &r.effects {
+            let unit = unit_of(&f.metric);
+            let value = |v: Option<f64>| v.map_or_else(dash, |v| format_value(v, &unit));
+            let change = |v: Option<f64>| v.map_or_else(dash, |v| format_change(v, &unit));
+            let percent = |v: Option<f64>| v.map_or_else(dash, |v| format!("{:+.1}%", v * 100.0));
+            rows.push((
+                super::pages::Ref {
+                    href: super::pages::metric_href(root, &f.metric),
+                    label: f.metric.clone(),
+                },
+                f.variant.clone(),
+                value(f.control_value),
+                value(f.value),
+                change(f.difference),
+                match (f.low, f.high) {
+                    (Some(_), Some(_)) => format!("{} .. {}", change(f.low), change(f.high)),
+                    _ => dash(),
+                },
+                match (f.relative_low, f.relative_high) {
+                    (Some(_), Some(_)) => format!(
+                        "{} ({} .. {})",
+                        percent(f.relative),
+                        percent(f.relative_low),
+                        percent(f.relative_high)
+                    ),
+                    _ => percent(f.relative),
+                },
+                f.p.map_or_else(dash, |p| if p < 0.001 { "<0.001".to_string() } else { format!("{p:.3}") }),
+            ));
+            if let (Some(estimate), Some(low), Some(high)) = (f.relative, f.relative_low, f.relative_high) {
+                let several = r.verdicts.len() > 1;
+                forest_rows.push(ForestRow {
+                    label: if several { format!("{} ({})", f.metric, f.variant) } else { f.metric.clone() },
+                    estimate: estimate * 100.0,
+                    low: low * 100.0,
+                    high: high * 100.0,
+                    higher_is_better: ctx.model.metric(&f.metric).is_none_or(|m| m.direction == Direction::Higher),
+                });
+            }
+        }
+        warnings = r.warnings(ctx.model);
+    }
+    ExperimentPage {
+        page: ctx.layout(root, &e.title, "experiments"),
+        description: e.description.as_deref().map(markdown::render),
+        tests: Ref {
+            href: link.map_or_else(String::new, |l| link_href(root, l)),
+            label: format!("{} → {}", e.tests.from, e.tests.to),
+        },
+        from: ctx.metric_ref(root, &e.tests.from),
+        to: ctx.metric_ref(root, &e.tests.to),
+        facts,
+        has_data: ctx.has_data,
+        ran: result.is_some(),
+        variants,
+        left_out,
+        srm_badge,
+        srm_sentence,
+        verdicts,
+        forest: chart::forest(
+            &format!("Relative difference of each metric in {}", e.title),
+            "relative difference against the control, %",
+            &forest_rows,
+        ),
+        rows,
+        warnings,
+        command: format!("cpic sql --experiment {}", e.name),
+        location: e.location.to_string(),
+        definition: ctx.definition(&e.location),
+    }
+}
