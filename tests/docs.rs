@@ -253,7 +253,7 @@ fn pages_show_the_data_of_the_run() {
     // 3 .. 5 range; the effect's interval times the moves to either end.
     let options = read("links/payment_options__bind_rate.html");
     assert!(
-        options.contains("Moving Payment-plan options offered from 2.29 options into 3 options .. 5 options goes with -16 pp to +2.8 pp Quote-to-policy conversion the same week, if the association holds."),
+        options.contains("Moving Payment-plan options offered from 2.29 options into 3 options .. 5 options goes with -17 pp to +3.2 pp Quote-to-policy conversion the same week, if the association holds."),
         "the target's implication"
     );
     let map = read("map.html");

@@ -64,9 +64,12 @@ experiment empty_control {{
     )
 }
 
+/// Month, day, hour, minute (of 2026).
+type Time = (u32, u32, u32, u32);
+
 struct Assignment {
     unit: Option<String>,
-    at: (u32, u32, u32, u32), // month, day, hour, minute
+    at: Time,
     arm: Option<String>,
     cohort: Option<String>,
 }
@@ -93,7 +96,9 @@ fn assignments() -> Vec<Assignment> {
         } else {
             "treatment"
         };
-        let cohort = ["a", "b", "c"][next(3) as usize];
+        // A hostile third cohort: a variant with units whose value needs
+        // escaping everywhere it lands.
+        let cohort = ["a", "b", "c'\"\\;--"][next(3) as usize];
         let day = 1 + next(28) as u32;
         let at = (4, day, next(24) as u32, next(60) as u32);
         rows.push(Assignment {
@@ -155,7 +160,7 @@ fn assignments() -> Vec<Assignment> {
     rows
 }
 
-fn timestamp((month, day, hour, minute): (u32, u32, u32, u32)) -> String {
+fn timestamp((month, day, hour, minute): Time) -> String {
     format!("2026-{month:02}-{day:02} {hour:02}:{minute:02}:00")
 }
 
@@ -488,7 +493,7 @@ fn cpic_sql_prints_an_experiments_enrolment() {
 
 struct Event {
     unit: Option<String>,
-    at: (u32, u32, u32, u32),
+    at: Time,
     ok: Option<bool>,
     amount: Option<f64>,
     wait: Option<f64>,
@@ -631,10 +636,9 @@ fn reference(metric: &str) -> Reference {
         },
         "conversion" => Reference::Sums {
             filter: all,
-            rows: vec![
-                |e| f64::from(e.ok == Some(true)),
-                |e| f64::from(e.ok.is_some()),
-            ],
+            rows: vec![|e| f64::from(e.ok == Some(true)), |e| {
+                f64::from(e.ok.is_some())
+            }],
             distinct: None,
             combine: |m| m[0].div(&m[1]).map(|r| r.scale(100.0)),
         },
@@ -676,15 +680,19 @@ fn reference(metric: &str) -> Reference {
 fn enrolled(
     e: &cpic::model::Experiment,
     rows: &[Assignment],
-) -> std::collections::BTreeMap<String, (String, (u32, u32, u32, u32))> {
+) -> std::collections::BTreeMap<String, (String, Time)> {
     use std::collections::{BTreeMap, BTreeSet};
-    let mut by_unit: BTreeMap<String, (BTreeSet<String>, (u32, u32, u32, u32))> = BTreeMap::new();
+    let mut by_unit: BTreeMap<String, (BTreeSet<String>, Time)> = BTreeMap::new();
     for r in rows {
         let day = Date::from_ymd(2026, r.at.0, r.at.1).expect("a date");
         if day < e.from || day > e.until {
             continue;
         }
-        let variant = if e.variant == "arm" { &r.arm } else { &r.cohort };
+        let variant = if e.variant == "arm" {
+            &r.arm
+        } else {
+            &r.cohort
+        };
         if let (Some(unit), Some(variant)) = (&r.unit, variant) {
             let entry = by_unit
                 .entry(unit.clone())
@@ -848,8 +856,12 @@ fn expected_effects(
     // Each enrolled unit's rows from its assignment to the end of `until`.
     let mut rows: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for ev in events {
-        let Some(u) = ev.unit.as_deref() else { continue };
-        let Some((_, at)) = units.get(u) else { continue };
+        let Some(u) = ev.unit.as_deref() else {
+            continue;
+        };
+        let Some((_, at)) = units.get(u) else {
+            continue;
+        };
         let day = Date::from_ymd(2026, ev.at.0, ev.at.1).expect("a date");
         if ev.at >= *at && day <= until {
             rows.entry(u).or_default().push(ev);
@@ -982,7 +994,12 @@ fn check_effects(engine: &mut dyn Engine) {
                 ("high", w.high),
             ];
             for (i, (label, want)) in numbers.iter().enumerate() {
-                engines::assert_same(&format!("{what}: {label}"), row[2 + i].num(), *want, engines::close);
+                engines::assert_same(
+                    &format!("{what}: {label}"),
+                    row[2 + i].num(),
+                    *want,
+                    engines::close,
+                );
             }
             engines::assert_same(&format!("{what}: p"), row[7].num(), w.p, |a, b| {
                 (a - b).abs() < 2e-7
@@ -993,9 +1010,18 @@ fn check_effects(engine: &mut dyn Engine) {
                 ("relative_high", w.relative_high),
             ];
             for (i, (label, want)) in relative.iter().enumerate() {
-                engines::assert_same(&format!("{what}: {label}"), row[8 + i].num(), *want, engines::close);
+                engines::assert_same(
+                    &format!("{what}: {label}"),
+                    row[8 + i].num(),
+                    *want,
+                    engines::close,
+                );
             }
-            assert_eq!(row[11].text().as_deref(), Some(w.verdict.as_str()), "{what}");
+            assert_eq!(
+                row[11].text().as_deref(),
+                Some(w.verdict.as_str()),
+                "{what}"
+            );
             verdicts.insert(w.verdict.clone());
         }
     }
@@ -1008,5 +1034,146 @@ fn effects_match_on_every_engine() {
     for mut engine in engines::all("experiment_effects") {
         load(engine.as_mut(), &assignments());
         check_effects(engine.as_mut());
+    }
+}
+
+// ---------------------------------------------------------------------
+// `cpic run`, its JSON and the site on the examples' experiments.
+
+fn run_json(project: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), project.into()];
+    args.extend(
+        ["--today", "2026-06-01", "--format", "json"]
+            .iter()
+            .chain(extra)
+            .map(Into::into),
+    );
+    let out = common::cpic_ok(args);
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// The designed results: insurance's `instant_quotes` confirms its link,
+/// online-course's `fast_lane` leaves it not confirmed; the JSON has every
+/// field docs/run-json.md lists, and its numbers are the effects query's.
+#[test]
+fn the_examples_experiments_reach_their_designed_verdicts() {
+    use cpic::sql::results::EffectColumn;
+    for (example, name, verdict) in [
+        ("insurance", "instant_quotes", "confirmed"),
+        ("online-course", "fast_lane", "not_confirmed"),
+    ] {
+        let report = run_json(&common::example(example), &[]);
+        let experiments = report["experiments"].as_array().expect("experiments");
+        assert_eq!(experiments.len(), 1, "{example}");
+        let x = &experiments[0];
+        assert_eq!(x["name"], name);
+        for key in [
+            "tests",
+            "variants",
+            "left_out_units",
+            "srm_p",
+            "results",
+            "verdicts",
+        ] {
+            assert!(x.get(key).is_some(), "{example}: {key}");
+        }
+        assert_eq!(x["verdicts"][0]["verdict"], verdict, "{example}: {x}");
+        assert!(x["srm_p"].as_f64().is_some_and(|p| p > 0.001));
+        let results = x["results"].as_array().expect("results");
+        for r in results {
+            for c in EffectColumn::ALL
+                .iter()
+                .filter(|c| **c != EffectColumn::Verdict)
+            {
+                assert!(r.get(c.name()).is_some(), "{example}: {}", c.name());
+            }
+        }
+        // The CPI first, improved beyond chance.
+        assert_eq!(results[0]["metric"], x["tests"]["from"]);
+        let (low, high) = (results[0]["low"].as_f64(), results[0]["high"].as_f64());
+        assert!(
+            low.zip(high).is_some_and(|(l, h)| l < h && h < 0.0),
+            "{example}"
+        );
+        // `--experiment` selects; an unknown name is a usage error.
+        let only = run_json(&common::example(example), &["--experiment", name]);
+        assert_eq!(only["experiments"], report["experiments"]);
+    }
+    let out = common::cpic()
+        .args([
+            "run",
+            &common::example("insurance").to_string_lossy(),
+            "--experiment",
+            "nope",
+        ])
+        .output()
+        .expect("cpic runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no experiment named `nope`"));
+}
+
+/// A link declared `confirmed` whose named experiment did not confirm it
+/// gets the methodology warning, in the table and in the JSON; the site
+/// has the experiment's page, linked from the link and both metrics.
+#[test]
+fn a_confirmed_link_its_experiment_does_not_confirm_is_warned_about() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let from = common::example("online-course");
+    for entry in std::fs::read_dir(&from).expect("the example") {
+        let path = entry.expect("an entry").path();
+        let to = dir.path().join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            std::fs::create_dir_all(&to).expect("a folder");
+            for file in std::fs::read_dir(&path).expect("data") {
+                let file = file.expect("a file").path();
+                std::fs::copy(&file, to.join(file.file_name().expect("a name"))).expect("copied");
+            }
+        } else {
+            std::fs::copy(&path, &to).expect("copied");
+        }
+    }
+    let spec = dir.path().join("course.cpi");
+    let text = std::fs::read_to_string(&spec).expect("the spec");
+    let text = text.replace(
+        "  status: testing\n  experiment: fast_lane",
+        "  status: confirmed\n  experiment: fast_lane",
+    );
+    assert!(text.contains("status: confirmed\n  experiment: fast_lane"));
+    std::fs::write(&spec, text).expect("written");
+    let warning = "link time_to_trial_lesson -> signup_revenue is declared `confirmed`, but its experiment `fast_lane` did not confirm it (fast: not_confirmed)";
+    let report = run_json(dir.path(), &[]);
+    assert_eq!(report["experiments"][0]["warnings"][0], warning);
+    let out = common::cpic_ok([
+        std::ffi::OsString::from("run"),
+        dir.path().into(),
+        "--today".into(),
+        "2026-06-01".into(),
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(&format!("warning: {warning}")), "{table}");
+    assert!(table.contains("fast: not_confirmed."), "{table}");
+    // The site.
+    let site = dir.path().join("site");
+    common::cpic_ok([
+        std::ffi::OsString::from("docs"),
+        dir.path().into(),
+        "--today".into(),
+        "2026-06-01".into(),
+        "-o".into(),
+        site.clone().into(),
+    ]);
+    let page = std::fs::read_to_string(site.join("experiments/fast_lane.html")).expect("a page");
+    assert!(page.contains("class=\"chart forest\""), "a forest plot");
+    assert!(page.contains("not confirmed"), "the verdict");
+    assert!(page.contains("did not confirm it"), "the warning");
+    for linking in [
+        "links/time_to_trial_lesson__signup_revenue.html",
+        "metrics/time_to_trial_lesson.html",
+        "metrics/signup_revenue.html",
+        "map.html",
+        "experiments.html",
+    ] {
+        let html = std::fs::read_to_string(site.join(linking)).expect("a page");
+        assert!(html.contains("experiments/fast_lane.html"), "{linking}");
     }
 }

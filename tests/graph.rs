@@ -50,7 +50,7 @@ fn dot_and_mermaid_name_every_node_and_edge() {
         "\"quote_turnaround\" [label=\"Time to a firm quote\\n(s)\", shape=box, peripheries=2];"
     ));
     assert!(dot.contains(
-        "\"quote_turnaround\" -> \"bind_rate\" [label=\"confirmed, 1 week\", style=solid];"
+        "\"quote_turnaround\" -> \"bind_rate\" [label=\"confirmed, 1 week, experiment instant_quotes\", style=solid];"
     ));
     assert!(
         dot.contains("\"payment_options\" -> \"renewal_rate\" [label=\"hypothesized, 1 quarter\"")
@@ -58,7 +58,9 @@ fn dot_and_mermaid_name_every_node_and_edge() {
     let mermaid = graph(&insurance, "mermaid");
     assert!(mermaid.starts_with("flowchart LR\n"));
     assert!(mermaid.contains("  m_bind_rate([\"Quote-to-policy conversion (%)\"])\n"));
-    assert!(mermaid.contains("  m_quote_turnaround ==>|\"confirmed, 1 week\"| m_bind_rate\n"));
+    assert!(mermaid.contains(
+        "  m_quote_turnaround ==>|\"confirmed, 1 week, experiment instant_quotes\"| m_bind_rate\n"
+    ));
     assert!(mermaid.contains("  m_slow_quote_share -->|\"testing, no lag\"| m_quote_turnaround\n"));
 }
 

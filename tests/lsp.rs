@@ -284,12 +284,14 @@ fn hover_definition_references_completion_and_formatting() {
         uri(&project.path().join("sources.cpi"))
     );
 
-    // References of a metric: its definition and every link end.
+    // References of a metric: its definition, every link end and the
+    // experiment that tests it.
     let (line, column) = find(&text, "cpi quote_turnaround", 4);
     let references = session.at("textDocument/references", &metrics_uri, line, column);
     let expected = 1
         + text.matches("link quote_turnaround").count()
-        + text.matches("-> quote_turnaround").count();
+        + text.matches("-> quote_turnaround").count()
+        + text.matches("tests: quote_turnaround").count();
     assert_eq!(
         references.as_array().unwrap().len(),
         expected,

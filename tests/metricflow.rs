@@ -198,7 +198,7 @@ fn links_targets_and_evidence_are_in_meta() {
     for expected in [
         "name: \"quote_turnaround\"",
         "kind: \"contextual_inquiry\"",
-        "experiment: \"EXP-142 instant quotes, April 2026\"",
+        "experiment: \"instant_quotes\"",
         "name: \"h1_2026\"",
         "to: \"bind_rate\"",
         "unit: \"s\"",

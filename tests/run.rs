@@ -755,7 +755,9 @@ fn parquet_file_sources_run_on_the_embedded_duckdb() {
             std::fs::write(to.join(path.file_name().expect("a name")), text).expect("write");
         }
     }
-    std::fs::copy(from.join("data/policies.csv"), to.join("data/policies.csv")).expect("copy");
+    for file in ["policies.csv", "quote_assignments.csv"] {
+        std::fs::copy(from.join("data").join(file), to.join("data").join(file)).expect("copy");
+    }
     let conn = duckdb::Connection::open_in_memory().expect("DuckDB");
     let quote = |p: &Path| p.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!(

@@ -79,7 +79,7 @@ fn file_sources_are_a_diagnostic_outside_duckdb() {
         .all_queries()
         .expect_err("files need DuckDB");
     assert!(diags.iter().all(|d| d.code.as_str() == "E0701"));
-    assert_eq!(diags.len(), 2, "once per file source");
+    assert_eq!(diags.len(), 3, "once per file source");
     assert!(
         sql::Generator::new(&model, DialectName::Duckdb, &sql::Options::default())
             .all_queries()

@@ -144,8 +144,12 @@ fn insurance(root: &Path) {
     // is what it was without it.
     let mut experiment = Rng::new(142);
     let mut assignments = Csv::new("quote_id,assigned_at,arm");
-    let enrolment =
-        Date::from_ymd(2026, 4, 1).expect("a date").days_since_epoch()..=Date::from_ymd(2026, 5, 24).expect("a date").days_since_epoch();
+    let enrolment = Date::from_ymd(2026, 4, 1)
+        .expect("a date")
+        .days_since_epoch()
+        ..=Date::from_ymd(2026, 5, 24)
+            .expect("a date")
+            .days_since_epoch();
     for w in 0..WEEKS {
         let progress = w as f64 / (WEEKS - 1) as f64;
         let turnaround = (72.0 - 34.0 * progress + 7.0 * rng.normal()).max(15.0);
@@ -244,8 +248,12 @@ fn online_course(root: &Path) {
     // rest of the data is what it was without it.
     let mut experiment = Rng::new(77);
     let mut assignments = Csv::new("request_id,assigned_at,lane");
-    let enrolment = Date::from_ymd(2026, 5, 4).expect("a date").days_since_epoch()
-        ..=Date::from_ymd(2026, 5, 17).expect("a date").days_since_epoch();
+    let enrolment = Date::from_ymd(2026, 5, 4)
+        .expect("a date")
+        .days_since_epoch()
+        ..=Date::from_ymd(2026, 5, 17)
+            .expect("a date")
+            .days_since_epoch();
     for w in 0..WEEKS {
         let progress = w as f64 / (WEEKS - 1) as f64;
         let start_share = (0.72 + 0.19 * progress + 0.03 * rng.normal()).clamp(0.4, 0.99);

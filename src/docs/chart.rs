@@ -366,56 +366,6 @@ pub fn scatter(chart: &ScatterChart) -> String {
     svg
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> Date {
-        Date::parse(s).unwrap()
-    }
-
-    #[test]
-    fn a_gap_in_the_series_breaks_the_line() {
-        let points = [
-            Point {
-                period: d("2026-01-01"),
-                value: 1.0,
-            },
-            Point {
-                period: d("2026-02-01"),
-                value: 2.0,
-            },
-            Point {
-                period: d("2026-04-01"),
-                value: 3.0,
-            },
-        ];
-        let svg = series(&SeriesChart {
-            id: "series",
-            title: "<b>t</b>",
-            unit: &Unit::Percent,
-            grain: Grain::Month,
-            points: &points,
-            targets: &[],
-            latest: Some(points[2]),
-            good: Some(true),
-        });
-        let path = svg.split("class=\"line\" d=\"").nth(1).unwrap();
-        let path = &path[..path.find('"').unwrap()];
-        assert_eq!(path.matches('M').count(), 2, "{path}");
-        assert_eq!(path.matches('L').count(), 1, "{path}");
-        assert!(svg.contains("&lt;b&gt;t&lt;/b&gt;") && !svg.contains("<b>"));
-        assert!(svg.contains("class=\"latest good\""));
-    }
-
-    #[test]
-    fn quarters_and_years_are_named_as_people_name_them() {
-        assert_eq!(period_label(d("2026-07-01"), Grain::Quarter), "2026 Q3");
-        assert_eq!(period_label(d("2026-07-01"), Grain::Month), "2026-07");
-        assert_eq!(period_label(d("2026-01-01"), Grain::Year), "2026");
-    }
-}
-
 /// One row of a forest plot: an estimate and its 95% interval.
 pub struct ForestRow {
     pub label: String,
@@ -479,8 +429,16 @@ pub fn forest(title: &str, axis: &str, rows: &[ForestRow]) -> String {
     );
     for (i, r) in rows.iter().enumerate() {
         let cy = coord(TOP + F_ROW * (i as f64 + 0.5));
-        let better = if r.higher_is_better { r.low > 0.0 } else { r.high < 0.0 };
-        let worse = if r.higher_is_better { r.high < 0.0 } else { r.low > 0.0 };
+        let better = if r.higher_is_better {
+            r.low > 0.0
+        } else {
+            r.high < 0.0
+        };
+        let worse = if r.higher_is_better {
+            r.high < 0.0
+        } else {
+            r.low > 0.0
+        };
         let class = if better {
             "better"
         } else if worse {
@@ -504,4 +462,54 @@ pub fn forest(title: &str, axis: &str, rows: &[ForestRow]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_gap_in_the_series_breaks_the_line() {
+        let points = [
+            Point {
+                period: d("2026-01-01"),
+                value: 1.0,
+            },
+            Point {
+                period: d("2026-02-01"),
+                value: 2.0,
+            },
+            Point {
+                period: d("2026-04-01"),
+                value: 3.0,
+            },
+        ];
+        let svg = series(&SeriesChart {
+            id: "series",
+            title: "<b>t</b>",
+            unit: &Unit::Percent,
+            grain: Grain::Month,
+            points: &points,
+            targets: &[],
+            latest: Some(points[2]),
+            good: Some(true),
+        });
+        let path = svg.split("class=\"line\" d=\"").nth(1).unwrap();
+        let path = &path[..path.find('"').unwrap()];
+        assert_eq!(path.matches('M').count(), 2, "{path}");
+        assert_eq!(path.matches('L').count(), 1, "{path}");
+        assert!(svg.contains("&lt;b&gt;t&lt;/b&gt;") && !svg.contains("<b>"));
+        assert!(svg.contains("class=\"latest good\""));
+    }
+
+    #[test]
+    fn quarters_and_years_are_named_as_people_name_them() {
+        assert_eq!(period_label(d("2026-07-01"), Grain::Quarter), "2026 Q3");
+        assert_eq!(period_label(d("2026-07-01"), Grain::Month), "2026-07");
+        assert_eq!(period_label(d("2026-01-01"), Grain::Year), "2026");
+    }
 }

@@ -7,12 +7,13 @@ use askama::Template;
 
 use super::chart::{self, ForestRow};
 use super::markdown;
-use super::pages::{experiment_href, fact, link_href, Badge, Fact, Layout, ListItem, ListPage, Ref};
+use super::pages::{
+    experiment_href, fact, link_href, Badge, Fact, Layout, ListItem, ListPage, Ref,
+};
 use super::Ctx;
 use crate::model::{Direction, Experiment};
 use crate::run::{words, ExperimentResult};
 use crate::sql::results::{ExperimentVerdict, SRM_ALPHA};
-use crate::units::{format_change, format_value};
 
 /// The badge of a verdict.
 pub fn verdict_badge(v: ExperimentVerdict) -> Badge {
@@ -45,7 +46,10 @@ impl Ctx<'_> {
                     href: experiment_href(root, &e.name),
                     label: e.title.clone(),
                 },
-                detail: format!("tests {} → {}, {} .. {}", e.tests.from, e.tests.to, e.from, e.until),
+                detail: format!(
+                    "tests {} → {}, {} .. {}",
+                    e.tests.from, e.tests.to, e.from, e.until
+                ),
                 verdicts: self
                     .experiments
                     .get(e.name.as_str())
@@ -78,6 +82,18 @@ pub fn experiments_list(ctx: &Ctx) -> ListPage {
     }
 }
 
+/// One metric in one treatment, as the page shows it.
+pub struct EffectRow {
+    pub metric: Ref,
+    pub variant: String,
+    pub control: String,
+    pub value: String,
+    pub difference: String,
+    pub interval: String,
+    pub relative: String,
+    pub p: String,
+}
+
 #[derive(Template)]
 #[template(path = "experiment.html")]
 pub struct ExperimentPage {
@@ -98,8 +114,7 @@ pub struct ExperimentPage {
     /// (variant, badge, sentence).
     pub verdicts: Vec<(String, Badge, String)>,
     pub forest: String,
-    /// (metric, variant, control, value, difference, interval, relative, p).
-    pub rows: Vec<(Ref, String, String, String, String, String, String, String)>,
+    pub rows: Vec<EffectRow>,
     pub warnings: Vec<String>,
     pub command: String,
     pub location: String,
@@ -126,10 +141,18 @@ pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
             "Split",
             e.split.as_ref().map_or_else(
                 || "equal shares".to_string(),
-                |s| s.iter().map(|p| format!("{p}%")).collect::<Vec<_>>().join(" · "),
+                |s| {
+                    s.iter()
+                        .map(|p| format!("{p}%"))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                },
             ),
         ),
-        fact("Enrolment and analysis", format!("{} .. {}", e.from, e.until)),
+        fact(
+            "Enrolment and analysis",
+            format!("{} .. {}", e.from, e.until),
+        ),
     ];
     for g in &e.guardrails {
         facts.push(Fact {
@@ -137,9 +160,15 @@ pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
             ..fact("Guardrail", ctx.metric_ref(root, g).label)
         });
     }
-    let unit_of = |m: &str| ctx.model.metric(m).map(|m| m.unit.clone()).unwrap_or(crate::units::Unit::Dimensionless);
+    let unit_of = |m: &str| {
+        ctx.model
+            .metric(m)
+            .map(|m| m.unit.clone())
+            .unwrap_or(crate::units::Unit::Dimensionless)
+    };
     let dash = || "–".to_string();
-    let (mut variants, mut verdicts, mut rows, mut forest_rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut variants, mut verdicts, mut rows, mut forest_rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut srm_badge = None;
     let mut srm_sentence = String::new();
     let mut left_out = 0;
@@ -173,42 +202,37 @@ pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
             ));
         }
         for f in &r.effects {
-            let unit = unit_of(&f.metric);
-            let value = |v: Option<f64>| v.map_or_else(dash, |v| format_value(v, &unit));
-            let change = |v: Option<f64>| v.map_or_else(dash, |v| format_change(v, &unit));
-            let percent = |v: Option<f64>| v.map_or_else(dash, |v| format!("{:+.1}%", v * 100.0));
-            rows.push((
-                super::pages::Ref {
+            let text = words::effect_text(f, &unit_of(&f.metric), "–");
+            rows.push(EffectRow {
+                metric: Ref {
                     href: super::pages::metric_href(root, &f.metric),
                     label: f.metric.clone(),
                 },
-                f.variant.clone(),
-                value(f.control_value),
-                value(f.value),
-                change(f.difference),
-                match (f.low, f.high) {
-                    (Some(_), Some(_)) => format!("{} .. {}", change(f.low), change(f.high)),
-                    _ => dash(),
-                },
-                match (f.relative_low, f.relative_high) {
-                    (Some(_), Some(_)) => format!(
-                        "{} ({} .. {})",
-                        percent(f.relative),
-                        percent(f.relative_low),
-                        percent(f.relative_high)
-                    ),
-                    _ => percent(f.relative),
-                },
-                f.p.map_or_else(dash, |p| if p < 0.001 { "<0.001".to_string() } else { format!("{p:.3}") }),
-            ));
-            if let (Some(estimate), Some(low), Some(high)) = (f.relative, f.relative_low, f.relative_high) {
+                variant: f.variant.clone(),
+                control: text.control,
+                value: text.value,
+                difference: text.difference,
+                interval: text.interval,
+                relative: text.relative,
+                p: text.p,
+            });
+            if let (Some(estimate), Some(low), Some(high)) =
+                (f.relative, f.relative_low, f.relative_high)
+            {
                 let several = r.verdicts.len() > 1;
                 forest_rows.push(ForestRow {
-                    label: if several { format!("{} ({})", f.metric, f.variant) } else { f.metric.clone() },
+                    label: if several {
+                        format!("{} ({})", f.metric, f.variant)
+                    } else {
+                        f.metric.clone()
+                    },
                     estimate: estimate * 100.0,
                     low: low * 100.0,
                     high: high * 100.0,
-                    higher_is_better: ctx.model.metric(&f.metric).is_none_or(|m| m.direction == Direction::Higher),
+                    higher_is_better: ctx
+                        .model
+                        .metric(&f.metric)
+                        .is_none_or(|m| m.direction == Direction::Higher),
                 });
             }
         }

@@ -96,9 +96,10 @@ impl ExperimentResult<'_> {
                 e.name, e.control, e.from, e.until
             ));
         }
-        let declared_confirmed = model
-            .link(&e.tests.from, &e.tests.to)
-            .is_some_and(|l| l.status == LinkStatus::Confirmed && l.experiment_item.as_deref() == Some(e.name.as_str()));
+        let declared_confirmed = model.link(&e.tests.from, &e.tests.to).is_some_and(|l| {
+            l.status == LinkStatus::Confirmed
+                && l.experiment_item.as_deref() == Some(e.name.as_str())
+        });
         if declared_confirmed && !self.confirmed() {
             let verdicts: Vec<String> = self
                 .verdicts

@@ -22,7 +22,8 @@ use crate::keyword::Keyword;
 use crate::model::{Grain, Link, LinkStatus, Measure, Metric, Model};
 use crate::sql::kept::Kept;
 use crate::sql::results::{
-    position, EffectColumn, EnrolmentColumn, LagColumn, LinkColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, Verdict,
+    position, EffectColumn, EnrolmentColumn, LagColumn, LinkColumn, PairColumn, SeriesColumn,
+    TargetColumn, TargetStatus, Verdict,
 };
 use crate::sql::{self, DialectName, Options, Unsupported};
 use db::{Cell, ColumnKind, Database};

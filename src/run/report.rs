@@ -7,10 +7,11 @@ use std::io::{self, Write};
 use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use serde_json::{json, Value};
 
+use super::words::p_text;
 use super::{words, Evidence, ExperimentResult, LinkResult, MetricResult, Report};
 use crate::model::MetricKind;
 use crate::sql::results::{ExperimentVerdict, Verdict};
-use crate::units::{format_change, format_value};
+use crate::units::format_value;
 
 /// Glyphs for a terminal, or plain ASCII for pipes and files.
 #[derive(Clone, Copy)]
@@ -162,14 +163,6 @@ fn segment_row(
             .map_or(String::new(), |p| format!("Holm p {}", p_text(p))),
     ));
     row
-}
-
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "<0.001".to_string()
-    } else {
-        format!("{p:.3}")
-    }
 }
 
 /// lag, n, effect, p and verdict.
@@ -356,7 +349,13 @@ fn experiments_table(report: &Report, out: &mut dyn WriteColor, style: Style) ->
         let units: Vec<String> = x
             .variants
             .iter()
-            .map(|v| format!("{} {}", printable(v.variant.clone()), grouped_count(v.units)))
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    printable(v.variant.clone()),
+                    grouped_count(v.units)
+                )
+            })
             .collect();
         writeln!(
             out,
@@ -365,43 +364,38 @@ fn experiments_table(report: &Report, out: &mut dyn WriteColor, style: Style) ->
             x.left_out,
             x.srm_p.map_or(style.dash().to_string(), p_text)
         )?;
-        let dash = || style.dash().to_string();
         let rows: Vec<Vec<Cell>> = x
             .effects
             .iter()
             .map(|f| {
                 let unit = report.model.metric(&f.metric).map(|m| m.unit.clone());
                 let unit = unit.unwrap_or(crate::units::Unit::Dimensionless);
-                let value = |v: Option<f64>| v.map_or_else(dash, |v| format_value(v, &unit));
-                let change = |v: Option<f64>| v.map_or_else(dash, |v| format_change(v, &unit));
-                let percent = |v: Option<f64>| v.map_or_else(dash, |v| format!("{:+.1}%", v * 100.0));
+                let text = words::effect_text(f, &unit, style.dash());
                 vec![
                     cell(&f.metric),
                     cell(printable(f.variant.clone())),
-                    cell(value(f.control_value)),
-                    cell(value(f.value)),
-                    cell(change(f.difference)),
-                    cell(match (f.low, f.high) {
-                        (Some(_), Some(_)) => format!("{} .. {}", change(f.low), change(f.high)),
-                        _ => dash(),
-                    }),
-                    cell(match (f.relative, f.relative_low, f.relative_high) {
-                        (Some(_), Some(_), Some(_)) => format!(
-                            "{} ({} .. {})",
-                            percent(f.relative),
-                            percent(f.relative_low),
-                            percent(f.relative_high)
-                        ),
-                        (r, _, _) => percent(r),
-                    }),
-                    cell(f.p.map_or_else(dash, p_text)),
+                    cell(text.control),
+                    cell(text.value),
+                    cell(text.difference),
+                    cell(text.interval),
+                    cell(text.relative),
+                    cell(text.p),
                 ]
             })
             .collect();
         if !rows.is_empty() {
             write_table(
                 out,
-                &["metric", "variant", "control", "value", "difference", "95% interval", "relative (95%)", "p"],
+                &[
+                    "metric",
+                    "variant",
+                    "control",
+                    "value",
+                    "difference",
+                    "95% interval",
+                    "relative (95%)",
+                    "p",
+                ],
                 &rows,
             )?;
         }

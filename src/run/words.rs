@@ -209,3 +209,53 @@ pub fn experiment_verdict_sentence(
         ),
     }
 }
+
+/// An experiment's effect as people read it, in the metric's unit: the
+/// same words in the report and on the site.
+pub struct EffectText {
+    pub control: String,
+    pub value: String,
+    pub difference: String,
+    /// `low .. high`.
+    pub interval: String,
+    /// `+12.3% (+4.5% .. +20.1%)`.
+    pub relative: String,
+    pub p: String,
+}
+
+/// [`EffectText`] of `f`, with `dash` for what does not exist.
+pub fn effect_text(f: &super::Effect, unit: &crate::units::Unit, dash: &str) -> EffectText {
+    use crate::units::{format_change, format_value};
+    let dash = || dash.to_string();
+    let value = |v: Option<f64>| v.map_or_else(dash, |v| format_value(v, unit));
+    let change = |v: Option<f64>| v.map_or_else(dash, |v| format_change(v, unit));
+    let percent = |v: Option<f64>| v.map_or_else(dash, |v| format!("{:+.1}%", v * 100.0));
+    EffectText {
+        control: value(f.control_value),
+        value: value(f.value),
+        difference: change(f.difference),
+        interval: match (f.low, f.high) {
+            (Some(_), Some(_)) => format!("{} .. {}", change(f.low), change(f.high)),
+            _ => dash(),
+        },
+        relative: match (f.relative_low, f.relative_high) {
+            (Some(_), Some(_)) => format!(
+                "{} ({} .. {})",
+                percent(f.relative),
+                percent(f.relative_low),
+                percent(f.relative_high)
+            ),
+            _ => percent(f.relative),
+        },
+        p: f.p.map_or_else(dash, p_text),
+    }
+}
+
+/// A p-value as the report and the site print it.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}

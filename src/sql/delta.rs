@@ -147,10 +147,9 @@ impl<'e> Decomposition<'e> {
         match &e.kind {
             TExprKind::Number { value } => Form::Const(*value),
             TExprKind::Neg { operand } => Form::Neg(Box::new(self.walk(operand))),
-            TExprKind::Scale { factor, operand } => Form::Mul(
-                Box::new(self.walk(operand)),
-                Box::new(Form::Const(*factor)),
-            ),
+            TExprKind::Scale { factor, operand } => {
+                Form::Mul(Box::new(self.walk(operand)), Box::new(Form::Const(*factor)))
+            }
             TExprKind::Binary { op, left, right } => {
                 let (l, r) = (Box::new(self.walk(left)), Box::new(self.walk(right)));
                 match op {
@@ -187,7 +186,10 @@ impl<'e> Decomposition<'e> {
                         });
                         Form::Div(Box::new(sum), Box::new(rows))
                     }
-                    (AggFunc::Min | AggFunc::Max | AggFunc::Median | AggFunc::Percentile, Some(arg)) => {
+                    (
+                        AggFunc::Min | AggFunc::Max | AggFunc::Median | AggFunc::Percentile,
+                        Some(arg),
+                    ) => {
                         let fraction = match func {
                             AggFunc::Median => Some(0.5),
                             AggFunc::Percentile => Some(fraction.unwrap_or(0.5)),

@@ -69,10 +69,7 @@ impl QueryBuilder<'_> {
         self.add_fixed("_effects", &union.join("\nUNION ALL\n"));
         // The verdict, from the link's two ends (metrics 0 and 1).
         let (cpi, kpi) = (id(&results[0]), id(&results[1]));
-        let (low, high) = (
-            id(EffectColumn::Low.name()),
-            id(EffectColumn::High.name()),
-        );
+        let (low, high) = (id(EffectColumn::Low.name()), id(EffectColumn::High.name()));
         let better = |m: &str, direction: Direction| match direction {
             Direction::Higher => format!("{m}.{low} > 0"),
             Direction::Lower => format!("{m}.{high} < 0"),
@@ -160,8 +157,7 @@ impl QueryBuilder<'_> {
         // the end of `until`, with what each aggregate reads.
         let t = format!("{alias}.{}", id(time));
         let day = |x: &str, ty: ScalarType| d.period_start(Grain::Day, x, ty);
-        let since = if *time_type == ScalarType::Timestamp && e.time_type == ScalarType::Timestamp
-        {
+        let since = if *time_type == ScalarType::Timestamp && e.time_type == ScalarType::Timestamp {
             format!("{t} >= {enrolled}.{at}")
         } else {
             format!(
@@ -198,8 +194,10 @@ impl QueryBuilder<'_> {
                     }
                 }
                 Moment::Sum { arg, filter } if is_bool(arg) => {
-                    let mut c: Vec<String> =
-                        when(&mut w, filter).map(|f| format!("({f})")).into_iter().collect();
+                    let mut c: Vec<String> = when(&mut w, filter)
+                        .map(|f| format!("({f})"))
+                        .into_iter()
+                        .collect();
                     c.push(format!("({})", w.expr(arg)));
                     format!("CASE WHEN {} THEN 1 ELSE 0 END", c.join(" AND "))
                 }
@@ -385,11 +383,15 @@ impl QueryBuilder<'_> {
         let value = dec.form.sql(&var_sql, &float);
         let mut from = format!("FROM {ex}");
         if !dec.moments.is_empty() {
-            from.push_str(&format!("\nLEFT JOIN {means} ON {means}.{variant} = {ex}.{variant}"));
+            from.push_str(&format!(
+                "\nLEFT JOIN {means} ON {means}.{variant} = {ex}.{variant}"
+            ));
         }
         for j in 0..dec.orders.len() {
             let o = id(&name(&format!("o{j}")));
-            from.push_str(&format!("\nLEFT JOIN {o} ON {o}.{variant} = {ex}.{variant}"));
+            from.push_str(&format!(
+                "\nLEFT JOIN {o} ON {o}.{variant} = {ex}.{variant}"
+            ));
         }
         let g = |j: usize| id(&format!("_g{j}"));
         let vars = dec.vars();
@@ -401,9 +403,15 @@ impl QueryBuilder<'_> {
         let variance = match dec.method() {
             Method::Delta => {
                 let c = id(&name("cov"));
-                from.push_str(&format!("\nLEFT JOIN {c} ON {c}.{variant} = {ex}.{variant}"));
+                from.push_str(&format!(
+                    "\nLEFT JOIN {c} ON {c}.{variant} = {ex}.{variant}"
+                ));
                 for (j, v) in vars.iter().enumerate() {
-                    list.push(format!("{} AS {}", dec.form.derivative(*v).sql(&var_sql, &float), g(j)));
+                    list.push(format!(
+                        "{} AS {}",
+                        dec.form.derivative(*v).sql(&var_sql, &float),
+                        g(j)
+                    ));
                 }
                 for j in 0..vars.len() {
                     for k in j..vars.len() {
@@ -423,7 +431,9 @@ impl QueryBuilder<'_> {
             }
             Method::Quantile => {
                 let w = id(&name("o0_se"));
-                from.push_str(&format!("\nLEFT JOIN {w} ON {w}.{variant} = {ex}.{variant}"));
+                from.push_str(&format!(
+                    "\nLEFT JOIN {w} ON {w}.{variant} = {ex}.{variant}"
+                ));
                 list.push(format!(
                     "{} AS {}",
                     dec.form.derivative(Var::Order(0)).sql(&var_sql, &float),
@@ -485,7 +495,8 @@ impl QueryBuilder<'_> {
         );
         let sh = id(&share);
         let se_f = id("_se_f");
-        let centred = format!("(COALESCE({u}.{c}, 0) - {frac} * COALESCE({u}.{rows}, 0) - {sh}.{dm})");
+        let centred =
+            format!("(COALESCE({u}.{c}, 0) - {frac} * COALESCE({u}.{rows}, 0) - {sh}.{dm})");
         self.add_fixed(
             &name("o0_sf"),
             &format!(
@@ -549,7 +560,9 @@ impl QueryBuilder<'_> {
         let (z, t) = (id("_z"), id("_tail"));
         self.add_fixed(
             &name("z"),
-            &format!("SELECT\n  {diff}.*,\n  {diff}.{dif} / NULLIF({diff}.{se}, 0) AS {z}\nFROM {diff}"),
+            &format!(
+                "SELECT\n  {diff}.*,\n  {diff}.{dif} / NULLIF({diff}.{se}, 0) AS {z}\nFROM {diff}"
+            ),
         );
         let zc = id(&name("z"));
         self.add_fixed(

@@ -32,13 +32,18 @@ impl QueryBuilder<'_> {
         self.add_enrolment(model, e)?;
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
-        let (ex, variant, count, rank) = (id("_expected"), id("_variant"), id("_count"), id("_rank"));
+        let (ex, variant, count, rank) =
+            (id("_expected"), id("_variant"), id("_count"), id("_rank"));
         let (expected, chi2, srm_p) = (
             id(EnrolmentColumn::Expected.name()),
             id(EnrolmentColumn::ChiSquared.name()),
             id(EnrolmentColumn::SrmP.name()),
         );
-        let (srm, left, left_out) = (id("_srm"), id("_left_out"), id(EnrolmentColumn::LeftOut.name()));
+        let (srm, left, left_out) = (
+            id("_srm"),
+            id("_left_out"),
+            id(EnrolmentColumn::LeftOut.name()),
+        );
         let columns: Vec<String> = EnrolmentColumn::ALL
             .iter()
             .map(|&c| {
@@ -63,7 +68,11 @@ impl QueryBuilder<'_> {
     /// row per enrolled unit), `_expected` (a row per variant with its
     /// `_count` and `_rank`, the control included), `_srm` (the
     /// chi-squared and `srm_p`) and `_left_out`.
-    pub(super) fn add_enrolment(&mut self, model: &Model, e: &Experiment) -> Result<(), Unsupported> {
+    pub(super) fn add_enrolment(
+        &mut self,
+        model: &Model,
+        e: &Experiment,
+    ) -> Result<(), Unsupported> {
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
         let source = model.source(&e.assignments).expect("a checked source");
