@@ -14,10 +14,11 @@
 //! (default 500 runs of each kind, 1,000 units per arm; deterministic:
 //! SplitMix64 from a fixed seed).
 //!
-//! `cargo run --release --example experiment_calibration speed [UNITS]`
-//! times instead one experiment of 1,000,000 assigned units (and about
-//! 2.4 rows each) through the enrolment and effects queries, as `cpic run`
-//! runs them on the embedded DuckDB (one thread).
+//! `cargo run --release --example experiment_calibration speed [UNITS]
+//! [GUARDRAILS]` times instead one experiment of 1,000,000 assigned units
+//! (and about 2.3 rows each) through the enrolment and effects queries, as
+//! `cpic run` runs them on the embedded DuckDB (one thread); GUARDRAILS
+//! (`spend,orders`) replaces the six guardrails.
 
 use std::time::Instant;
 
@@ -73,6 +74,9 @@ fn normal(rng: &mut SplitMix64) -> f64 {
     (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
+/// The mean number of rows per unit of the calibration (before the cap).
+const CALIBRATION_ROWS: f64 = 2.4;
+
 /// One simulated row.
 struct Row {
     day: i32,
@@ -82,12 +86,13 @@ struct Row {
     order: i64,
 }
 
-/// A unit's rows: 0 to 7 (mean ≈ 2.4, ×1.15 under the effect), every value
+/// A unit's rows: 0 to 7 (a geometric count of mean about `rows`, ×1.15
+/// under the effect, then capped), every value
 /// shifted by the unit's own random effect, so that rows of one unit are
 /// correlated.
-fn unit_rows(rng: &mut SplitMix64, unit: i64, day: i32, effect: bool) -> Vec<Row> {
+fn unit_rows(rng: &mut SplitMix64, unit: i64, day: i32, effect: bool, rows: f64) -> Vec<Row> {
     let u = 0.6 * normal(rng);
-    let mean = if effect { 2.4 * 1.15 } else { 2.4 };
+    let mean = if effect { rows * 1.15 } else { rows };
     // A geometric-like count, capped.
     let mut k = 0;
     while k < 7 && rng.unit() < mean / (mean + 1.0) {
@@ -113,7 +118,7 @@ fn truth(rng: &mut SplitMix64, units: i64, effect: bool) -> [f64; 8] {
     let (mut rows, mut b, mut x, mut web, mut orders) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let mut xs = Vec::new();
     for unit in 0..units {
-        let r = unit_rows(rng, unit, 1, effect);
+        let r = unit_rows(rng, unit, 1, effect, CALIBRATION_ROWS);
         rows += r.len() as f64;
         b += r.iter().filter(|r| r.b).count() as f64;
         web += r.iter().filter(|r| r.web).count() as f64;
@@ -137,7 +142,7 @@ fn truth(rng: &mut SplitMix64, units: i64, effect: bool) -> [f64; 8] {
 }
 
 /// Fills the two tables with `units` units, alternately in arm a and b.
-fn load(conn: &duckdb::Connection, rng: &mut SplitMix64, units: i64, effect: bool) {
+fn load(conn: &duckdb::Connection, rng: &mut SplitMix64, units: i64, effect: bool, mean_rows: f64) {
     conn.execute_batch("DELETE FROM assign_raw; DELETE FROM rows_raw")
         .expect("emptied");
     let mut assign = conn.appender("assign_raw").expect("an appender");
@@ -148,7 +153,7 @@ fn load(conn: &duckdb::Connection, rng: &mut SplitMix64, units: i64, effect: boo
         assign
             .append_row(duckdb::params![unit, day, arm])
             .expect("a row");
-        for r in unit_rows(rng, unit, day, effect && arm == "b") {
+        for r in unit_rows(rng, unit, day, effect && arm == "b", mean_rows) {
             rows.append_row(duckdb::params![unit, r.day, r.x, r.b, r.web, r.order])
                 .expect("a row");
         }
@@ -169,14 +174,30 @@ fn connection() -> duckdb::Connection {
 }
 
 /// One large experiment, timed.
-fn speed(units: i64) {
-    let model = model();
+fn speed(units: i64, guardrails: Option<&str>) {
+    // Fewer guardrails: a smaller experiment on the same data.
+    let model = match guardrails {
+        Some(g) => {
+            let spec = SPEC.replace(
+                "guardrails: spend, avg_spend, web_share, orders, median_spend, p90_spend",
+                &format!("guardrails: {g}"),
+            );
+            let mut db = cpic::source::SourceDb::new();
+            db.add("experiment.cpi", spec.as_str());
+            let options = cpic::Options {
+                today: Date::parse("2026-06-01").expect("a date"),
+            };
+            cpic::compile(&db, &options).model.expect("checks")
+        }
+        None => model(),
+    };
     let e = model.experiment("e").expect("the experiment");
     let generator = sql::Generator::new(&model, DialectName::Duckdb, &Options::default());
     let conn = connection();
     let mut rng = SplitMix64(0x5EED_0019);
     let started = Instant::now();
-    load(&conn, &mut rng, units, true);
+    // About three metric rows per unit.
+    load(&conn, &mut rng, units, true, 3.6);
     let rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM rows_raw", [], |r| r.get(0))
         .expect("a count");
@@ -189,6 +210,15 @@ fn speed(units: i64) {
         ("effects", generator.effects(e).expect("sql")),
     ] {
         let started = Instant::now();
+        let sql = match std::env::var("CTE_TRY") {
+            Ok(names) => names.split(',').fold(sql, |sql, n| {
+                sql.replace(
+                    &format!("\"{n}\" AS ("),
+                    &format!("\"{n}\" AS MATERIALIZED ("),
+                )
+            }),
+            Err(_) => sql,
+        };
         let mut statement = conn.prepare(&sql).expect("the query");
         let mut result = statement.query([]).expect("the query runs");
         let mut n = 0;
@@ -196,8 +226,9 @@ fn speed(units: i64) {
             n += 1;
         }
         println!(
-            "{what}: {n} rows in {:.2} s ({units} units, {rows} metric rows, 8 metrics)",
-            started.elapsed().as_secs_f64()
+            "{what}: {n} rows in {:.2} s ({units} units, {rows} metric rows, {} metrics)",
+            started.elapsed().as_secs_f64(),
+            e.metrics().count()
         );
     }
 }
@@ -208,7 +239,8 @@ fn main() {
             .nth(2)
             .and_then(|a| a.parse().ok())
             .unwrap_or(1_000_000);
-        return speed(units);
+        let guardrails = std::env::args().nth(3);
+        return speed(units, guardrails.as_deref());
     }
     let mut args = std::env::args().skip(1);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(500);
@@ -239,7 +271,7 @@ fn main() {
     let mut excluded_ab = [0usize; 8];
     for effect in [false, true] {
         for _ in 0..runs {
-            load(&conn, &mut rng, 2 * per_arm, effect);
+            load(&conn, &mut rng, 2 * per_arm, effect, CALIBRATION_ROWS);
             let mut result = statement.query([]).expect("the effects");
             while let Some(row) = result.next().expect("a row") {
                 let metric: String = row.get(0).expect("metric");

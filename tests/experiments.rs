@@ -74,6 +74,17 @@ struct Assignment {
     cohort: Option<String>,
 }
 
+/// A deterministic draw below n (a 64-bit LCG's high bits) from `seed`.
+fn draws(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    }
+}
+
 /// Deterministic assignments: units with one row, several rows of one
 /// variant, rows in two variants (left out), rows outside the window
 /// (ignored), rows without a unit or a variant (ignored), and the window's
@@ -81,13 +92,7 @@ struct Assignment {
 /// out).
 fn assignments() -> Vec<Assignment> {
     let mut rows = Vec::new();
-    let mut state: u64 = 42;
-    let mut next = |n: u64| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) % n
-    };
+    let mut next = draws(42);
     for i in 0..600u32 {
         let unit = Some(format!("u{i:04}"));
         // A 30/70 split drawn with a tilt: 40% control.
@@ -506,13 +511,7 @@ struct Event {
 /// orders shared between units.
 fn events() -> Vec<Event> {
     let mut rows = Vec::new();
-    let mut state: u64 = 7;
-    let mut next = |n: u64| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) % n
-    };
+    let mut next = draws(7);
     for i in 0..640u32 {
         let unit = format!("u{i:04}");
         for k in 0..next(7) {

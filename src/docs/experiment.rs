@@ -86,12 +86,7 @@ pub fn experiments_list(ctx: &Ctx) -> ListPage {
 pub struct EffectRow {
     pub metric: Ref,
     pub variant: String,
-    pub control: String,
-    pub value: String,
-    pub difference: String,
-    pub interval: String,
-    pub relative: String,
-    pub p: String,
+    pub text: words::EffectText,
 }
 
 #[derive(Template)]
@@ -202,19 +197,13 @@ pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
             ));
         }
         for f in &r.effects {
-            let text = words::effect_text(f, &unit_of(&f.metric), "–");
             rows.push(EffectRow {
                 metric: Ref {
                     href: super::pages::metric_href(root, &f.metric),
                     label: f.metric.clone(),
                 },
                 variant: f.variant.clone(),
-                control: text.control,
-                value: text.value,
-                difference: text.difference,
-                interval: text.interval,
-                relative: text.relative,
-                p: text.p,
+                text: words::effect_text(f, &unit_of(&f.metric), "–"),
             });
             if let (Some(estimate), Some(low), Some(high)) =
                 (f.relative, f.relative_low, f.relative_high)

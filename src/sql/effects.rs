@@ -28,7 +28,7 @@ use super::render::{number, ExprContext, ExprWriter};
 use super::results::{EffectColumn, ExperimentVerdict, SRM_ALPHA, Z_95};
 use super::stats;
 use super::Unsupported;
-use crate::model::{Direction, Experiment, Grain, Measure, Metric, Model, ScalarType};
+use crate::model::{Direction, Experiment, Grain, Measure, Metric, Model, ScalarType, TExpr};
 
 /// Row expressions over the source's alias.
 struct Rows {
@@ -52,14 +52,43 @@ impl QueryBuilder<'_> {
         self.add_enrolment(model, e)?;
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
-        let metrics: Vec<&Metric> = e
+        let metrics: Vec<(&Metric, Decomposition)> = e
             .metrics()
-            .map(|name| model.metric(name).expect("a checked metric"))
+            .map(|name| {
+                let m = model.metric(name).expect("a checked metric");
+                (m, Decomposition::of(source_measure(m).expr))
+            })
             .collect();
-        let mut results = Vec::new();
-        for (i, metric) in metrics.iter().enumerate() {
-            results.push(self.add_effect(model, e, i, metric)?);
+        // Metrics of one source and time column share their rows and
+        // their per-unit sums: one join and one grouping by unit.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, (m, _)) in metrics.iter().enumerate() {
+            let key = |j: usize| {
+                let s = source_measure(metrics[j].0);
+                (s.source, s.time)
+            };
+            let k = (source_measure(m).source, source_measure(m).time);
+            match groups.iter_mut().find(|g| key(g[0]) == k) {
+                Some(g) => g.push(i),
+                None => groups.push(vec![i]),
+            }
         }
+        let mut group_of = vec![0; metrics.len()];
+        for (g, members) in groups.iter().enumerate() {
+            let list: Vec<(usize, &Metric, &Decomposition)> = members
+                .iter()
+                .map(|&i| (i, metrics[i].0, &metrics[i].1))
+                .collect();
+            self.add_unit_sums(model, e, g, source_measure(metrics[members[0]].0), &list)?;
+            for &i in members {
+                group_of[i] = g;
+            }
+        }
+        let mut results = Vec::new();
+        for (i, (metric, dec)) in metrics.iter().enumerate() {
+            results.push(self.add_effect(e, i, metric, dec, group_of[i]));
+        }
+        let metrics: Vec<&Metric> = metrics.iter().map(|(m, _)| *m).collect();
         let (variant, rank) = (id(EffectColumn::Variant.name()), id("_rank"));
         let all = id("_effects");
         let union: Vec<String> = results
@@ -115,35 +144,27 @@ impl QueryBuilder<'_> {
         )))
     }
 
-    /// The CTEs of metric `i`'s effects; returns the name of the last,
-    /// which has `_index`, `_rank`, `_variant` and the effect columns but
-    /// the verdict.
-    fn add_effect(
+    /// The rows of one source's analysed metrics (`members`: their index,
+    /// metric and decomposition; one source and time column) of enrolled units,
+    /// from the unit's assignment to the end of `until` (`_g{g}_rows`:
+    /// `_unit`, `_variant`, then per metric i what its aggregates read,
+    /// `_m{i}_r{j}` and `_m{i}_x{j}`, each metric's filter folded in), and
+    /// each enrolled unit's sums (`_g{g}_units`: `_unit`, `_variant`,
+    /// `_m{i}_s{j}` as floats, 0 for a unit without rows).
+    fn add_unit_sums(
         &mut self,
         model: &Model,
         e: &Experiment,
-        i: usize,
-        metric: &Metric,
-    ) -> Result<String, Unsupported> {
+        g: usize,
+        measure: SourceMeasure,
+        members: &[(usize, &Metric, &Decomposition)],
+    ) -> Result<(), Unsupported> {
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
-        let Measure::Source {
-            source,
-            time,
-            time_type,
-            expr,
-            filter,
-        } = &metric.measure
-        else {
-            unreachable!("the checker allows source measures only (E0807)")
-        };
-        let source = model.source(source).expect("a checked source");
+        let source = model.source(measure.source).expect("a checked source");
         let table = d
             .table(&source.origin)
             .ok_or_else(|| Unsupported::file_source(d.name(), source))?;
-        let dec = Decomposition::of(expr);
-        let p = format!("_m{i}");
-        let name = |s: &str| format!("{p}_{s}");
         let alias = id("_source");
         let mut rows = Rows {
             d,
@@ -152,79 +173,85 @@ impl QueryBuilder<'_> {
         let mut w = ExprWriter::new(&mut rows);
         let (enrolled, unit, variant, at) =
             (id("_enrolled"), id("_unit"), id("_variant"), id("_at"));
-
-        // The metric's rows of enrolled units, from their assignment to
-        // the end of `until`, with what each aggregate reads.
-        let t = format!("{alias}.{}", id(time));
+        let t = format!("{alias}.{}", id(measure.time));
         let day = |x: &str, ty: ScalarType| d.period_start(Grain::Day, x, ty);
-        let since = if *time_type == ScalarType::Timestamp && e.time_type == ScalarType::Timestamp {
+        let time_type = measure.time_type;
+        let since = if time_type == ScalarType::Timestamp && e.time_type == ScalarType::Timestamp {
             format!("{t} >= {enrolled}.{at}")
         } else {
             format!(
                 "{} >= {}",
-                day(&t, *time_type),
+                day(&t, time_type),
                 day(&format!("{enrolled}.{at}"), e.time_type)
             )
         };
-        let mut conditions = vec![
+        let conditions = [
             format!("{t} IS NOT NULL"),
             since,
-            format!("{} <= {}", day(&t, *time_type), d.date(e.until)),
+            format!("{} <= {}", day(&t, time_type), d.date(e.until)),
         ];
-        if let Some(f) = filter {
-            conditions.push(format!("({})", w.expr(f)));
-        }
-        let when = |w: &mut ExprWriter, f: Option<&crate::model::TExpr>| f.map(|f| w.expr(f));
         let mut columns = vec![
             format!("{enrolled}.{unit} AS {unit}"),
             format!("{enrolled}.{variant} AS {variant}"),
         ];
-        for (j, m) in dec.moments.iter().enumerate() {
-            let value = match *m {
-                Moment::Rows { arg, filter } => {
-                    let mut c: Vec<String> = arg
-                        .map(|a| format!("{} IS NOT NULL", w.expr(a)))
-                        .into_iter()
-                        .collect();
-                    c.extend(when(&mut w, filter).map(|f| format!("({f})")));
-                    if c.is_empty() {
-                        "1".to_string()
-                    } else {
+        let mut plain = Vec::new();
+        let mut distinct = Vec::new();
+        for &(i, metric, dec) in members {
+            let mf = source_measure(metric)
+                .filter
+                .map(|f| format!("({})", w.expr(f)));
+            // The metric's filter and the aggregate's own, as one condition.
+            let both = |w: &mut ExprWriter, own: Option<&TExpr>| -> Vec<String> {
+                mf.iter()
+                    .cloned()
+                    .chain(own.map(|f| format!("({})", w.expr(f))))
+                    .collect()
+            };
+            let when = |c: &[String], value: &str| {
+                if c.is_empty() {
+                    value.to_string()
+                } else {
+                    format!("CASE WHEN {} THEN {value} END", c.join(" AND "))
+                }
+            };
+            for (j, m) in dec.moments.iter().enumerate() {
+                let value = match *m {
+                    Moment::Rows { arg, filter } => {
+                        let mut c = both(&mut w, filter);
+                        c.extend(arg.map(|a| format!("{} IS NOT NULL", w.expr(a))));
+                        if c.is_empty() {
+                            "1".to_string()
+                        } else {
+                            format!("CASE WHEN {} THEN 1 ELSE 0 END", c.join(" AND "))
+                        }
+                    }
+                    Moment::Sum { arg, filter } if is_bool(arg) => {
+                        let mut c = both(&mut w, filter);
+                        c.push(format!("({})", w.expr(arg)));
                         format!("CASE WHEN {} THEN 1 ELSE 0 END", c.join(" AND "))
                     }
-                }
-                Moment::Sum { arg, filter } if is_bool(arg) => {
-                    let mut c: Vec<String> = when(&mut w, filter)
-                        .map(|f| format!("({f})"))
-                        .into_iter()
-                        .collect();
-                    c.push(format!("({})", w.expr(arg)));
-                    format!("CASE WHEN {} THEN 1 ELSE 0 END", c.join(" AND "))
-                }
-                Moment::Sum { arg, filter } | Moment::Distinct { arg, filter } => {
-                    let value = w.expr(arg);
-                    let value = if matches!(m, Moment::Sum { .. }) {
-                        d.to_float(&value)
-                    } else {
-                        value
-                    };
-                    match when(&mut w, filter) {
-                        Some(f) => format!("CASE WHEN {f} THEN {value} END"),
-                        None => value,
+                    Moment::Sum { arg, filter } => {
+                        let c = both(&mut w, filter);
+                        when(&c, &d.to_float(&w.expr(arg)))
                     }
+                    Moment::Distinct { arg, filter } => {
+                        let c = both(&mut w, filter);
+                        when(&c, &w.expr(arg))
+                    }
+                };
+                columns.push(format!("{value} AS {}", id(&format!("_m{i}_r{j}"))));
+                match m {
+                    Moment::Distinct { .. } => distinct.push((i, j)),
+                    _ => plain.push((i, j)),
                 }
-            };
-            columns.push(format!("{value} AS {}", id(&format!("_r{j}"))));
+            }
+            for (j, o) in dec.orders.iter().enumerate() {
+                let c = both(&mut w, o.filter);
+                let value = when(&c, &d.to_float(&w.expr(o.arg)));
+                columns.push(format!("{value} AS {}", id(&format!("_m{i}_x{j}"))));
+            }
         }
-        for (j, o) in dec.orders.iter().enumerate() {
-            let value = d.to_float(&w.expr(o.arg));
-            let value = match when(&mut w, o.filter) {
-                Some(f) => format!("CASE WHEN {f} THEN {value} END"),
-                None => value,
-            };
-            columns.push(format!("{value} AS {}", id(&format!("_x{j}"))));
-        }
-        let rows_cte = name("rows");
+        let rows_cte = format!("_g{g}_rows");
         self.add_fixed(
             &rows_cte,
             &format!(
@@ -235,20 +262,15 @@ impl QueryBuilder<'_> {
             ),
         );
         let r = id(&rows_cte);
-
-        // Per-unit sums (units without rows: 0), their means and their
-        // covariances, per variant.
+        let s = |i: usize, j: usize| id(&format!("_m{i}_s{j}"));
+        let rc = |i: usize, j: usize| id(&format!("_m{i}_r{j}"));
         let mut joins = Vec::new();
         let mut sums = Vec::new();
-        let plain: Vec<usize> = (0..dec.moments.len())
-            .filter(|&j| !matches!(dec.moments[j], Moment::Distinct { .. }))
-            .collect();
-        let s = |j: usize| id(&format!("_s{j}"));
         if !plain.is_empty() {
-            let cte = name("sums");
+            let cte = format!("_g{g}_sums");
             let list: Vec<String> = plain
                 .iter()
-                .map(|&j| format!("SUM({r}.{}) AS {}", id(&format!("_r{j}")), s(j)))
+                .map(|&(i, j)| format!("SUM({r}.{}) AS {}", rc(i, j), s(i, j)))
                 .collect();
             self.add_fixed(
                 &cte,
@@ -259,47 +281,81 @@ impl QueryBuilder<'_> {
             );
             let c = id(&cte);
             joins.push(format!("LEFT JOIN {c} ON {c}.{unit} = {enrolled}.{unit}"));
-            sums.extend(plain.iter().map(|&j| (j, format!("{c}.{}", s(j)))));
+            sums.extend(
+                plain
+                    .iter()
+                    .map(|&(i, j)| ((i, j), format!("{c}.{}", s(i, j)))),
+            );
         }
-        for (j, m) in dec.moments.iter().enumerate() {
-            if let Moment::Distinct { .. } = m {
-                // Each distinct value credited to the smallest unit of the
-                // variant that has it.
-                let cte = name(&format!("credit{j}"));
-                let (owner, values) = (id("_owner"), id("_values"));
-                let rj = id(&format!("_r{j}"));
-                self.add_fixed(
-                    &cte,
-                    &format!(
-                        "SELECT\n  {values}.{owner} AS {unit},\n  COUNT(*) AS {}\nFROM (\n  SELECT MIN({r}.{unit}) AS {owner}\n  FROM {r}\n  WHERE {r}.{rj} IS NOT NULL\n  GROUP BY {r}.{variant}, {r}.{rj}\n) AS {values}\nGROUP BY {values}.{owner}",
-                        s(j)
-                    ),
-                );
-                let c = id(&cte);
-                joins.push(format!("LEFT JOIN {c} ON {c}.{unit} = {enrolled}.{unit}"));
-                sums.push((j, format!("{c}.{}", s(j))));
-            }
+        for &(i, j) in &distinct {
+            // Each distinct value credited to the smallest unit of the
+            // variant that has it.
+            let cte = format!("_m{i}_credit{j}");
+            let (owner, values) = (id("_owner"), id("_values"));
+            self.add_fixed(
+                &cte,
+                &format!(
+                    "SELECT\n  {values}.{owner} AS {unit},\n  COUNT(*) AS {}\nFROM (\n  SELECT MIN({r}.{unit}) AS {owner}\n  FROM {r}\n  WHERE {r}.{rj} IS NOT NULL\n  GROUP BY {r}.{variant}, {r}.{rj}\n) AS {values}\nGROUP BY {values}.{owner}",
+                    s(i, j),
+                    rj = rc(i, j),
+                ),
+            );
+            let c = id(&cte);
+            joins.push(format!("LEFT JOIN {c} ON {c}.{unit} = {enrolled}.{unit}"));
+            sums.push(((i, j), format!("{c}.{}", s(i, j))));
+        }
+        if sums.is_empty() {
+            return Ok(());
         }
         sums.sort();
+        let list: Vec<String> = sums
+            .iter()
+            .map(|((i, j), c)| {
+                format!(
+                    "{} AS {}",
+                    d.to_float(&format!("COALESCE({c}, 0)")),
+                    s(*i, *j)
+                )
+            })
+            .collect();
+        self.add_fixed(
+            &format!("_g{g}_units"),
+            &format!(
+                "SELECT\n  {enrolled}.{unit} AS {unit},\n  {enrolled}.{variant} AS {variant},\n  {}\nFROM {enrolled}\n{}",
+                list.join(",\n  "),
+                joins.join("\n")
+            ),
+        );
+        Ok(())
+    }
+
+    /// The CTEs of metric `i`'s effects, over its group `g`'s rows and
+    /// units (see [`Self::add_unit_sums`]); returns the name of the last,
+    /// which has `_index`, `_rank`, `_variant` and the effect columns but
+    /// the verdict.
+    fn add_effect(
+        &mut self,
+        e: &Experiment,
+        i: usize,
+        metric: &Metric,
+        dec: &Decomposition,
+        g: usize,
+    ) -> String {
+        let d = self.dialect();
+        let id = |s: &str| d.ident(s);
+        let p = format!("_m{i}");
+        let name = |s: &str| format!("{p}_{s}");
+        let (unit, variant) = (id("_unit"), id("_variant"));
+        let r = id(&format!("_g{g}_rows"));
+        let u = id(&format!("_g{g}_units"));
+        let s = |j: usize| id(&format!("_m{i}_s{j}"));
+        // The means of the per-unit sums and their covariances, per
+        // variant (two passes: means, then centred products).
         let means = id(&name("means"));
         let n = id("_n");
         let mean = |j: usize| id(&format!("_mean{j}"));
         let cov = |j: usize, k: usize| id(&format!("_c{j}_{k}"));
         if !dec.moments.is_empty() {
-            let units_cte = name("units");
-            let list: Vec<String> = sums
-                .iter()
-                .map(|(j, c)| format!("{} AS {}", d.to_float(&format!("COALESCE({c}, 0)")), s(*j)))
-                .collect();
-            self.add_fixed(
-                &units_cte,
-                &format!(
-                    "SELECT\n  {enrolled}.{unit} AS {unit},\n  {enrolled}.{variant} AS {variant},\n  {}\nFROM {enrolled}\n{}",
-                    list.join(",\n  "),
-                    joins.join("\n")
-                ),
-            );
-            let u = id(&units_cte);
             let list: Vec<String> = (0..dec.moments.len())
                 .map(|j| format!("SUM({u}.{}) / COUNT(*) AS {}", s(j), mean(j)))
                 .collect();
@@ -338,7 +394,7 @@ impl QueryBuilder<'_> {
         // Woodruff's standard error.
         let (x, i_, k_, v_) = (id("_x"), id("_i"), id("_k"), id("_v"));
         for (j, o) in dec.orders.iter().enumerate() {
-            let xj = id(&format!("_x{j}"));
+            let xj = id(&format!("_m{i}_x{j}"));
             let ranked = name(&format!("o{j}_ranked"));
             self.add_fixed(
                 &ranked,
@@ -458,7 +514,7 @@ impl QueryBuilder<'_> {
                 variance
             ),
         );
-        Ok(self.add_comparison(e, i, metric, &p))
+        self.add_comparison(e, i, metric, &p)
     }
 
     /// Woodruff's standard error of the lone quantile of metric `p`
@@ -518,14 +574,14 @@ impl QueryBuilder<'_> {
                 d.ceil(&format!("({q}.{k_} - 1) * CASE WHEN {high} > 1 THEN 1.0E0 ELSE {high} END")),
             ),
         );
+        // The two values by (variant, rank): equality joins that match one
+        // row each, not every row of the variant.
         let b = id(&name("o0_bounds"));
-        let at = |which: &str| format!("MAX(CASE WHEN {rk}.{i_} = {b}.{which} THEN {rk}.{x} END)");
+        let (low_row, high_row) = (id("_low"), id("_high"));
         self.add_fixed(
             &name("o0_se"),
             &format!(
-                "SELECT\n  {b}.{variant} AS {variant},\n  ({} - {}) / {} AS {}\nFROM {b}\nJOIN {rk} ON {rk}.{variant} = {b}.{variant}\nGROUP BY {b}.{variant}",
-                at(&hi),
-                at(&lo),
+                "SELECT\n  {b}.{variant} AS {variant},\n  ({high_row}.{x} - {low_row}.{x}) / {} AS {}\nFROM {b}\nLEFT JOIN {rk} AS {low_row} ON {low_row}.{variant} = {b}.{variant} AND {low_row}.{i_} = {b}.{lo}\nLEFT JOIN {rk} AS {high_row} ON {high_row}.{variant} = {b}.{variant} AND {high_row}.{i_} = {b}.{hi}",
                 number(2.0 * Z_95),
                 id("_se"),
             ),
@@ -607,6 +663,36 @@ impl QueryBuilder<'_> {
             ),
         );
         result
+    }
+}
+
+/// A source measure's parts (the checker allows experiments to analyse
+/// source measures only, E0807).
+#[derive(Clone, Copy)]
+struct SourceMeasure<'m> {
+    source: &'m str,
+    time: &'m str,
+    time_type: ScalarType,
+    expr: &'m TExpr,
+    filter: Option<&'m TExpr>,
+}
+
+fn source_measure(m: &Metric) -> SourceMeasure<'_> {
+    match &m.measure {
+        Measure::Source {
+            source,
+            time,
+            time_type,
+            expr,
+            filter,
+        } => SourceMeasure {
+            source,
+            time,
+            time_type: *time_type,
+            expr,
+            filter: filter.as_ref(),
+        },
+        Measure::Derived { .. } => unreachable!("an experiment analyses source measures (E0807)"),
     }
 }
 
