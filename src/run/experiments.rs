@@ -180,3 +180,84 @@ pub fn add_effects(result: &mut ExperimentResult, rows: &[Vec<Cell>]) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+team t { name: "T" }
+source s { table: "s" time: at columns { u: text  at: date  ok: bool } }
+source a { table: "a" time: at columns { u: text  at: date  arm: text } }
+cpi c { title: "C" outcome: "o" owner: t unit: % direction: higher tier: core
+  evidence: contextual_inquiry "v" source: s measure: avg(ok) grain: week }
+kpi k { title: "K" owner: t unit: % direction: higher source: s measure: avg(ok) grain: week }
+link c -> k { hypothesis: "h" status: confirmed experiment: x }
+experiment x { title: "X" owner: t tests: c -> k assignments: a unit: u variant: arm
+  control: "a" split: 50% 50% from: 2026-04-01 until: 2026-04-28 }
+"#;
+
+    fn model() -> Model {
+        let mut db = crate::source::SourceDb::new();
+        db.add("x.cpi", SPEC);
+        let options = crate::Options {
+            today: crate::date::Date::parse("2026-06-01").expect("a date"),
+        };
+        crate::compile(&db, &options).model.expect("checks")
+    }
+
+    fn result<'m>(
+        model: &'m Model,
+        units: &[(&str, i64)],
+        verdict: ExperimentVerdict,
+    ) -> ExperimentResult<'m> {
+        ExperimentResult {
+            experiment: model.experiment("x").expect("x"),
+            variants: units
+                .iter()
+                .map(|(v, n)| VariantUnits {
+                    variant: v.to_string(),
+                    units: *n,
+                    expected: None,
+                })
+                .collect(),
+            left_out: 0,
+            chi_squared: None,
+            srm_p: None,
+            effects: Vec::new(),
+            verdicts: vec![("b".to_string(), verdict)],
+        }
+    }
+
+    #[test]
+    fn the_run_warns_about_an_unconfirmed_link_a_misfit_split_and_an_empty_control() {
+        let model = model();
+        let fine = result(
+            &model,
+            &[("a", 10), ("b", 12)],
+            ExperimentVerdict::Confirmed,
+        );
+        assert!(fine.warnings(&model).is_empty());
+        let unconfirmed = result(
+            &model,
+            &[("a", 10), ("b", 12)],
+            ExperimentVerdict::NotConfirmed,
+        );
+        assert_eq!(
+            unconfirmed.warnings(&model),
+            ["link c -> k is declared `confirmed`, but its experiment `x` did not confirm it (b: not_confirmed)"]
+        );
+        let misfit = result(
+            &model,
+            &[("a", 0), ("b", 12), ("c", 3)],
+            ExperimentVerdict::Confirmed,
+        );
+        assert_eq!(
+            misfit.warnings(&model),
+            [
+                "experiment `x`: `split` lists 2 shares but 3 variants were found (a, b, c), so there is no sample-ratio check",
+                "experiment `x`: no unit was enrolled in the control `a` between 2026-04-01 and 2026-04-28",
+            ]
+        );
+    }
+}
