@@ -111,12 +111,16 @@ pub struct ExperimentPage {
     pub forest: String,
     pub rows: Vec<EffectRow>,
     pub warnings: Vec<String>,
-    pub command: String,
+    pub sql: super::pages::SqlSection,
     pub location: String,
     pub definition: String,
 }
 
-pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
+pub fn experiment<'m>(
+    ctx: &Ctx<'m>,
+    sql: &super::pages::SqlWriter<'m>,
+    e: &'m Experiment,
+) -> ExperimentPage {
     let root = "../";
     let link = ctx.model.link(&e.tests.from, &e.tests.to);
     let result: Option<&ExperimentResult> = ctx.experiments.get(e.name.as_str()).copied();
@@ -251,7 +255,7 @@ pub fn experiment(ctx: &Ctx, e: &Experiment) -> ExperimentPage {
         ),
         rows,
         warnings,
-        command: format!("cpic sql --experiment {}", e.name),
+        sql: sql.section(root, super::pages::SqlQuery::Experiment(e)),
         location: e.location.to_string(),
         definition: ctx.definition(&e.location),
     }

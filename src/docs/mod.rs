@@ -150,8 +150,9 @@ pub fn render(
         "experiments.html",
         &page(experiment::experiments_list(&ctx).render()),
     )?;
+    let sql = pages::SqlWriter::new(model, sql_files);
     for e in &model.experiments {
-        let html = page(experiment::experiment(&ctx, e).render());
+        let html = page(experiment::experiment(&ctx, &sql, e).render());
         sink(&format!("experiments/{}.html", e.name), &html)?;
     }
     // Each worker has its own SQL generators (one per dialect), reused

@@ -336,10 +336,12 @@ pub struct SqlWriter<'m> {
     files: Option<&'m crate::docs::SqlFiles>,
 }
 
-/// What a page shows: the query of a metric or of a link.
+/// What a page shows: the query of a metric, of a link or the effects
+/// of an experiment.
 pub enum SqlQuery<'a> {
     Metric(&'a Metric),
     Link(&'a Link),
+    Experiment(&'a crate::model::Experiment),
 }
 
 impl<'m> SqlWriter<'m> {
@@ -353,7 +355,9 @@ impl<'m> SqlWriter<'m> {
 
     /// The project's dialect's query (or why it cannot be written), the
     /// other dialects' files and command.
-    fn section(&self, root: &str, query: SqlQuery) -> SqlSection {
+    pub(super) fn section(&self, root: &str, query: SqlQuery) -> SqlSection {
+        // The experiment's assignments are read like its metrics' sources.
+        let mut assignments = None;
         let (path, arguments, metrics) = match query {
             SqlQuery::Metric(m) => (
                 sql::metric_file(&m.name),
@@ -368,11 +372,22 @@ impl<'m> SqlWriter<'m> {
                     .filter_map(|name| self.model.metric(name))
                     .collect(),
             ),
+            SqlQuery::Experiment(e) => {
+                assignments = self.model.source(&e.assignments);
+                (
+                    sql::experiment_file(e, "effects"),
+                    format!("--experiment {}", e.name),
+                    e.metrics()
+                        .filter_map(|name| self.model.metric(name))
+                        .collect(),
+                )
+            }
         };
         let own = self.generator.dialect();
         let result = match query {
             SqlQuery::Metric(m) => self.generator.series(m),
             SqlQuery::Link(l) => self.generator.evidence(l),
+            SqlQuery::Experiment(e) => self.generator.effects(e),
         };
         let (sql_html, problem) = match result {
             Ok(sql) => (Some(super::svg::escape_text(&sql)), None),
@@ -389,10 +404,14 @@ impl<'m> SqlWriter<'m> {
         let mut unavailable: Vec<(String, String)> = Vec::new();
         for &d in DialectName::ALL.iter().filter(|&&d| d != own) {
             let label = dialect_label(d);
-            match metrics
-                .iter()
-                .find_map(|m| sql::unreadable_source(self.model, d, m))
-            {
+            let unreadable = assignments
+                .filter(|s| d.dialect().table(&s.origin).is_none())
+                .or_else(|| {
+                    metrics
+                        .iter()
+                        .find_map(|m| sql::unreadable_source(self.model, d, m))
+                });
+            match unreadable {
                 Some(source) => {
                     let problem = format!(
                         "source `{}` reads a file, and only DuckDB reads files in a query",
