@@ -210,15 +210,6 @@ fn speed(units: i64, guardrails: Option<&str>) {
         ("effects", generator.effects(e).expect("sql")),
     ] {
         let started = Instant::now();
-        let sql = match std::env::var("CTE_TRY") {
-            Ok(names) => names.split(',').fold(sql, |sql, n| {
-                sql.replace(
-                    &format!("\"{n}\" AS ("),
-                    &format!("\"{n}\" AS MATERIALIZED ("),
-                )
-            }),
-            Err(_) => sql,
-        };
         let mut statement = conn.prepare(&sql).expect("the query");
         let mut result = statement.query([]).expect("the query runs");
         let mut n = 0;

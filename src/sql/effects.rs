@@ -523,41 +523,46 @@ impl QueryBuilder<'_> {
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
         let name = |s: &str| format!("{p}_{s}");
-        let (enrolled, unit, variant) = (id("_enrolled"), id("_unit"), id("_variant"));
+        let (unit, variant) = (id("_unit"), id("_variant"));
         let (x, i_, k_, v_) = (id("_x"), id("_i"), id("_k"), id("_v"));
         let (rk, q) = (id(&name("o0_ranked")), id(&name("o0")));
         let (c, rows, n) = (id("_c"), id("_rows"), id("_n"));
         let frac = number(fraction);
-        // Per unit: its rows at or below the quantile, and its rows.
+        // Per unit with rows: its rows at or below the quantile, and its
+        // rows. Enrolled units without rows add 0 to both; they enter the
+        // means and the variance below by the variant's count alone.
         let units = name("o0_units");
         self.add_fixed(
             &units,
             &format!(
-                "SELECT\n  {enrolled}.{variant} AS {variant},\n  {enrolled}.{unit} AS {unit},\n  {} AS {c},\n  {} AS {rows}\nFROM {enrolled}\nLEFT JOIN {rk} ON {rk}.{unit} = {enrolled}.{unit}\nLEFT JOIN {q} ON {q}.{variant} = {enrolled}.{variant}\nGROUP BY {enrolled}.{variant}, {enrolled}.{unit}",
+                "SELECT\n  {rk}.{variant} AS {variant},\n  {rk}.{unit} AS {unit},\n  {} AS {c},\n  {} AS {rows}\nFROM {rk}\nJOIN {q} ON {q}.{variant} = {rk}.{variant}\nGROUP BY {rk}.{variant}, {rk}.{unit}",
                 d.to_float(&format!("SUM(CASE WHEN {rk}.{x} <= {q}.{v_} THEN 1 ELSE 0 END)")),
-                d.to_float(&format!("COUNT({rk}.{x})")),
+                d.to_float("COUNT(*)"),
             ),
         );
-        // The share F = Σc / Σrows, a ratio of per-unit means: its
-        // variance is var(c − p·rows) / (n · mean(rows)²).
+        // The share F = Σc / Σrows, a ratio of per-unit means over the n
+        // enrolled units: its variance is var(c − p·rows) / (n ·
+        // mean(rows)²).
         let u = id(&units);
-        let (dm, rm) = (id("_d_mean"), id("_rows_mean"));
+        let (ex, count) = (id("_expected"), id("_count"));
+        let (dm, rm, with_rows) = (id("_d_mean"), id("_rows_mean"), id("_with_rows"));
         let share = name("o0_share");
         self.add_fixed(
             &share,
             &format!(
-                "SELECT\n  {u}.{variant} AS {variant},\n  COUNT(*) AS {n},\n  SUM(COALESCE({u}.{rows}, 0)) / COUNT(*) AS {rm},\n  SUM(COALESCE({u}.{c}, 0) - {frac} * COALESCE({u}.{rows}, 0)) / COUNT(*) AS {dm}\nFROM {u}\nGROUP BY {u}.{variant}"
+                "SELECT\n  {ex}.{variant} AS {variant},\n  MAX({ex}.{count}) AS {n},\n  COUNT({u}.{unit}) AS {with_rows},\n  SUM({u}.{rows}) / NULLIF(MAX({ex}.{count}), 0) AS {rm},\n  SUM({u}.{c} - {frac} * {u}.{rows}) / NULLIF(MAX({ex}.{count}), 0) AS {dm}\nFROM {ex}\nLEFT JOIN {u} ON {u}.{variant} = {ex}.{variant}\nGROUP BY {ex}.{variant}"
             ),
         );
         let sh = id(&share);
         let se_f = id("_se_f");
-        let centred =
-            format!("(COALESCE({u}.{c}, 0) - {frac} * COALESCE({u}.{rows}, 0) - {sh}.{dm})");
+        // Σ over all n units of (d − mean)², the units without rows (d = 0)
+        // counted as (n − with_rows)·mean².
+        let centred = format!("({u}.{c} - {frac} * {u}.{rows} - {sh}.{dm})");
         self.add_fixed(
             &name("o0_sf"),
             &format!(
                 "SELECT\n  {u}.{variant} AS {variant},\n  {} / NULLIF(MAX({sh}.{rm}), 0) AS {se_f}\nFROM {u}\nJOIN {sh} ON {sh}.{variant} = {u}.{variant}\nGROUP BY {u}.{variant}",
-                sqrt(&format!("SUM({centred} * {centred}) / NULLIF(MAX({sh}.{n}) - 1, 0) / MAX({sh}.{n})")),
+                sqrt(&format!("(SUM({centred} * {centred}) + MAX(({sh}.{n} - {sh}.{with_rows}) * {sh}.{dm} * {sh}.{dm})) / NULLIF(MAX({sh}.{n}) - 1, 0) / MAX({sh}.{n})")),
             ),
         );
         // The ranks of p ± z·s, clamped to [0, 1], just outside.
