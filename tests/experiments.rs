@@ -985,36 +985,26 @@ fn check_effects(engine: &mut dyn Engine) {
             let what = format!("{name} {} {} {}", e.name, w.metric, w.variant);
             assert_eq!(row[0].text().as_deref(), Some(w.metric.as_str()), "{what}");
             assert_eq!(row[1].text().as_deref(), Some(w.variant.as_str()), "{what}");
+            // Every number by its column, at 1e-9; p at the accuracy of Φ.
             let numbers = [
-                ("control", w.control),
-                ("value", w.value),
-                ("difference", w.difference),
-                ("low", w.low),
-                ("high", w.high),
+                (EffectColumn::ControlValue, w.control),
+                (EffectColumn::Value, w.value),
+                (EffectColumn::Difference, w.difference),
+                (EffectColumn::Low, w.low),
+                (EffectColumn::High, w.high),
+                (EffectColumn::P, w.p),
+                (EffectColumn::Relative, w.relative),
+                (EffectColumn::RelativeLow, w.relative_low),
+                (EffectColumn::RelativeHigh, w.relative_high),
             ];
-            for (i, (label, want)) in numbers.iter().enumerate() {
-                engines::assert_same(
-                    &format!("{what}: {label}"),
-                    row[2 + i].num(),
-                    *want,
-                    engines::close,
-                );
-            }
-            engines::assert_same(&format!("{what}: p"), row[7].num(), w.p, |a, b| {
-                (a - b).abs() < 2e-7
-            });
-            let relative = [
-                ("relative", w.relative),
-                ("relative_low", w.relative_low),
-                ("relative_high", w.relative_high),
-            ];
-            for (i, (label, want)) in relative.iter().enumerate() {
-                engines::assert_same(
-                    &format!("{what}: {label}"),
-                    row[8 + i].num(),
-                    *want,
-                    engines::close,
-                );
+            for (column, want) in numbers {
+                let near: fn(f64, f64) -> bool = if column == EffectColumn::P {
+                    |a, b| (a - b).abs() < 2e-7
+                } else {
+                    engines::close
+                };
+                let got = row[cpic::sql::results::position(column)].num();
+                engines::assert_same(&format!("{what}: {}", column.name()), got, want, near);
             }
             assert_eq!(
                 row[11].text().as_deref(),
