@@ -106,10 +106,11 @@ pub struct ExperimentPage {
     pub left_out: i64,
     pub srm_badge: Option<Badge>,
     pub srm_sentence: String,
-    /// (variant, badge, sentence).
+    /// (variant, badge, sentence as HTML).
     pub verdicts: Vec<(String, Badge, String)>,
     pub forest: String,
     pub rows: Vec<EffectRow>,
+    /// As HTML.
     pub warnings: Vec<String>,
     pub sql: super::pages::SqlSection,
     pub location: String,
@@ -197,7 +198,7 @@ pub fn experiment<'m>(
             verdicts.push((
                 variant.clone(),
                 verdict_badge(*verdict),
-                words::experiment_verdict_sentence(*verdict, e, variant),
+                markdown::inline_code(&words::experiment_verdict_sentence(*verdict, e, variant)),
             ));
         }
         for f in &r.effects {
@@ -229,7 +230,11 @@ pub fn experiment<'m>(
                 });
             }
         }
-        warnings = r.warnings(ctx.model);
+        warnings = r
+            .warnings(ctx.model)
+            .iter()
+            .map(|w| markdown::inline_code(w))
+            .collect();
     }
     ExperimentPage {
         page: ctx.layout(root, &e.title, "experiments"),

@@ -149,3 +149,39 @@ mod tests {
         );
     }
 }
+
+/// A plain sentence whose `backticked` spans become code, escaped for
+/// HTML (the run's sentences name variants and metrics that way).
+pub fn inline_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    // Odd parts are inside backticks; an unmatched one stays text.
+    let paired = text.matches('`').count().is_multiple_of(2);
+    for (i, part) in text.split('`').enumerate() {
+        let part = super::svg::escape_text(part);
+        if i % 2 == 1 && paired {
+            out.push_str("<code>");
+            out.push_str(&part);
+            out.push_str("</code>");
+        } else {
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod inline_tests {
+    use super::inline_code;
+
+    #[test]
+    fn backticks_become_code_and_everything_is_escaped() {
+        assert_eq!(
+            inline_code("`a<b>` beat `control`"),
+            "<code>a&lt;b&gt;</code> beat <code>control</code>"
+        );
+        assert_eq!(inline_code("one ` alone"), "one ` alone");
+    }
+}
