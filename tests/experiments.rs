@@ -198,26 +198,40 @@ struct Expected {
     p: Option<f64>,
 }
 
-fn expected(e: &cpic::model::Experiment, rows: &[Assignment]) -> Expected {
-    use std::collections::{BTreeMap, BTreeSet};
-    let in_window = |r: &Assignment| {
+/// Each unit with an assignment row in the window (and a variant): the
+/// variants it was assigned to there and its earliest time.
+fn assigned(
+    e: &cpic::model::Experiment,
+    rows: &[Assignment],
+) -> std::collections::BTreeMap<String, (std::collections::BTreeSet<String>, Time)> {
+    let mut by_unit = std::collections::BTreeMap::new();
+    for r in rows {
         let day = Date::from_ymd(2026, r.at.0, r.at.1).expect("a date");
-        e.from <= day && day <= e.until
-    };
-    let mut by_unit: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| in_window(r)) {
+        if day < e.from || day > e.until {
+            continue;
+        }
         let variant = if e.variant == "arm" {
             &r.arm
         } else {
             &r.cohort
         };
         if let (Some(unit), Some(variant)) = (&r.unit, variant) {
-            by_unit.entry(unit).or_default().insert(variant);
+            let entry = by_unit
+                .entry(unit.clone())
+                .or_insert_with(|| (std::collections::BTreeSet::new(), r.at));
+            entry.0.insert(variant.clone());
+            entry.1 = entry.1.min(r.at);
         }
     }
+    by_unit
+}
+
+fn expected(e: &cpic::model::Experiment, rows: &[Assignment]) -> Expected {
+    use std::collections::BTreeMap;
+    let by_unit = assigned(e, rows);
     let mut counts: BTreeMap<String, f64> = BTreeMap::new();
     let mut left_out = 0.0;
-    for variants in by_unit.values() {
+    for (variants, _) in by_unit.values() {
         if variants.len() > 1 {
             left_out += 1.0;
         } else {
@@ -680,27 +694,7 @@ fn enrolled(
     e: &cpic::model::Experiment,
     rows: &[Assignment],
 ) -> std::collections::BTreeMap<String, (String, Time)> {
-    use std::collections::{BTreeMap, BTreeSet};
-    let mut by_unit: BTreeMap<String, (BTreeSet<String>, Time)> = BTreeMap::new();
-    for r in rows {
-        let day = Date::from_ymd(2026, r.at.0, r.at.1).expect("a date");
-        if day < e.from || day > e.until {
-            continue;
-        }
-        let variant = if e.variant == "arm" {
-            &r.arm
-        } else {
-            &r.cohort
-        };
-        if let (Some(unit), Some(variant)) = (&r.unit, variant) {
-            let entry = by_unit
-                .entry(unit.clone())
-                .or_insert_with(|| (BTreeSet::new(), r.at));
-            entry.0.insert(variant.clone());
-            entry.1 = entry.1.min(r.at);
-        }
-    }
-    by_unit
+    assigned(e, rows)
         .into_iter()
         .filter(|(_, (v, _))| v.len() == 1)
         .map(|(u, (v, at))| (u, (v.into_iter().next().expect("one"), at)))
@@ -1029,18 +1023,6 @@ fn effects_match_on_every_engine() {
 // ---------------------------------------------------------------------
 // `cpic run`, its JSON and the site on the examples' experiments.
 
-fn run_json(project: &std::path::Path, extra: &[&str]) -> serde_json::Value {
-    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), project.into()];
-    args.extend(
-        ["--today", "2026-06-01", "--format", "json"]
-            .iter()
-            .chain(extra)
-            .map(Into::into),
-    );
-    let out = common::cpic_ok(args);
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
 /// The designed results: insurance's `instant_quotes` confirms its link,
 /// online-course's `fast_lane` leaves it not confirmed; the JSON has every
 /// field docs/run-json.md lists, and its numbers are the effects query's.
@@ -1051,7 +1033,7 @@ fn the_examples_experiments_reach_their_designed_verdicts() {
         ("insurance", "instant_quotes", "confirmed"),
         ("online-course", "fast_lane", "not_confirmed"),
     ] {
-        let report = run_json(&common::example(example), &[]);
+        let report = common::run_json(&common::example(example), &[]);
         let experiments = report["experiments"].as_array().expect("experiments");
         assert_eq!(experiments.len(), 1, "{example}");
         let x = &experiments[0];
@@ -1085,7 +1067,7 @@ fn the_examples_experiments_reach_their_designed_verdicts() {
             "{example}"
         );
         // `--experiment` selects; an unknown name is a usage error.
-        let only = run_json(&common::example(example), &["--experiment", name]);
+        let only = common::run_json(&common::example(example), &["--experiment", name]);
         assert_eq!(only["experiments"], report["experiments"]);
     }
     let out = common::cpic()
@@ -1130,7 +1112,7 @@ fn a_confirmed_link_its_experiment_does_not_confirm_is_warned_about() {
     assert!(text.contains("status: confirmed\n  experiment: fast_lane"));
     std::fs::write(&spec, text).expect("written");
     let warning = "link time_to_trial_lesson -> signup_revenue is declared `confirmed`, but its experiment `fast_lane` did not confirm it (fast: not_confirmed)";
-    let report = run_json(dir.path(), &[]);
+    let report = common::run_json(dir.path(), &[]);
     assert_eq!(report["experiments"][0]["warnings"][0], warning);
     let out = common::cpic_ok([
         std::ffi::OsString::from("run"),

@@ -35,15 +35,6 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn run_json(path: &Path, extra: &[&str]) -> Value {
-    let path = path.to_string_lossy();
-    let mut args = vec![path.as_ref(), "--today", common::TODAY, "--format", "json"];
-    args.extend_from_slice(extra);
-    let (status, stdout, stderr) = run(&args);
-    assert_eq!(status, 0, "cpic run {path} failed: {stderr}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON: {e}\n{stdout}"))
-}
-
 fn model_of(path: &Path) -> Model {
     let (db, c) = common::compile_path(path);
     c.model
@@ -67,7 +58,7 @@ fn check_project(root: &Path, designed: &[(&str, &str, &str)]) -> BTreeSet<Strin
     let root = root.to_path_buf();
     let model = model_of(&root);
     let tables = oracle::load_sources(&model, &root);
-    let report = run_json(&root, &[]);
+    let report = common::run_json(&root, &[]);
     let metrics = report["metrics"].as_array().expect("metrics");
     assert_eq!(
         metrics.len(),
@@ -267,7 +258,7 @@ fn insurance_matches_the_data() {
 
 #[test]
 fn insurance_target_statuses_differ() {
-    let report = run_json(&example("insurance"), &[]);
+    let report = common::run_json(&example("insurance"), &[]);
     let statuses: BTreeSet<(String, bool)> = report["metrics"]
         .as_array()
         .expect("metrics")
@@ -329,7 +320,7 @@ fn customer_service_matches_the_data() {
 fn a_declared_status_the_data_disagrees_with_is_a_warning() {
     // grocery-delivery declares `slots_offered -> late_minutes` refuted; its
     // data supports it.
-    let report = run_json(&example("grocery-delivery"), &[]);
+    let report = common::run_json(&example("grocery-delivery"), &[]);
     let link = report["links"]
         .as_array()
         .expect("links")
@@ -369,7 +360,7 @@ fn shape(v: &Value) -> Value {
 
 #[test]
 fn json_schema() {
-    let report = run_json(&example("insurance"), &[]);
+    let report = common::run_json(&example("insurance"), &[]);
     let schema = serde_json::to_string_pretty(&shape(&report)).expect("JSON");
     insta::assert_snapshot!("run_json_schema", schema);
     assert_eq!(report["schema"], "cpic-run/2");
@@ -398,7 +389,7 @@ fn csv_has_a_row_per_metric_and_period() {
         "csv",
     ]);
     assert_eq!(status, 0);
-    let report = run_json(&root, &[]);
+    let report = common::run_json(&root, &[]);
     let periods: usize = report["metrics"]
         .as_array()
         .expect("metrics")
@@ -413,7 +404,7 @@ fn csv_has_a_row_per_metric_and_period() {
 #[test]
 fn metric_and_since_select() {
     let root = example("insurance");
-    let report = run_json(&root, &["--metric", "bind_rate", "--since", "2026-01-05"]);
+    let report = common::run_json(&root, &["--metric", "bind_rate", "--since", "2026-01-05"]);
     let metrics = report["metrics"].as_array().expect("metrics");
     assert_eq!(metrics.len(), 1);
     let series = metrics[0]["series"].as_array().expect("series");
@@ -425,8 +416,8 @@ fn metric_and_since_select() {
     }
     // A metric chosen alone keeps its target's status (the run computes
     // the targets of the metrics it shows only).
-    let all = run_json(&root, &[]);
-    let alone = run_json(&root, &["--metric", "quote_turnaround"]);
+    let all = common::run_json(&root, &[]);
+    let alone = common::run_json(&root, &["--metric", "quote_turnaround"]);
     let target = |report: &serde_json::Value| {
         report["metrics"]
             .as_array()
@@ -613,7 +604,7 @@ fn assert_same_report(a: &Value, b: &Value, what: &str) {
 fn sqlite_and_postgres_give_the_same_report() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     for name in ["insurance", "customer-service"] {
-        let duckdb = run_json(&example(name), &[]);
+        let duckdb = common::run_json(&example(name), &[]);
         let copy = tables_copy(name, dir.path());
         let model = model_of(&example(name));
         // SQLite: a file loaded by the test, opened read-only by cpic.
@@ -623,7 +614,7 @@ fn sqlite_and_postgres_give_the_same_report() {
         load_tables(&mut sqlite, &model, &example(name));
         drop(sqlite);
         let url = format!("sqlite://{}", file.display());
-        let report = run_json(&copy, &["--db", &url]);
+        let report = common::run_json(&copy, &["--db", &url]);
         assert_same_report(&duckdb, &report, &format!("sqlite {name}"));
         // PostgreSQL, in a schema of its own.
         if let Some(mut pg) =
@@ -636,7 +627,7 @@ fn sqlite_and_postgres_give_the_same_report() {
                 pg.url(),
                 pg.schema()
             );
-            let report = run_json(&copy, &["--db", &url]);
+            let report = common::run_json(&copy, &["--db", &url]);
             assert_same_report(&duckdb, &report, &format!("postgres {name}"));
         }
     }
@@ -767,8 +758,8 @@ fn parquet_file_sources_run_on_the_embedded_duckdb() {
         quote(&to.join("data/quotes.parquet"))
     ))
     .expect("a Parquet file");
-    let csv = run_json(&from, &[]);
-    let parquet = run_json(&to, &[]);
+    let csv = common::run_json(&from, &[]);
+    let parquet = common::run_json(&to, &[]);
     assert_same_report(&csv, &parquet, "parquet");
 }
 

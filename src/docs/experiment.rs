@@ -34,13 +34,14 @@ pub struct ExperimentRow {
 }
 
 impl Ctx<'_> {
-    /// The experiments that analyse `metric` (tested or as a guardrail),
-    /// with their verdicts.
-    pub(super) fn experiment_rows(&self, root: &str, metric: Option<&str>) -> Vec<ExperimentRow> {
-        self.model
-            .experiments
-            .iter()
-            .filter(|e| metric.is_none_or(|m| e.metrics().any(|x| x == m)))
+    /// These experiments as rows of a list, with their verdicts.
+    pub(super) fn experiment_rows<'e>(
+        &self,
+        root: &str,
+        experiments: impl IntoIterator<Item = &'e Experiment>,
+    ) -> Vec<ExperimentRow> {
+        experiments
+            .into_iter()
             .map(|e| ExperimentRow {
                 link: Ref {
                     href: experiment_href(root, &e.name),
@@ -65,7 +66,7 @@ pub fn experiments_list(ctx: &Ctx) -> ListPage {
         page: ctx.layout("", "Experiments", "experiments"),
         intro: "Controlled tests of the links: each assigns customers at random to variants and says whether improving the CPI moved the KPI.",
         items: ctx
-            .experiment_rows("", None)
+            .experiment_rows("", &ctx.model.experiments)
             .into_iter()
             .map(|r| ListItem {
                 link: r.link,

@@ -551,7 +551,7 @@ pub fn map_page(ctx: &Ctx) -> MapPage {
             .iter()
             .map(|l| ctx.link_row("", l))
             .collect(),
-        experiments: ctx.experiment_rows("", None),
+        experiments: ctx.experiment_rows("", &ctx.model.experiments),
         has_data: ctx.has_data,
     }
 }
@@ -784,7 +784,13 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPa
             .filter(|l| l.from == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
-        experiments: ctx.experiment_rows(root, Some(&m.name)),
+        experiments: ctx.experiment_rows(
+            root,
+            ctx.model
+                .experiments
+                .iter()
+                .filter(|e| e.metrics().any(|x| x == m.name)),
+        ),
         links_in: ctx
             .links_of(&m.name)
             .filter(|l| l.to == m.name)
@@ -1055,13 +1061,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
         segments,
         lag_words,
         warning: result.and_then(|r| r.disagreement()),
-        experiments: ctx
-            .experiment_rows(root, None)
-            .into_iter()
-            .zip(&ctx.model.experiments)
-            .filter(|(_, e)| e.tests.from == l.from && e.tests.to == l.to)
-            .map(|(row, _)| row)
-            .collect(),
+        experiments: ctx.experiment_rows(root, ctx.model.experiments_testing(l)),
         has_data: ctx.has_data,
         chart,
         sql: sql.section(root, SqlQuery::Link(l)),

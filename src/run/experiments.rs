@@ -4,7 +4,7 @@
 use super::db::Cell;
 use crate::keyword::Keyword;
 use crate::model::{Experiment, LinkStatus, Model};
-use crate::sql::results::{position, EffectColumn, EnrolmentColumn, ExperimentVerdict, SRM_ALPHA};
+use crate::sql::results::{position, EffectColumn, EnrolmentColumn, ExperimentVerdict};
 
 /// Enrolled units of one variant.
 #[derive(Clone, Debug)]
@@ -50,21 +50,11 @@ pub struct ExperimentResult<'m> {
 }
 
 impl ExperimentResult<'_> {
-    /// Whether the sample-ratio check failed.
-    pub fn sample_ratio_mismatch(&self) -> bool {
-        self.srm_p.is_some_and(|p| p < SRM_ALPHA)
-    }
-
     /// Whether a treatment confirmed the link.
     pub fn confirmed(&self) -> bool {
         self.verdicts
             .iter()
             .any(|(_, v)| *v == ExperimentVerdict::Confirmed)
-    }
-
-    /// The effects of one treatment, in the metrics' order.
-    pub fn effects_of<'a>(&'a self, variant: &'a str) -> impl Iterator<Item = &'a Effect> + 'a {
-        self.effects.iter().filter(move |e| e.variant == variant)
     }
 
     /// What the run warns about this experiment, one sentence each: a

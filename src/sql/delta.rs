@@ -314,8 +314,9 @@ impl Form {
         }
     }
 
-    /// Its value when every variable has one (the tests' and the
-    /// simulations' reference, with NULL as None).
+    /// Its value when every variable has one, NULL as None: the unit
+    /// tests check [`Form::derivative`] against differences of it.
+    #[cfg(test)]
     pub fn eval(&self, var: &dyn Fn(Var) -> Option<f64>) -> Option<f64> {
         match self {
             Form::Const(c) => Some(*c),

@@ -25,7 +25,7 @@
 use super::delta::{is_bool, Decomposition, Method, Moment, Var};
 use super::queries::QueryBuilder;
 use super::render::{number, ExprContext, ExprWriter};
-use super::results::{EffectColumn, ExperimentVerdict, SRM_ALPHA, Z_95};
+use super::results::{EffectColumn, EnrolmentColumn, ExperimentVerdict, SRM_ALPHA, Z_95};
 use super::stats;
 use super::Unsupported;
 use crate::model::{Direction, Experiment, Grain, Measure, Metric, Model, ScalarType, TExpr};
@@ -61,25 +61,24 @@ impl QueryBuilder<'_> {
             .collect();
         // Metrics of one source and time column share their rows and
         // their per-unit sums: one join and one grouping by unit.
-        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut groups: Vec<((&str, &str), Vec<usize>)> = Vec::new();
         for (i, (m, _)) in metrics.iter().enumerate() {
-            let key = |j: usize| {
-                let s = source_measure(metrics[j].0);
-                (s.source, s.time)
-            };
-            let k = (source_measure(m).source, source_measure(m).time);
-            match groups.iter_mut().find(|g| key(g[0]) == k) {
-                Some(g) => g.push(i),
-                None => groups.push(vec![i]),
+            let s = source_measure(m);
+            match groups
+                .iter_mut()
+                .find(|(key, _)| *key == (s.source, s.time))
+            {
+                Some((_, members)) => members.push(i),
+                None => groups.push(((s.source, s.time), vec![i])),
             }
         }
         let mut group_of = vec![0; metrics.len()];
-        for (g, members) in groups.iter().enumerate() {
+        for (g, (_, members)) in groups.iter().enumerate() {
             let list: Vec<(usize, &Metric, &Decomposition)> = members
                 .iter()
                 .map(|&i| (i, metrics[i].0, &metrics[i].1))
                 .collect();
-            self.add_unit_sums(model, e, g, source_measure(metrics[members[0]].0), &list)?;
+            self.add_unit_sums(model, e, g, &list)?;
             for &i in members {
                 group_of[i] = g;
             }
@@ -109,7 +108,7 @@ impl QueryBuilder<'_> {
         };
         let (from, to) = (metrics[0].direction, metrics[1].direction);
         let word = |v: ExperimentVerdict| d.string(v.name());
-        let srm_p = format!("{}.{}", id("_srm"), id("srm_p"));
+        let srm_p = format!("{}.{}", id("_srm"), id(EnrolmentColumn::SrmP.name()));
         let verdict = id(EffectColumn::Verdict.name());
         self.add_fixed(
             "_verdicts",
@@ -156,11 +155,11 @@ impl QueryBuilder<'_> {
         model: &Model,
         e: &Experiment,
         g: usize,
-        measure: SourceMeasure,
         members: &[(usize, &Metric, &Decomposition)],
     ) -> Result<(), Unsupported> {
         let d = self.dialect();
         let id = |s: &str| d.ident(s);
+        let measure = source_measure(members[0].1);
         let source = model.source(measure.source).expect("a checked source");
         let table = d
             .table(&source.origin)

@@ -62,6 +62,20 @@ where
     out
 }
 
+/// `cpic run PATH --today TODAY --format json` with `extra` arguments,
+/// required to succeed; its report.
+pub fn run_json(path: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), path.into()];
+    args.extend(
+        ["--today", TODAY, "--format", "json"]
+            .iter()
+            .chain(extra)
+            .map(Into::into),
+    );
+    let out = cpic_ok(args);
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
 /// The example projects under `examples/`, by name, sorted.
 pub const EXAMPLES: &[&str] = &[
     "customer-service",
