@@ -343,9 +343,69 @@ pub struct Metric {
     pub review: Option<Review>,
     /// When the metric was last reviewed (`reviewed:`, an extension).
     pub reviewed: Option<Date>,
+    /// `window:` (source measures): which rows a period aggregates.
+    pub window: Option<Window>,
+    /// `snapshot:` (source measures): only the rows at the period's
+    /// latest or earliest time.
+    pub snapshot: Option<Snapshot>,
+    /// `fill:`, in the metric's unit: the value of a period without one
+    /// between the first and the last period with a value.
+    pub fill: Option<f64>,
     /// Sorted by `from`; they never overlap.
     pub targets: Vec<Target>,
     pub location: Location,
+}
+
+keyword_enum! {
+    /// The words a `window:` may be instead of a length.
+    pub enum WindowWord {
+        All = "all",
+        WeekToDate = "week_to_date",
+        MonthToDate = "month_to_date",
+        QuarterToDate = "quarter_to_date",
+        YearToDate = "year_to_date",
+    }
+}
+
+/// Which rows period P (ending at E, exclusive) of a windowed metric
+/// aggregates (LANGUAGE.md section 2, `window`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Window {
+    /// The rows with time in `[E - seconds, E)`.
+    Duration { seconds: f64 },
+    /// The rows with time in `[E - months calendar months, E)`.
+    Months { months: i64 },
+    /// The rows from the start of the calendar `grain` (a week, month,
+    /// quarter or year) holding P's first day up to E.
+    ToDate { grain: Grain },
+    /// Every row with time before E.
+    All,
+}
+
+impl Window {
+    /// The window of a word (`all`, `month_to_date`, ...).
+    pub fn of_word(word: WindowWord) -> Window {
+        match word {
+            WindowWord::All => Window::All,
+            WindowWord::WeekToDate => Window::ToDate { grain: Grain::Week },
+            WindowWord::MonthToDate => Window::ToDate {
+                grain: Grain::Month,
+            },
+            WindowWord::QuarterToDate => Window::ToDate {
+                grain: Grain::Quarter,
+            },
+            WindowWord::YearToDate => Window::ToDate { grain: Grain::Year },
+        }
+    }
+}
+
+keyword_enum! {
+    /// `snapshot:`: which rows of a period a level metric reads.
+    pub enum Snapshot {
+        First = "first",
+        Last = "last",
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -397,6 +457,22 @@ impl Target {
 }
 
 impl Metric {
+    /// Whether its series comes from the one-scan query of its source (a
+    /// source measure without window, snapshot, fill or `followed_by`);
+    /// the others have a query of their own.
+    pub fn in_scan(&self) -> bool {
+        match &self.measure {
+            Measure::Source { expr, filter, .. } => {
+                self.window.is_none()
+                    && self.snapshot.is_none()
+                    && self.fill.is_none()
+                    && !expr.contains_followed_by()
+                    && !filter.as_ref().is_some_and(TExpr::contains_followed_by)
+            }
+            Measure::Derived { .. } => false,
+        }
+    }
+
     /// The target in force on `day`, if any (targets never overlap).
     pub fn target_on(&self, day: Date) -> Option<&Target> {
         self.targets.iter().find(|t| t.is_active(day))
@@ -544,6 +620,47 @@ pub struct TExpr {
     pub ty: Type,
 }
 
+impl TExpr {
+    /// Every node, this one first (depth first, left to right), with the
+    /// conditions of `followed_by`.
+    pub fn walk<'e>(&'e self, visit: &mut dyn FnMut(&'e TExpr)) {
+        visit(self);
+        let children: Vec<&TExpr> = match &self.kind {
+            TExprKind::Neg { operand }
+            | TExprKind::Not { operand }
+            | TExprKind::IsNull { operand, .. }
+            | TExprKind::Scale { operand, .. } => vec![operand],
+            TExprKind::Binary { left, right, .. } => vec![left, right],
+            TExprKind::InList { operand, list, .. } => {
+                std::iter::once(&**operand).chain(list).collect()
+            }
+            TExprKind::Aggregate { arg, filter, .. } => {
+                arg.iter().chain(filter).map(|b| &**b).collect()
+            }
+            TExprKind::Coalesce { args } => args.iter().collect(),
+            TExprKind::FollowedBy { filter, .. } => filter.iter().map(|b| &**b).collect(),
+            TExprKind::Column { .. }
+            | TExprKind::Metric { .. }
+            | TExprKind::Number { .. }
+            | TExprKind::Str { .. }
+            | TExprKind::Bool { .. }
+            | TExprKind::Date { .. }
+            | TExprKind::Null
+            | TExprKind::Prior { .. } => Vec::new(),
+        };
+        for child in children {
+            child.walk(visit);
+        }
+    }
+
+    /// Whether it uses `followed_by`.
+    pub fn contains_followed_by(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| found |= matches!(e.kind, TExprKind::FollowedBy { .. }));
+        found
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TExprKind {
@@ -597,6 +714,24 @@ pub enum TExprKind {
     },
     Coalesce {
         args: Vec<TExpr>,
+    },
+    /// `followed_by(source, column, within where filter)`: whether `source`
+    /// has a row with this row's non-null `column` whose time (`time`, the
+    /// source's) lies in `[t, t + within seconds]`, t being this row's time
+    /// (the metric's time column); `filter` is over `source`'s rows.
+    FollowedBy {
+        source: String,
+        column: String,
+        time: String,
+        time_type: ScalarType,
+        within: f64,
+        filter: Option<Box<TExpr>>,
+    },
+    /// `prior(metric, N)` in a derived measure: `metric`'s value `periods`
+    /// periods (of its grain) before the period.
+    Prior {
+        metric: String,
+        periods: i64,
     },
     /// A unit conversion inserted by the checker: `operand * factor`.
     Scale {

@@ -8,7 +8,9 @@
 //! keys of `grammar/cpi.pest`. Adding a field is one row here, one key in
 //! the grammar, its meaning in the checker, and its documentation.
 
-use crate::model::{Direction, EvidenceKind, Expect, Grain, LinkStatus, Review, Tier};
+use crate::model::{
+    Direction, EvidenceKind, Expect, Grain, LinkStatus, Review, Snapshot, Tier, WindowWord,
+};
 use crate::syntax::ast::ItemKind;
 
 /// A block that holds fields: an item, or a target inside a metric.
@@ -111,6 +113,8 @@ pub enum ValueKind {
     UnitColumn,
     /// A number with an optional unit (`lag_key`, `quantity_key`).
     Quantity,
+    /// A length of time, or one of these words (`window_key`).
+    Window(&'static [&'static str]),
     /// A whole number (`int_key`).
     Integer,
     /// `YYYY-MM-DD` (`date_key`).
@@ -261,6 +265,21 @@ const METRIC: &[FieldSpec] = &[
         "how often it is reviewed",
     ),
     field("reviewed", V::Date, "when it was last reviewed"),
+    field(
+        "window",
+        V::Window(WindowWord::NAMES),
+        "which rows a period aggregates: a length (`28 days`), `month_to_date`, ... or `all`",
+    ),
+    field(
+        "snapshot",
+        V::Keyword(Snapshot::NAMES),
+        "a level: only the rows at the period's latest (`last`) or earliest time",
+    ),
+    field(
+        "fill",
+        V::Quantity,
+        "the value of a period without one, between the first and the last",
+    ),
     field("target", V::TargetBlock, "a range to reach over a time").repeatable(),
 ];
 

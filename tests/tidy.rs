@@ -149,6 +149,7 @@ fn rule_of(value: cpic::schema::ValueKind) -> &'static [&'static str] {
         V::Shares => &["split_key"],
         V::UnitColumn => &["unit_key"],
         V::Quantity => &["lag_key", "quantity_key"],
+        V::Window(_) => &["window_key"],
         V::Integer => &["int_key"],
         V::Date => &["date_key"],
         V::ColumnBlock => &["columns_key"],

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use super::fields::Fields;
 use super::metrics::{by_name, index_by_name, MetricInfo};
+use super::periods::whole_periods;
 use super::{graph, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{Expect, Grain, Link, LinkStatus, MetricKind};
 use crate::source::Span;
 use crate::syntax::ast::{Ident, Item, ItemKind, Quantity};
-use crate::units::{CalendarUnit, QuantityUnit, Unit};
 
 const DEFAULT_MIN_PERIODS: i64 = 8;
 
@@ -242,83 +242,9 @@ fn segments(
 
 /// The lag as a whole number of link grains.
 fn lag_periods(checker: &mut Checker, q: &Quantity, grain: Grain) -> Option<i64> {
-    let report = |checker: &mut Checker, message: String, hint: String| {
-        checker.diags.push(
-            Diagnostic::new(Code::LagGrain, q.span, message)
-                .label("not a whole number of periods")
-                .hint(hint),
-        );
-        None
-    };
-    if q.value < 0.0 {
-        return report(
-            checker,
-            "a lag cannot be negative".into(),
-            "the lag is how long after the CPI moves the KPI follows".into(),
-        );
-    }
-    // Length of the lag in days or months, whichever the grain is made of.
-    let periods = match (&q.unit, grain) {
-        (None, _) if q.value == 0.0 => Some(0.0),
-        (None, _) => {
-            return report(
-                checker,
-                "a lag needs a unit".into(),
-                format!("write it with a unit, e.g. `{} {}`", q.value, grain.name()),
-            )
-        }
-        (Some(QuantityUnit::Unit(Unit::Duration(d))), Grain::Day | Grain::Week) => {
-            let grain_seconds = if grain == Grain::Day {
-                86_400.0
-            } else {
-                604_800.0
-            };
-            Some(q.value * d.seconds() / grain_seconds)
-        }
-        (Some(QuantityUnit::Calendar(c)), Grain::Month | Grain::Quarter | Grain::Year) => {
-            let months = q.value
-                * match c {
-                    CalendarUnit::Month => 1.0,
-                    CalendarUnit::Quarter => 3.0,
-                    CalendarUnit::Year => 12.0,
-                };
-            let per = match grain {
-                Grain::Month => 1.0,
-                Grain::Quarter => 3.0,
-                _ => 12.0,
-            };
-            Some(months / per)
-        }
-        (Some(QuantityUnit::Unit(Unit::Duration(_))), _) | (Some(QuantityUnit::Calendar(_)), _)
-            if q.value == 0.0 =>
-        {
-            Some(0.0)
-        }
-        (Some(QuantityUnit::Unit(Unit::Duration(_))), _) => None,
-        (Some(QuantityUnit::Calendar(_)), _) => None,
-        (Some(QuantityUnit::Unit(u)), _) => {
-            return report(
-                checker,
-                format!("a lag is a time, not a quantity in `{u}`"),
-                "write the lag in weeks, days, months, ...".into(),
-            )
-        }
-    };
-    match periods {
-        Some(p) if (p - p.round()).abs() < 1e-9 => Some(p.round() as i64),
-        _ => report(
-            checker,
-            format!(
-                "the lag is not a whole number of {}s (the link's grain)",
-                grain.name()
-            ),
-            format!(
-                "give the lag in {}s, e.g. `lag: 1 {}`",
-                grain.name(),
-                grain.name()
-            ),
-        ),
-    }
+    whole_periods(q, grain, Code::LagGrain, ("lag", "the link's grain"))
+        .map_err(|d| checker.diags.push(d))
+        .ok()
 }
 
 fn link_cycles(checker: &mut Checker, metrics: &[MetricInfo], edges: &[(usize, usize, Span)]) {

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use super::exprs::{scale, ExprChecker, Place, Scope};
 use super::fields::{keyword, Fields};
-use super::{graph, targets, Checker, SourceInfo};
+use super::{graph, periods, targets, Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{
-    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, TExpr, Tier, Type,
+    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, Snapshot, TExpr, Tier,
+    Type, Window, WindowWord,
 };
 use crate::source::Span;
 use crate::syntax::ast::{Expr, ExprKind, Item, ItemKind, Value};
-use crate::units::Unit;
+use crate::units::{QuantityUnit, Unit};
 
 /// What the rest of the checker knows about a metric, even a broken one.
 pub(crate) struct MetricInfo<'a> {
@@ -170,6 +171,7 @@ fn metric<'a>(
         .map(|owner| owner.name.clone());
 
     let (measure, inputs) = measure(checker, item, h, cx);
+    let kinds = period_kinds(checker, h, f.has("source"));
     let targets = match &h.unit {
         Some(unit) => targets::check_targets(checker, f, unit),
         None => None,
@@ -201,6 +203,9 @@ fn metric<'a>(
                 .unwrap_or_default(),
             review,
             reviewed,
+            window: kinds?.window,
+            snapshot: kinds?.snapshot,
+            fill: kinds?.fill,
             targets: targets?,
             location: checker.location(item),
         })
@@ -219,13 +224,181 @@ fn metric<'a>(
     (info, inputs)
 }
 
+/// `window`, `snapshot` and `fill`: which rows each period reads, and the
+/// value of a period without one (LANGUAGE.md section 2).
+#[derive(Clone, Copy)]
+struct PeriodKinds {
+    window: Option<Window>,
+    snapshot: Option<Snapshot>,
+    fill: Option<f64>,
+}
+
+fn period_kinds(checker: &mut Checker, h: &Header, has_source: bool) -> Option<PeriodKinds> {
+    let f = &h.fields;
+    let mut ok = true;
+    let window = match f.get("window") {
+        Some(field) => {
+            let window = window(checker, field, h.grain);
+            ok &= window.is_some();
+            window
+        }
+        None => None,
+    };
+    let snapshot = f.keyword::<Snapshot>("snapshot", &mut checker.diags);
+    ok &= f.has("snapshot") == snapshot.is_some();
+    for key in ["window", "snapshot"] {
+        if let (Some(field), false) = (f.get(key), has_source) {
+            ok = false;
+            checker.diags.push(
+                Diagnostic::new(
+                    Code::WindowPlace,
+                    field.key.span,
+                    format!("a derived metric cannot have `{key}`"),
+                )
+                .label("not on a derived metric")
+                .hint(format!(
+                    "a derived measure has no rows of its own: put `{key}` on the metrics it reads"
+                )),
+            );
+        }
+    }
+    if let (Some(w), Some(s)) = (f.get("window"), f.get("snapshot")) {
+        if has_source {
+            ok = false;
+            checker.diags.push(
+                Diagnostic::new(
+                    Code::WindowPlace,
+                    s.key.span,
+                    "`window` and `snapshot` exclude each other".to_string(),
+                )
+                .label("a snapshot here")
+                .secondary(w.key.span, "a window here")
+                .hint("a window reads the rows of several periods, a snapshot the rows of one instant: keep one"),
+            );
+        }
+    }
+    let fill = match (f.quantity("fill"), &h.unit) {
+        (Some(q), Some(unit)) => {
+            let fill = targets::convert(checker, q, unit, Code::FillUnit);
+            ok &= fill.is_some();
+            fill
+        }
+        (Some(_), None) => None,
+        (None, _) => None,
+    };
+    ok.then_some(PeriodKinds {
+        window,
+        snapshot,
+        fill,
+    })
+}
+
+/// The longest period of a grain, in seconds: a window must hold it.
+fn longest_period(grain: Grain) -> f64 {
+    86_400.0
+        * match grain {
+            Grain::Day => 1.0,
+            Grain::Week => 7.0,
+            Grain::Month => 31.0,
+            Grain::Quarter => 92.0,
+            Grain::Year => 366.0,
+        }
+}
+
+/// The months of a grain's period (day and week: none whole).
+fn grain_months(grain: Grain) -> i64 {
+    match grain {
+        Grain::Day | Grain::Week => 0,
+        Grain::Month => 1,
+        Grain::Quarter => 3,
+        Grain::Year => 12,
+    }
+}
+
+fn window(
+    checker: &mut Checker,
+    field: &crate::syntax::ast::Field,
+    grain: Option<Grain>,
+) -> Option<Window> {
+    let report = |checker: &mut Checker, span: Span, message: String, hint: String| {
+        checker.diags.push(
+            Diagnostic::new(Code::WindowLength, span, message)
+                .label("not a window of this metric")
+                .hint(hint),
+        );
+        None
+    };
+    let window =
+        match &field.value {
+            Value::Word(word) => {
+                Window::of_word(keyword::<WindowWord>(word, "window", &mut checker.diags)?)
+            }
+            Value::Quantity(q) => match &q.unit {
+                Some(QuantityUnit::Unit(Unit::Duration(d))) if q.value > 0.0 => Window::Duration {
+                    seconds: q.value * d.seconds(),
+                },
+                Some(QuantityUnit::Calendar(c)) if q.value > 0.0 && q.value.fract() == 0.0 => {
+                    Window::Months {
+                        months: q.value as i64 * periods::months(*c),
+                    }
+                }
+                _ => return report(
+                    checker,
+                    q.span,
+                    "a `window` is a positive length of time, such as `28 days` or `3 months`"
+                        .to_string(),
+                    "or `all`, `week_to_date`, `month_to_date`, `quarter_to_date`, `year_to_date`"
+                        .to_string(),
+                ),
+            },
+            _ => return None, // reported by the parser
+        };
+    let grain = grain?;
+    let span = field.value_span();
+    let grain_name = grain.name();
+    match window {
+        Window::Duration { seconds } if seconds < longest_period(grain) => report(
+            checker,
+            span,
+            format!("the window is shorter than a {grain_name}, the metric's grain"),
+            format!(
+                "a window must hold a whole period: at least {} days for a {grain_name}",
+                longest_period(grain) / 86_400.0
+            ),
+        ),
+        Window::Months { months } if months < grain_months(grain) => report(
+            checker,
+            span,
+            format!("the window is shorter than a {grain_name}, the metric's grain"),
+            format!(
+                "a window must hold a whole period: at least {} months",
+                grain_months(grain)
+            ),
+        ),
+        Window::ToDate { grain: unit } if unit < grain => report(
+            checker,
+            span,
+            format!(
+                "`{}_to_date` is finer than the metric's grain `{grain_name}`",
+                unit.name()
+            ),
+            "a `*_to_date` window must be at least as coarse as the grain".to_string(),
+        ),
+        window => Some(window),
+    }
+}
+
 fn contains_aggregate(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Call {
             function,
             args,
             filter,
-        } => function.name != "coalesce" || args.iter().any(contains_aggregate) || filter.is_some(),
+        } => {
+            crate::model::AggFunc::parse(&function.name).is_some()
+                || args.iter().any(contains_aggregate)
+                || filter.is_some()
+        }
         ExprKind::Neg { operand }
         | ExprKind::Not { operand }
         | ExprKind::IsNull { operand, .. } => contains_aggregate(operand),
@@ -347,6 +520,7 @@ fn measure<'a>(
     let scope = || Scope::Source {
         source: &source.source.name,
         columns: &source.columns,
+        sources: &cx.sources,
     };
     let mut ec = ExprChecker {
         scope: scope(),
@@ -471,7 +645,10 @@ fn derived<'a>(
         }
     }
     let mut ec = ExprChecker {
-        scope: Scope::Derived { metrics: units },
+        scope: Scope::Derived {
+            metrics: units,
+            grains,
+        },
         names: &checker.kinds,
         diags: &mut checker.diags,
         inputs: Vec::new(),

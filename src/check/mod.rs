@@ -11,6 +11,7 @@ mod graph;
 mod links;
 mod methodology;
 mod metrics;
+mod periods;
 mod targets;
 
 use std::collections::HashMap;

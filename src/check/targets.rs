@@ -125,9 +125,9 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
     }
     let range = match f.get("range").map(|x| &x.value) {
         Some(Value::Range { low, high }) => {
-            let low_value = convert(checker, low, unit);
+            let low_value = convert(checker, low, unit, Code::TargetUnit);
             let high_value = match high {
-                Some(high) => convert(checker, high, unit),
+                Some(high) => convert(checker, high, unit, Code::TargetUnit),
                 None => {
                     checker.diags.push(
                         Diagnostic::new(
@@ -162,7 +162,9 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
     };
     let optional = |checker: &mut Checker, key: &str| -> Result<Option<f64>, ()> {
         match f.quantity(key) {
-            Some(q) => convert(checker, q, unit).map(Some).ok_or(()),
+            Some(q) => convert(checker, q, unit, Code::TargetUnit)
+                .map(Some)
+                .ok_or(()),
             None => Ok(None),
         }
     };
@@ -192,7 +194,9 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
 }
 
 /// A target quantity in the metric's unit.
-fn convert(checker: &mut Checker, q: &Quantity, unit: &Unit) -> Option<f64> {
+/// A quantity in the metric's `unit`, or a diagnostic (`code` when its
+/// unit does not convert).
+pub(crate) fn convert(checker: &mut Checker, q: &Quantity, unit: &Unit, code: Code) -> Option<f64> {
     let from = match &q.unit {
         Some(QuantityUnit::Unit(u)) => u.clone(),
         Some(QuantityUnit::Calendar(_)) => {
@@ -203,7 +207,7 @@ fn convert(checker: &mut Checker, q: &Quantity, unit: &Unit) -> Option<f64> {
                     "months, quarters and years have no fixed length".to_string(),
                 )
                 .label("calendar unit")
-                .hint("calendar units are allowed only in a link's `lag`"),
+                .hint("calendar units count calendar periods: they are allowed only in a link's `lag`, a metric's `window` and `prior`"),
             );
             return None;
         }
@@ -227,7 +231,7 @@ fn convert(checker: &mut Checker, q: &Quantity, unit: &Unit) -> Option<f64> {
         None => {
             checker.diags.push(
                 Diagnostic::new(
-                    Code::TargetUnit,
+                    code,
                     q.span,
                     format!("`{from}` does not convert to the metric's unit `{unit}`"),
                 )

@@ -71,8 +71,13 @@ codes! {
     PercentileArgument = "E0309", Error, "percentile needs a literal between 0 and 1";
     Arity = "E0310", Error, "wrong number of arguments";
     TimeColumnType = "E0311", Error, "time column is not a date or timestamp";
-    CalendarUnit = "E0312", Error, "calendar unit outside a link's lag";
+    CalendarUnit = "E0312", Error, "calendar unit where a fixed length is needed";
     DerivedGrain = "E0313", Error, "derived metric mixes grains";
+    WindowLength = "E0314", Error, "window is not a length of time of at least one period";
+    WindowPlace = "E0315", Error, "`window` or `snapshot` where it cannot apply";
+    FillUnit = "E0316", Error, "`fill` is not a quantity in the metric's unit";
+    PriorOffset = "E0317", Error, "`prior` offset is not a whole number of periods";
+    FunctionPlace = "E0318", Error, "function used where it cannot apply";
     LinkFromKpi = "E0401", Error, "link starts at a KPI";
     LinkCycle = "E0402", Error, "link graph has a cycle";
     LagGrain = "E0403", Error, "lag is not a whole number of link grains";

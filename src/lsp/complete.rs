@@ -139,7 +139,9 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
                 }
                 out
             }
-            Some(ValueKind::Keyword(words) | ValueKind::Evidence(words)) => words
+            Some(
+                ValueKind::Keyword(words) | ValueKind::Evidence(words) | ValueKind::Window(words),
+            ) => words
                 .iter()
                 .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, None))
                 .collect(),

@@ -535,7 +535,7 @@ fn standalone_steps<'m>(
         );
     }
     for m in &model.metrics {
-        if matches!(m.measure, Measure::Derived { .. }) && needed.contains(m.name.as_str()) {
+        if !m.in_scan() && needed.contains(m.name.as_str()) {
             let what = format!("metric `{}`", m.name);
             let result = queries.series(m);
             push(

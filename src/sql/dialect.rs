@@ -164,6 +164,17 @@ pub trait Dialect: Sync {
         format!("CAST({date} + INTERVAL '{n}' {unit} AS DATE)")
     }
 
+    /// `date + n periods of grain` for an integer expression `n`, a date.
+    fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
+        let (unit, k) = interval(grain, 1);
+        format!("CAST({date} + INTERVAL '1' {unit} * (({n}) * {k}) AS DATE)")
+    }
+
+    /// `a = b` where two NULLs are equal (a dimension's values).
+    fn same(&self, a: &str, b: &str) -> String {
+        format!("({a} IS NOT DISTINCT FROM {b})")
+    }
+
     /// The month of the year (1..12) of a date, an integer.
     fn month_of_year(&self, date: &str) -> String {
         format!("EXTRACT(MONTH FROM {date})")
@@ -432,6 +443,14 @@ impl Dialect for Sqlite {
         let unit = if unit == "DAY" { "days" } else { "months" };
         format!("date({date}, '{n:+} {unit}')")
     }
+    fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
+        let (unit, k) = interval(grain, 1);
+        let unit = if unit == "DAY" { "days" } else { "months" };
+        format!("date({date}, printf('%+d {unit}', ({n}) * {k}))")
+    }
+    fn same(&self, a: &str, b: &str) -> String {
+        format!("({a} IS {b})")
+    }
     fn month_of_year(&self, date: &str) -> String {
         format!("CAST(strftime('%m', {date}) AS INTEGER)")
     }
@@ -493,6 +512,10 @@ impl Dialect for BigQuery {
     fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
         let (unit, n) = interval(grain, n);
         format!("DATE_ADD({date}, INTERVAL {n} {unit})")
+    }
+    fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
+        let (unit, k) = interval(grain, 1);
+        format!("DATE_ADD({date}, INTERVAL ({n}) * {k} {unit})")
     }
     fn seconds_between(&self, a: &str, b: &str) -> String {
         format!("(TIMESTAMP_DIFF({a}, {b}, MICROSECOND) / 1000000.0)")
@@ -558,6 +581,10 @@ impl Dialect for Snowflake {
         let (unit, n) = interval(grain, n);
         format!("DATEADD({unit}, {n}, {date})")
     }
+    fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
+        let (unit, k) = interval(grain, 1);
+        format!("DATEADD({unit}, ({n}) * {k}, {date})")
+    }
     fn seconds_between(&self, a: &str, b: &str) -> String {
         format!("(TIMESTAMPDIFF(MICROSECOND, {b}, {a}) / 1000000.0)")
     }
@@ -591,6 +618,15 @@ impl Dialect for Spark {
             (_, n) => format!("ADD_MONTHS({date}, {n})"),
         }
     }
+    fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
+        match interval(grain, 1) {
+            ("DAY", k) => format!("DATE_ADD({date}, CAST(({n}) * {k} AS INT))"),
+            (_, k) => format!("ADD_MONTHS({date}, CAST(({n}) * {k} AS INT))"),
+        }
+    }
+    fn same(&self, a: &str, b: &str) -> String {
+        format!("({a} <=> {b})")
+    }
     fn seconds_between(&self, a: &str, b: &str) -> String {
         format!("((UNIX_MICROS({a}) - UNIX_MICROS({b})) / 1000000.0)")
     }
@@ -617,6 +653,10 @@ impl Dialect for Trino {
     fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
         let (unit, n) = interval(grain, n);
         format!("DATE_ADD('{}', {n}, {date})", unit.to_lowercase())
+    }
+    fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
+        let (unit, k) = interval(grain, 1);
+        format!("DATE_ADD('{}', ({n}) * {k}, {date})", unit.to_lowercase())
     }
     fn seconds_between(&self, a: &str, b: &str) -> String {
         format!("(DATE_DIFF('millisecond', {b}, {a}) / 1000.0)")

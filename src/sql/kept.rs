@@ -184,6 +184,9 @@ impl Kept {
             else {
                 continue;
             };
+            if !m.in_scan() {
+                continue;
+            }
             scans
                 .entry((source, time, s.grain, s.by.as_deref()))
                 .or_insert_with(|| Scan {
@@ -449,8 +452,9 @@ impl Generator<'_> {
         Ok(all)
     }
 
-    /// Each derived series kept, computed from its inputs there, inputs
-    /// first.
+    /// Each series kept that no scan computes (derived metrics, from their
+    /// inputs there, and source metrics with a window, snapshot, fill or
+    /// `followed_by`, from their rows), inputs first.
     pub fn kept_derived(&self) -> Result<Vec<Statement>, Unsupported> {
         let d = self.dialect.dialect();
         let kept = self.kept();
@@ -459,26 +463,37 @@ impl Generator<'_> {
         let mut statements = Vec::new();
         for (i, s) in kept.series.iter().enumerate() {
             let m = self.model.metric(&s.metric).expect("resolved");
-            if !matches!(m.measure, Measure::Derived { .. }) {
+            if m.in_scan() {
                 continue;
             }
             let mut b = self.builder();
-            let key = series_key(&m.name, s.grain, None);
-            let cte = b.build_series(&key, m, s.grain, None)?;
+            let by = s.by.as_deref();
+            let key = series_key(&m.name, s.grain, by);
+            let cte = b.build_series(&key, m, s.grain, by)?;
             let c = id(&cte);
+            let q = id("_q");
+            let (segment, segment_select) = match by {
+                Some(dim) => (
+                    d.to_text(&format!("{q}.{}", id(dim))),
+                    format!("{c}.{d}, ", d = id(dim)),
+                ),
+                None => (format!("CAST(NULL AS {})", d.text_type()), String::new()),
+            };
             let query = b.finish(&format!(
-                "SELECT {c}.{p} AS {p}, {c}.{v} AS {v}\nFROM {c}",
+                "SELECT {c}.{p} AS {p}, {segment_select}{c}.{v} AS {v}\nFROM {c}",
                 p = id(PERIOD),
                 v = id(VALUE)
             ));
-            let q = id("_q");
+            let what = match by {
+                Some(dim) => format!("metric `{}` per {} and {dim}", m.name, s.grain.name()),
+                None => format!("metric `{}` per {}", m.name, s.grain.name()),
+            };
             statements.push(Statement {
-                what: format!("metric `{}` per {}", m.name, s.grain.name()),
+                what,
                 sql: format!(
-                    "{}\nSELECT {}, CAST(NULL AS {}), {q}.{}, {}\nFROM (\n{}\n) AS {q}",
+                    "{}\nSELECT {}, {segment}, {q}.{}, {}\nFROM (\n{}\n) AS {q}",
                     insert_series(d),
                     i + 1,
-                    d.text_type(),
                     id(PERIOD),
                     d.to_float(&format!("{q}.{}", id(VALUE))),
                     query.trim_end()

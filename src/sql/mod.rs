@@ -473,6 +473,9 @@ pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
         else {
             continue;
         };
+        if !m.in_scan() {
+            continue;
+        }
         let key = (source.as_str(), m.grain.name(), time.as_str());
         match index.get(&key) {
             Some(&i) => scans[i].metrics.push(m),

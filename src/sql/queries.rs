@@ -15,13 +15,18 @@ use super::results::{
     LagColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, LAG_PROFILE_MAX,
 };
 use super::{Options, Unsupported};
-use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
+use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr, TExprKind};
+
+mod kinds;
 
 /// Where a metric's filter goes in a query.
 #[derive(Clone, Copy)]
-enum FilterAs {
+enum FilterAs<'a> {
     Where,
     Folded,
+    /// Applied already (a window's join); this row condition is folded
+    /// into every aggregate instead.
+    Present(&'a str),
 }
 
 /// Internal names start with `_`, which no spec name can: no clash.
@@ -357,13 +362,7 @@ impl<'m> QueryBuilder<'m> {
             self.merge(std::slice::from_ref(&cte));
             return Ok(cte.name);
         }
-        let table = match self.kept.and_then(|k| k.source_table(&source.name)) {
-            Some(kept) => self.id(kept),
-            None => self
-                .d
-                .table(&source.origin)
-                .ok_or_else(|| Unsupported::file_source(self.d.name(), source))?,
-        };
+        let table = self.table_of(source)?;
         let name = self.names.claim(
             &key,
             format!("_rows_{}__{}__{}", source.name, time, grain.name()),
@@ -476,6 +475,10 @@ impl<'m> QueryBuilder<'m> {
         filter_as: FilterAs,
         (owner, prefix, first): (&str, &str, usize),
     ) -> (Option<String>, String, Vec<(String, EmulatedPercentile)>) {
+        let followed = kinds::followed_by_nodes(expr, filter)
+            .into_iter()
+            .map(kinds::followed_key)
+            .collect();
         let mut cx = SourceMeasure {
             d: self.d,
             rows: self.d.ident(rows),
@@ -484,12 +487,14 @@ impl<'m> QueryBuilder<'m> {
             prefix,
             first,
             keys: Vec::new(),
+            followed,
         };
         let mut w = ExprWriter::new(&mut cx);
         let filter_sql = filter.map(|f| w.expr(f));
         match filter_as {
             FilterAs::Where => w.where_filter = filter_sql.clone(),
             FilterAs::Folded => w.fold_filter = filter_sql.clone(),
+            FilterAs::Present(present) => w.fold_filter = Some(present.to_string()),
         }
         let value = w.expr(expr);
         let percentiles = std::mem::take(&mut w.percentiles);
@@ -498,6 +503,26 @@ impl<'m> QueryBuilder<'m> {
             value,
             cx.keys.into_iter().zip(percentiles).collect(),
         )
+    }
+
+    /// A row expression of a source measure (its filter) as SQL over
+    /// `rows`, which carry the measure's `followed_by` flags.
+    fn row_sql(&mut self, rows: &str, expr: &TExpr, row: &TExpr) -> String {
+        let followed = kinds::followed_by_nodes(expr, Some(row))
+            .into_iter()
+            .map(kinds::followed_key)
+            .collect();
+        let mut cx = SourceMeasure {
+            d: self.d,
+            rows: self.d.ident(rows),
+            names: &mut self.names,
+            owner: "",
+            prefix: "",
+            first: 0,
+            keys: Vec::new(),
+            followed,
+        };
+        ExprWriter::new(&mut cx).expr(row)
     }
 
     /// A CTE with the series of `metric` at `grain` (`_period`, the
@@ -591,13 +616,60 @@ impl<'m> QueryBuilder<'m> {
                     .model
                     .source(source)
                     .expect("the model resolves sources");
-                let rows = self.rows(source, time, *time_type, grain)?;
-                let name = self.names.claim(key, preferred);
+                let mut rows = self.rows(source, time, *time_type, grain)?;
+                let followed = kinds::followed_by_nodes(expr, filter.as_ref());
+                if !followed.is_empty() {
+                    rows =
+                        self.followed_rows(key, &preferred, &rows, (time, *time_type), &followed)?;
+                }
+                // A window or a snapshot applies the filter to the rows
+                // before it picks them.
+                let row_filter = filter.as_ref().map(|f| self.row_sql(&rows, expr, f));
+                let (rows, filter, windowed) = match (metric.window, metric.snapshot) {
+                    (Some(window), _) => {
+                        let mut columns: Vec<String> =
+                            source.columns.iter().map(|c| c.name.clone()).collect();
+                        columns.extend((1..=followed.len()).map(kinds::followed_column));
+                        let windowed = self.window_rows(
+                            key,
+                            &preferred,
+                            (&rows, &columns),
+                            (time, *time_type),
+                            (window, grain),
+                            row_filter.as_deref(),
+                            by,
+                        );
+                        (windowed, None, true)
+                    }
+                    (None, Some(snapshot)) => {
+                        let picked = self.snapshot_rows(
+                            key,
+                            &preferred,
+                            &rows,
+                            (time, snapshot),
+                            row_filter.as_deref(),
+                            by,
+                        );
+                        (picked, None, false)
+                    }
+                    (None, None) => (rows, filter.as_ref(), false),
+                };
+                let present = format!("{}.{} = 1", self.id(&rows), self.id(kinds::PRESENT));
+                let filter_as = if windowed {
+                    FilterAs::Present(&present)
+                } else {
+                    FilterAs::Where
+                };
+                let (series_key, series_name) = match metric.fill {
+                    Some(_) => (format!("{key} unfilled"), format!("{preferred}_unfilled")),
+                    None => (key.to_string(), preferred.clone()),
+                };
+                let name = self.names.claim(&series_key, series_name);
                 let (filter_sql, value, percentiles) = self.source_measure(
                     &rows,
                     expr,
-                    filter.as_ref(),
-                    FilterAs::Where,
+                    filter,
+                    filter_as,
                     (key, &format!("{name}_percentile_"), 1),
                 );
                 let pct_names: Vec<String> =
@@ -620,19 +692,47 @@ impl<'m> QueryBuilder<'m> {
                     body.push_str(&format!("\nWHERE {f}"));
                 }
                 body.push_str(&format!("\nGROUP BY {}", group.join(", ")));
-                self.add(key, name.clone(), &body);
-                Ok(name)
+                self.add(&series_key, name.clone(), &body);
+                match metric.fill {
+                    Some(fill) => {
+                        let filled = self.names.claim(key, preferred.clone());
+                        Ok(self.filled((key, filled), &preferred, &name, (grain, by), fill))
+                    }
+                    None => Ok(name),
+                }
             }
-            Measure::Derived { expr, inputs } => {
+            Measure::Derived { expr, .. } => {
+                // Each input as read: a metric, or its series `periods`
+                // earlier (`prior`), in order of first use.
+                let mut reads: Vec<(String, i64)> = Vec::new();
+                expr.walk(&mut |e| {
+                    let read = match &e.kind {
+                        TExprKind::Metric { name } => (name.clone(), 0),
+                        TExprKind::Prior { metric, periods } => (metric.clone(), *periods),
+                        _ => return,
+                    };
+                    if !reads.contains(&read) {
+                        reads.push(read);
+                    }
+                });
                 let mut input_ctes = Vec::new();
-                for input in inputs {
+                for (input, periods) in reads {
                     let m = self
                         .model
-                        .metric(input)
+                        .metric(&input)
                         .expect("the model resolves metrics");
-                    input_ctes.push((input.clone(), self.series(m, grain, None)?));
+                    let series = self.series(m, grain, None)?;
+                    let cte = match periods {
+                        0 => series,
+                        periods => self.shifted(&series, (&input, grain), periods),
+                    };
+                    input_ctes.push(((input, periods), cte));
                 }
-                let name = self.names.claim(key, preferred);
+                let (series_key, series_name) = match metric.fill {
+                    Some(_) => (format!("{key} unfilled"), format!("{preferred}_unfilled")),
+                    None => (key.to_string(), preferred.clone()),
+                };
+                let name = self.names.claim(&series_key, series_name);
                 let mut cx = DerivedMeasure {
                     d: self.d,
                     inputs: &input_ctes,
@@ -654,10 +754,37 @@ impl<'m> QueryBuilder<'m> {
                     p = self.id(PERIOD),
                     v = self.id(VALUE)
                 );
-                self.add(key, name.clone(), &body);
-                Ok(name)
+                self.add(&series_key, name.clone(), &body);
+                match metric.fill {
+                    Some(fill) => {
+                        let filled = self.names.claim(key, preferred.clone());
+                        Ok(self.filled((key, filled), &preferred, &name, (grain, None), fill))
+                    }
+                    None => Ok(name),
+                }
             }
         }
+    }
+
+    /// A series `periods` periods later: `prior(metric, periods)` read on
+    /// the period it is compared with.
+    fn shifted(&mut self, series: &str, (metric, grain): (&str, Grain), periods: i64) -> Rc<str> {
+        let key = format!("prior {metric} {} {periods}", grain.name());
+        if let Some(name) = self.names.get(&key) {
+            return name.clone();
+        }
+        let name = self.names.claim(
+            &key,
+            format!("_prior_{metric}__{}__{periods}", grain.name()),
+        );
+        let s = self.id(series);
+        let (p, v) = (self.id(PERIOD), self.id(VALUE));
+        let body = format!(
+            "SELECT\n  {} AS {p},\n  {s}.{v} AS {v}\nFROM {s}",
+            self.d.add_periods(&format!("{s}.{p}"), grain, periods)
+        );
+        self.add(&key, name.clone(), &body);
+        name
     }
 
     /// The series query of a metric: `period`, [dimension], `value`.
@@ -1198,6 +1325,9 @@ struct SourceMeasure<'q> {
     first: usize,
     /// The keys of the percentile CTEs claimed, in order.
     keys: Vec<String>,
+    /// The `followed_by` calls of the measure (`kinds::followed_key`),
+    /// whose flags the rows carry in this order.
+    followed: Vec<String>,
 }
 
 impl ExprContext for SourceMeasure<'_> {
@@ -1214,6 +1344,16 @@ impl ExprContext for SourceMeasure<'_> {
         column
     }
 
+    fn followed_by(&mut self, e: &TExpr) -> String {
+        let key = kinds::followed_key(e);
+        let n = self
+            .followed
+            .iter()
+            .position(|k| *k == key)
+            .expect("the rows carry every followed_by of the measure");
+        self.column(&kinds::followed_column(n + 1))
+    }
+
     fn percentile_name(&mut self, _: usize) -> String {
         let n = self.first + self.keys.len();
         let key = format!("{} percentile {n}", self.owner);
@@ -1227,8 +1367,20 @@ impl ExprContext for SourceMeasure<'_> {
 /// its series CTE (a derived measure has no columns and no aggregates).
 struct DerivedMeasure<'q> {
     d: &'static dyn Dialect,
-    /// (metric, its series CTE).
-    inputs: &'q [(String, Rc<str>)],
+    /// ((metric, periods before), its series CTE, shifted by those).
+    inputs: &'q [((String, i64), Rc<str>)],
+}
+
+impl DerivedMeasure<'_> {
+    fn read(&self, name: &str, periods: i64) -> String {
+        let cte = &self
+            .inputs
+            .iter()
+            .find(|((i, p), _)| i == name && *p == periods)
+            .expect("an input")
+            .1;
+        format!("{}.{}", self.d.ident(cte), self.d.ident(VALUE))
+    }
 }
 
 impl ExprContext for DerivedMeasure<'_> {
@@ -1237,13 +1389,11 @@ impl ExprContext for DerivedMeasure<'_> {
     }
 
     fn metric(&self, name: &str) -> String {
-        let cte = &self
-            .inputs
-            .iter()
-            .find(|(i, _)| i == name)
-            .expect("an input")
-            .1;
-        format!("{}.{}", self.d.ident(cte), self.d.ident(VALUE))
+        self.read(name, 0)
+    }
+
+    fn prior(&self, metric: &str, periods: i64) -> String {
+        self.read(metric, periods)
     }
 }
 

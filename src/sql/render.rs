@@ -34,6 +34,20 @@ pub trait ExprContext {
         self.dialect().ident(name)
     }
 
+    /// The flag of a `followed_by` (the node `e`) for the current row: a
+    /// column the query builder joined to the rows. Only source measures
+    /// have one: the checker keeps `followed_by` out of derived measures
+    /// and experiments, and the MetricFlow export leaves such metrics out.
+    fn followed_by(&mut self, e: &TExpr) -> String {
+        unreachable!("`followed_by` outside a source measure: {e:?}")
+    }
+
+    /// `prior(metric, periods)`: the metric's series shifted by `periods`.
+    /// Only derived measures have one (the checker keeps it there).
+    fn prior(&self, metric: &str, periods: i64) -> String {
+        unreachable!("`prior({metric}, {periods})` outside a derived measure")
+    }
+
     /// A name for the CTE of the next emulated percentile, unique within
     /// its query; `_percentile_<n>` by default.
     fn percentile_name(&mut self, n: usize) -> String {
@@ -118,6 +132,8 @@ impl<'a> ExprWriter<'a> {
                 let args: Vec<String> = args.iter().map(|a| self.expr(a)).collect();
                 format!("COALESCE({})", args.join(", "))
             }
+            TExprKind::FollowedBy { .. } => self.cx.followed_by(e),
+            TExprKind::Prior { metric, periods } => self.cx.prior(metric, *periods),
             TExprKind::Scale { factor, operand } => {
                 format!(
                     "({} * {})",

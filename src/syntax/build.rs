@@ -176,6 +176,17 @@ impl<'d> Builder<'d> {
                     None => Value::Unknown,
                 }
             }
+            Rule::window_field => {
+                let value = inner.next().expect("window");
+                if value.as_rule() == Rule::word {
+                    Value::Word(self.ident(&value))
+                } else {
+                    match self.quantity_value(value) {
+                        Some(q) => Value::Quantity(q),
+                        None => Value::Unknown,
+                    }
+                }
+            }
             Rule::int_field => self.integer(inner.next().expect("number")),
             Rule::link_ref_field => {
                 let mut ends = inner.filter(|p| p.as_rule() == Rule::word);

@@ -296,6 +296,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::evidence_key
         | Rule::dims_key
         | Rule::lag_key
+        | Rule::window_key
         | Rule::int_key
         | Rule::columns_key
         | Rule::target_key
@@ -307,6 +308,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::evidence_field
         | Rule::dims_field
         | Rule::lag_field
+        | Rule::window_field
         | Rule::int_field
         | Rule::columns_block
         | Rule::target_block => "a field such as `title: \"...\"`",

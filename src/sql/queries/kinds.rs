@@ -1,0 +1,465 @@
+//! The metric kinds of LANGUAGE.md version 1 as CTEs over a metric's rows:
+//! `followed_by` flags joined to the rows, a `snapshot`'s rows at the
+//! period's edge, a `window`'s rows per period of a calendar, and `fill`
+//! over a series. Each returns a CTE shaped like the rows (or the series)
+//! it was given, so that the aggregation of `build_series` reads it as it
+//! reads the plain rows.
+
+use std::rc::Rc;
+
+use super::{indent, QueryBuilder, PERIOD, VALUE};
+use crate::model::{Grain, ScalarType, Snapshot, Source, TExpr, TExprKind, Window};
+use crate::sql::render::{number, ExprContext, ExprWriter};
+use crate::sql::Unsupported;
+
+/// The column of a window's rows that says a row was joined (a period
+/// whose window holds no row has one row of NULLs, which no aggregate may
+/// count).
+pub(super) const PRESENT: &str = "_in";
+
+/// The flag column of the `n`-th `followed_by` (from 1) of a measure.
+pub(super) fn followed_column(n: usize) -> String {
+    format!("_followed_{n}")
+}
+
+/// The `followed_by` nodes of a measure and its filter, each once, in
+/// order; their position (from 1) numbers their flag column.
+pub(super) fn followed_by_nodes<'e>(expr: &'e TExpr, filter: Option<&'e TExpr>) -> Vec<&'e TExpr> {
+    let mut found: Vec<&TExpr> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for e in std::iter::once(expr).chain(filter) {
+        e.walk(&mut |node| {
+            if matches!(node.kind, TExprKind::FollowedBy { .. }) {
+                let key = followed_key(node);
+                if !keys.contains(&key) {
+                    keys.push(key);
+                    found.push(node);
+                }
+            }
+        });
+    }
+    found
+}
+
+/// What identifies a `followed_by`: two equal calls share one flag.
+pub(super) fn followed_key(e: &TExpr) -> String {
+    format!("{:?}", e.kind)
+}
+
+/// Row expressions over one relation (an alias): `followed_by`'s own
+/// condition over the other source's rows.
+struct Alias {
+    d: &'static dyn crate::sql::dialect::Dialect,
+    alias: String,
+}
+
+impl ExprContext for Alias {
+    fn dialect(&self) -> &'static dyn crate::sql::dialect::Dialect {
+        self.d
+    }
+    fn column(&self, name: &str) -> String {
+        format!("{}.{}", self.alias, self.d.ident(name))
+    }
+}
+
+impl QueryBuilder<'_> {
+    /// Both times as comparable SQL: dates stay dates when both are, else
+    /// both are timestamps.
+    fn comparable(&self, a: (&str, ScalarType), b: (&str, ScalarType)) -> (String, String, bool) {
+        let both_dates = a.1 == ScalarType::Date && b.1 == ScalarType::Date;
+        let widen = |(sql, ty): (&str, ScalarType)| {
+            if ty == ScalarType::Date && !both_dates {
+                self.d.date_as_timestamp(sql)
+            } else {
+                sql.to_string()
+            }
+        };
+        (widen(a), widen(b), both_dates)
+    }
+
+    /// `rows` with a flag per `followed_by` of the measure
+    /// (`_followed_<n>`): whether the other source has a row with the same
+    /// non-null column at a time in `[t, t + window]`. The matches are
+    /// found once per distinct (value, time) and joined back, so a row is
+    /// never repeated however many matches it has.
+    pub(super) fn followed_rows(
+        &mut self,
+        key: &str,
+        preferred: &str,
+        rows: &str,
+        (time, time_type): (&str, ScalarType),
+        nodes: &[&TExpr],
+    ) -> Result<Rc<str>, Unsupported> {
+        let r = self.id(rows);
+        let mut select = vec![format!("{r}.*")];
+        let mut joins = String::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let TExprKind::FollowedBy {
+                source,
+                column,
+                time: their_time,
+                time_type: their_type,
+                within,
+                filter,
+            } = &node.kind
+            else {
+                unreachable!("followed_by nodes")
+            };
+            let n = i + 1;
+            let target = self
+                .model
+                .source(source)
+                .expect("the model resolves sources");
+            let table = self.table_of(target)?;
+            let (k, t, s) = (self.id("_key"), self.id("_t"), self.id("_s"));
+            let c = self.id(column);
+            let matches_key = format!("{key} followed {n}");
+            let matches = self
+                .names
+                .claim(&matches_key, format!("{preferred}_followed_{n}"));
+            let (theirs, ours, both_dates) = self.comparable(
+                (&format!("{s}.{}", self.id(their_time)), *their_type),
+                (&format!("{r}.{}", self.id(time)), time_type),
+            );
+            // Inclusive at both ends: 0 <= their time - our time <= window.
+            let gap = if both_dates {
+                format!("{}", self.d.days_between(&theirs, &ours))
+            } else {
+                self.d.seconds_between(&theirs, &ours)
+            };
+            let limit = if both_dates {
+                within / 86_400.0
+            } else {
+                *within
+            };
+            let mut conditions = vec![format!("{gap} >= 0"), format!("{gap} <= {}", number(limit))];
+            if let Some(f) = filter {
+                let mut cx = Alias {
+                    d: self.d,
+                    alias: s.clone(),
+                };
+                conditions.push(ExprWriter::new(&mut cx).expr(f));
+            }
+            let body = format!(
+                "SELECT DISTINCT\n  {r}.{c} AS {k},\n  {r}.{tc} AS {t}\nFROM {r}\nJOIN {table} AS {s} ON {s}.{c} = {r}.{c}\nWHERE {r}.{c} IS NOT NULL\n  AND {}",
+                conditions.join("\n  AND "),
+                tc = self.id(time),
+            );
+            self.add(&matches_key, matches.clone(), &body);
+            let m = self.id(&matches);
+            select.push(format!(
+                "({m}.{k} IS NOT NULL) AS {}",
+                self.id(&followed_column(n))
+            ));
+            joins.push_str(&format!(
+                "\nLEFT JOIN {m} ON {m}.{k} = {r}.{c} AND {m}.{t} = {r}.{tc}",
+                tc = self.id(time),
+            ));
+        }
+        let rows_key = format!("{key} followed rows");
+        let name = self.names.claim(&rows_key, format!("{preferred}_rows"));
+        let body = format!("SELECT\n  {}\nFROM {r}{joins}", select.join(",\n  "));
+        self.add(&rows_key, name.clone(), &body);
+        Ok(name)
+    }
+
+    /// The rows of a `snapshot`: those (passing `filter`, SQL over `rows`)
+    /// whose time is the latest (`last`) or earliest (`first`) of their
+    /// period, per value of `by`.
+    pub(super) fn snapshot_rows(
+        &mut self,
+        key: &str,
+        preferred: &str,
+        rows: &str,
+        (time, snapshot): (&str, Snapshot),
+        filter: Option<&str>,
+        by: Option<&str>,
+    ) -> Rc<str> {
+        let r = self.id(rows);
+        let mut partition = vec![format!("{r}.{}", self.id(PERIOD))];
+        if let Some(dim) = by {
+            partition.push(format!("{r}.{}", self.id(dim)));
+        }
+        let edge = match snapshot {
+            Snapshot::Last => "MAX",
+            Snapshot::First => "MIN",
+        };
+        let (e, s) = (self.id("_edge"), self.id("_snapshot"));
+        let mut inner = format!(
+            "SELECT\n  {r}.*,\n  {edge}({r}.{t}) OVER (PARTITION BY {}) AS {e}\nFROM {r}",
+            partition.join(", "),
+            t = self.id(time),
+        );
+        if let Some(f) = filter {
+            inner.push_str(&format!("\nWHERE {f}"));
+        }
+        let snapshot_key = format!("{key} snapshot");
+        let name = self
+            .names
+            .claim(&snapshot_key, format!("{preferred}_snapshot"));
+        let body = format!(
+            "SELECT {s}.*\nFROM (\n{}\n) AS {s}\nWHERE {s}.{t} = {s}.{e}",
+            indent(&inner, 2),
+            t = self.id(time),
+        );
+        self.add(&snapshot_key, name.clone(), &body);
+        name
+    }
+
+    /// The periods of `grain` from each `_first` to its `_last` in `span`
+    /// (a CTE with those columns, per value of `by` when given), as a CTE
+    /// of `_period` (and `by`): a calendar without gaps, from a table of
+    /// numbers (10,000 periods; 100,000 days).
+    fn calendar(
+        &mut self,
+        key: &str,
+        preferred: &str,
+        span: &str,
+        grain: Grain,
+        by: Option<&str>,
+    ) -> Rc<str> {
+        let digits = if grain == Grain::Day { 5 } else { 4 };
+        let numbers_key = format!("numbers {digits}");
+        let numbers = match self.names.get(&numbers_key) {
+            Some(name) => name.clone(),
+            None => {
+                let d = self.id("_d");
+                let digit = (0..10)
+                    .map(|i| format!("SELECT {i} AS {d}"))
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ");
+                if self.names.get("_digits").is_none() {
+                    let digits_name = self.claim_fixed("_digits");
+                    self.add("_digits", digits_name, &digit);
+                }
+                let dn = self.id("_digits");
+                let terms: Vec<String> = (0..digits)
+                    .map(|i| format!("{} * {}.{d}", 10_i64.pow(i), self.id(&format!("_d{i}"))))
+                    .collect();
+                let froms: Vec<String> = (0..digits)
+                    .map(|i| format!("{dn} AS {}", self.id(&format!("_d{i}"))))
+                    .collect();
+                let body = format!(
+                    "SELECT {} AS {}\nFROM {}",
+                    terms.join(" + "),
+                    self.id("_n"),
+                    froms.join("\nCROSS JOIN ")
+                );
+                let name = self.names.claim(&numbers_key, format!("_numbers_{digits}"));
+                self.add(&numbers_key, name.clone(), &body);
+                name
+            }
+        };
+        let sp = self.id(span);
+        let (first, last, n) = (self.id("_first"), self.id("_last"), self.id("_n"));
+        let b = self.id("_bounds");
+        let nn = self.id(&numbers);
+        let day = self
+            .d
+            .add_periods_by(&format!("{b}.{first}"), grain, &format!("{nn}.{n}"));
+        let all_key = format!("{key} all periods");
+        let all = self.names.claim(&all_key, format!("{preferred}_periods"));
+        let body = format!(
+            "SELECT {day} AS {p}\nFROM (\n  SELECT MIN({sp}.{first}) AS {first}, MAX({sp}.{last}) AS {last}\n  FROM {sp}\n) AS {b}\nCROSS JOIN {nn}\nWHERE {day} <= {b}.{last}",
+            p = self.id(PERIOD),
+        );
+        self.add(&all_key, all.clone(), &body);
+        let a = self.id(&all);
+        let mut select = vec![format!("{a}.{p} AS {p}", p = self.id(PERIOD))];
+        if let Some(dim) = by {
+            select.push(format!("{sp}.{d} AS {d}", d = self.id(dim)));
+        }
+        let calendar_key = format!("{key} calendar");
+        let name = self
+            .names
+            .claim(&calendar_key, format!("{preferred}_calendar"));
+        let body = format!(
+            "SELECT\n  {}\nFROM {a}\nJOIN {sp} ON {a}.{p} >= {sp}.{first} AND {a}.{p} <= {sp}.{last}",
+            select.join(",\n  "),
+            p = self.id(PERIOD),
+        );
+        self.add(&calendar_key, name.clone(), &body);
+        name
+    }
+
+    /// The first and last `_period` of `relation` where `condition` holds,
+    /// per value of `by`.
+    fn span(
+        &mut self,
+        key: &str,
+        name: String,
+        relation: &str,
+        condition: Option<&str>,
+        by: Option<&str>,
+    ) -> Rc<str> {
+        let r = self.id(relation);
+        let p = self.id(PERIOD);
+        let mut select = Vec::new();
+        if let Some(dim) = by {
+            select.push(format!("{r}.{d} AS {d}", d = self.id(dim)));
+        }
+        select.push(format!("MIN({r}.{p}) AS {}", self.id("_first")));
+        select.push(format!("MAX({r}.{p}) AS {}", self.id("_last")));
+        let mut body = format!("SELECT\n  {}\nFROM {r}", select.join(",\n  "));
+        if let Some(c) = condition {
+            body.push_str(&format!("\nWHERE {c}"));
+        }
+        if let Some(dim) = by {
+            body.push_str(&format!("\nGROUP BY {r}.{}", self.id(dim)));
+        }
+        let span_key = format!("{key} span");
+        let claimed = self.names.claim(&span_key, name);
+        self.add(&span_key, claimed.clone(), &body);
+        claimed
+    }
+
+    /// The rows of a windowed metric: for each period of its calendar
+    /// (from the first to the last period holding one of its rows passing
+    /// `filter`), the rows its window holds, with `_period` the window's
+    /// period and `_in` = 1; a period whose window holds none has one row
+    /// of NULLs with `_in` = 0.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn window_rows(
+        &mut self,
+        key: &str,
+        preferred: &str,
+        (rows, columns): (&str, &[String]),
+        (time, time_type): (&str, ScalarType),
+        (window, grain): (Window, Grain),
+        filter: Option<&str>,
+        by: Option<&str>,
+    ) -> Rc<str> {
+        let rows_key = format!("{key} rows");
+        let span = self.span(&rows_key, format!("{preferred}_span"), rows, filter, by);
+        let calendar = self.calendar(&rows_key, preferred, &span, grain, by);
+        let (r, w) = (self.id(rows), self.id("_w"));
+        let p = self.id(PERIOD);
+        let c = self.id(&calendar);
+        let (start, end) = (self.id("_start"), self.id("_end"));
+        let period = format!("{c}.{p}");
+        let end_sql = self.d.add_periods(&period, grain, 1);
+        let start_sql = match window {
+            Window::Duration { seconds } if seconds % 86_400.0 == 0.0 => Some(self.d.add_periods(
+                &end_sql,
+                Grain::Day,
+                -((seconds / 86_400.0) as i64),
+            )),
+            Window::Duration { .. } => None, // compared in seconds below
+            Window::Months { months } => Some(self.d.add_periods(&end_sql, Grain::Month, -months)),
+            Window::ToDate { grain: unit } => {
+                Some(self.d.period_start(unit, &period, ScalarType::Date))
+            }
+            Window::All => None,
+        };
+        let mut bounds = vec![format!("{c}.*"), format!("{end_sql} AS {end}")];
+        if let Some(start_sql) = &start_sql {
+            bounds.push(format!("{start_sql} AS {start}"));
+        }
+        let t = format!("{r}.{}", self.id(time));
+        let timed = |sql: String| {
+            if time_type == ScalarType::Timestamp {
+                self.d.date_as_timestamp(&sql)
+            } else {
+                sql
+            }
+        };
+        let mut on = vec![format!("{t} < {}", timed(format!("{w}.{end}")))];
+        match (window, &start_sql) {
+            (_, Some(_)) => on.push(format!("{t} >= {}", timed(format!("{w}.{start}")))),
+            (Window::Duration { seconds }, None) => {
+                let t_ts = if time_type == ScalarType::Date {
+                    self.d.date_as_timestamp(&t)
+                } else {
+                    t.clone()
+                };
+                let gap = self
+                    .d
+                    .seconds_between(&self.d.date_as_timestamp(&format!("{w}.{end}")), &t_ts);
+                on.push(format!("{gap} <= {}", number(seconds)));
+            }
+            _ => {}
+        }
+        if let Some(dim) = by {
+            let d = self.id(dim);
+            on.push(self.d.same(&format!("{r}.{d}"), &format!("{w}.{d}")));
+        }
+        if let Some(f) = filter {
+            on.push(format!("({f})"));
+        }
+        let mut select = vec![format!("{w}.{p} AS {p}")];
+        if let Some(dim) = by {
+            select.push(format!("{w}.{d} AS {d}", d = self.id(dim)));
+        }
+        for column in columns.iter().filter(|c| Some(c.as_str()) != by) {
+            select.push(format!("{r}.{c} AS {c}", c = self.id(column)));
+        }
+        select.push(format!(
+            "CASE WHEN {r}.{p} IS NULL THEN 0 ELSE 1 END AS {}",
+            self.id(PRESENT)
+        ));
+        let window_key = format!("{key} window");
+        let name = self.names.claim(&window_key, format!("{preferred}_window"));
+        let body = format!(
+            "SELECT\n  {}\nFROM (\n  SELECT\n    {}\n  FROM {c}\n) AS {w}\nLEFT JOIN {r} ON {}",
+            select.join(",\n  "),
+            bounds.join(",\n    "),
+            on.join("\n  AND ")
+        );
+        self.add(&window_key, name.clone(), &body);
+        name
+    }
+
+    /// `fill`: the series `core` with every period between its first and
+    /// last period with a value (per value of `by`) that has none set to
+    /// `fill`.
+    pub(super) fn filled(
+        &mut self,
+        (key, name): (&str, Rc<str>),
+        preferred: &str,
+        core: &str,
+        (grain, by): (Grain, Option<&str>),
+        fill: f64,
+    ) -> Rc<str> {
+        let s = self.id(core);
+        let v = self.id(VALUE);
+        let fill_key = format!("{key} fill");
+        let fill_name = format!("{preferred}_fill");
+        let span = self.span(
+            &fill_key,
+            format!("{fill_name}_span"),
+            core,
+            Some(&format!("{s}.{v} IS NOT NULL")),
+            by,
+        );
+        let calendar = self.calendar(&fill_key, &fill_name, &span, grain, by);
+        let c = self.id(&calendar);
+        let p = self.id(PERIOD);
+        let mut on = vec![format!("{s}.{p} = {c}.{p}")];
+        let mut select = vec![format!("{c}.{p} AS {p}")];
+        if let Some(dim) = by {
+            let d = self.id(dim);
+            on.push(self.d.same(&format!("{s}.{d}"), &format!("{c}.{d}")));
+            select.push(format!("{c}.{d} AS {d}"));
+        }
+        select.push(format!("COALESCE({s}.{v}, {}) AS {v}", number(fill)));
+        let body = format!(
+            "SELECT\n  {}\nFROM {c}\nLEFT JOIN {s} ON {}",
+            select.join(",\n  "),
+            on.join(" AND ")
+        );
+        self.add(key, name.clone(), &body);
+        name
+    }
+
+    /// The table a source's rows are read from (the run's copy of a file
+    /// source when it keeps one).
+    pub(super) fn table_of(&self, source: &Source) -> Result<String, Unsupported> {
+        match self.kept.and_then(|k| k.source_table(&source.name)) {
+            Some(kept) => Ok(self.id(kept)),
+            None => self
+                .d
+                .table(&source.origin)
+                .ok_or_else(|| Unsupported::file_source(self.d.name(), source)),
+        }
+    }
+}
