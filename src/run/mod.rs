@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::diag::Diagnostic;
 use crate::keyword::Keyword;
-use crate::model::{Grain, Link, LinkStatus, Measure, Metric, Model};
+use crate::model::{Grain, Link, LinkStatus, Metric, Model};
 use crate::sql::kept::Kept;
 use crate::sql::results::{
     position, EffectColumn, EnrolmentColumn, LagColumn, LinkColumn, PairColumn, SeriesColumn,

@@ -439,9 +439,15 @@ impl Dialect for Sqlite {
         }
     }
     fn add_periods(&self, date: &str, grain: Grain, n: i64) -> String {
-        let (unit, n) = interval(grain, n);
-        let unit = if unit == "DAY" { "days" } else { "months" };
-        format!("date({date}, '{n:+} {unit}')")
+        match interval(grain, n) {
+            ("DAY", n) => format!("date({date}, '{n:+} days')"),
+            // SQLite rolls 31 March - 1 month over to 3 March; the other
+            // engines (and the calendar) stop at the month's last day.
+            (_, n) => format!(
+                "min(date({date}, 'start of month', '{n:+} months', printf('%+d days', CAST(strftime('%d', {date}) AS INTEGER) - 1)), date({date}, 'start of month', '{:+} months', '-1 days'))",
+                n + 1
+            ),
+        }
     }
     fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
         let (unit, k) = interval(grain, 1);

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use cpic::date::Date;
 use cpic::model::{
-    AggFunc, ColumnType, Grain, Measure, Metric, Model, Origin, ScalarType, Source, TExpr,
-    TExprKind, Type,
+    AggFunc, ColumnType, Grain, Measure, Metric, Model, Origin, ScalarType, Snapshot, Source,
+    TExpr, TExprKind, Type, Window,
 };
 use cpic::syntax::ast::BinOp;
 
@@ -196,12 +196,68 @@ fn binary(op: BinOp, l: V, r: V, left_ty: &Type) -> V {
     }
 }
 
+/// What an expression reads besides its rows: every source (for
+/// `followed_by`), the time column of the rows, and the other metrics'
+/// values in the period (a metric and how many periods before).
+struct Env<'a> {
+    tables: &'a BTreeMap<String, Table>,
+    time: &'a str,
+    metrics: &'a dyn Fn(&str, i64) -> V,
+}
+
+/// A time value in seconds since the epoch (a date at its midnight).
+fn seconds(v: &V) -> Option<f64> {
+    match v {
+        V::Date(d) => Some(*d as f64 * 86_400.0),
+        V::Ts(s) => Some(*s),
+        _ => None,
+    }
+}
+
 /// Evaluates `e` for a group of rows (aggregates) or one row (`row`).
-fn eval(e: &TExpr, rows: &[Row], row: Option<&Row>, metrics: &dyn Fn(&str) -> V) -> V {
-    let go = |x: &TExpr| eval(x, rows, row, metrics);
+fn eval(e: &TExpr, rows: &[Row], row: Option<&Row>, env: &Env) -> V {
+    let go = |x: &TExpr| eval(x, rows, row, env);
     match &e.kind {
         TExprKind::Column { name } => row.expect("a row context").get(name),
-        TExprKind::Metric { name } => metrics(name),
+        TExprKind::Metric { name } => (env.metrics)(name, 0),
+        TExprKind::Prior { metric, periods } => (env.metrics)(metric, *periods),
+        TExprKind::FollowedBy {
+            source,
+            column,
+            time,
+            within,
+            filter,
+            ..
+        } => {
+            // LANGUAGE.md section 5, literally: another row of SOURCE with
+            // the same non-null COLUMN, its time in [t, t + WINDOW].
+            let row = row.expect("a row context");
+            let value = row.get(column);
+            let Some(t) = seconds(&row.get(env.time)) else {
+                return V::Bool(false);
+            };
+            if value == V::Null {
+                return V::Bool(false);
+            }
+            let table = &env.tables[source];
+            let inner = Env {
+                time,
+                ..*env
+            };
+            let found = table.rows.iter().any(|values| {
+                let other = Row { table, values };
+                let Some(theirs) = seconds(&other.get(time)) else {
+                    return false;
+                };
+                compare(BinOp::Eq, &other.get(column), &value) == V::Bool(true)
+                    && theirs >= t
+                    && theirs <= t + within
+                    && filter
+                        .as_ref()
+                        .is_none_or(|f| truth(&eval(f, &[], Some(&other), &inner)) == Some(true))
+            });
+            V::Bool(found)
+        }
         TExprKind::Number { value } => V::Num(*value),
         TExprKind::Str { value } => V::Text(value.clone()),
         TExprKind::Bool { value } => V::Bool(*value),
@@ -244,13 +300,13 @@ fn eval(e: &TExpr, rows: &[Row], row: Option<&Row>, metrics: &dyn Fn(&str) -> V)
                 .filter(|r| {
                     filter
                         .as_ref()
-                        .is_none_or(|f| truth(&eval(f, rows, Some(r), metrics)) == Some(true))
+                        .is_none_or(|f| truth(&eval(f, rows, Some(r), env)) == Some(true))
                 })
                 .collect();
             let values: Vec<V> = match arg {
                 Some(a) => selected
                     .iter()
-                    .map(|r| eval(a, rows, Some(r), metrics))
+                    .map(|r| eval(a, rows, Some(r), env))
                     .filter(|v| *v != V::Null)
                     .collect(),
                 None => Vec::new(),
@@ -290,7 +346,66 @@ pub fn series(
     metric: &Metric,
     grain: Grain,
 ) -> BTreeMap<Date, Option<f64>> {
-    match &metric.measure {
+    series_of(model, tables, metric, grain, None)
+}
+
+/// The time of a row as (its day, its instant in seconds).
+fn when(v: &V) -> Option<(Date, f64)> {
+    match v {
+        V::Date(d) => Some((Date::from_days_since_epoch(*d), *d as f64 * 86_400.0)),
+        V::Ts(s) => Some((
+            Date::from_days_since_epoch((s / 86_400.0).floor() as i64),
+            *s,
+        )),
+        V::Null => None,
+        other => panic!("not a time: {other:?}"),
+    }
+}
+
+/// `date` moved by whole calendar months, at the month's last day when
+/// the day does not exist there.
+fn add_months(date: Date, months: i64) -> Date {
+    let total = i64::from(date.year) * 12 + i64::from(date.month) - 1 + months;
+    let (year, month) = (total.div_euclid(12) as i32, total.rem_euclid(12) as u32 + 1);
+    (1..=date.day)
+        .rev()
+        .find_map(|day| Date::from_ymd(year, month, day))
+        .expect("a day of the month")
+}
+
+/// The first instant (seconds) period `start`'s window holds, None for
+/// `all` (LANGUAGE.md section 2, `window`).
+fn window_start(window: Window, grain: Grain, start: Date) -> Option<f64> {
+    let end = grain.add(start, 1);
+    let day = |d: Date| d.days_since_epoch() as f64 * 86_400.0;
+    match window {
+        Window::Duration { seconds } => Some(day(end) - seconds),
+        Window::Months { months } => Some(day(add_months(end, -months))),
+        Window::ToDate { grain: unit } => Some(day(unit.period_start(start))),
+        Window::All => None,
+    }
+}
+
+/// The periods from `first` to `last`.
+fn periods(grain: Grain, first: Date, last: Date) -> Vec<Date> {
+    let mut out = vec![first];
+    while let Some(&p) = out.last().filter(|p| **p < last) {
+        out.push(grain.add(p, 1));
+    }
+    out
+}
+
+/// [`series`], for the rows whose `dim` is a value (`Some(dim, value)`:
+/// the metric per dimension value is the metric over those rows).
+pub fn series_of(
+    model: &Model,
+    tables: &BTreeMap<String, Table>,
+    metric: &Metric,
+    grain: Grain,
+    only: Option<(&str, &V)>,
+) -> BTreeMap<Date, Option<f64>> {
+    let no_metrics = |_: &str, _: i64| V::Null;
+    let mut series: BTreeMap<Date, Option<f64>> = match &metric.measure {
         Measure::Source {
             source,
             time,
@@ -299,52 +414,155 @@ pub fn series(
             ..
         } => {
             let table = &tables[source];
-            let no_metrics = |_: &str| V::Null;
-            let mut groups: BTreeMap<Date, Vec<Row>> = BTreeMap::new();
+            let env = Env {
+                tables,
+                time,
+                metrics: &no_metrics,
+            };
+            // The metric's rows: a time, the dimension value, the filter.
+            let mut rows: Vec<(Date, f64, Row)> = Vec::new();
             for values in &table.rows {
                 let row = Row { table, values };
-                let day = match row.get(time) {
-                    V::Date(d) => d,
-                    V::Ts(s) => (s / 86_400.0).floor() as i64,
-                    V::Null => continue,
-                    other => panic!("not a time: {other:?}"),
+                let Some((day, instant)) = when(&row.get(time)) else {
+                    continue;
                 };
-                if let Some(f) = filter {
-                    if truth(&eval(f, &[], Some(&row), &no_metrics)) != Some(true) {
+                if let Some((dim, value)) = only {
+                    if row.get(dim) != *value {
                         continue;
                     }
                 }
-                groups
-                    .entry(grain.period_start(Date::from_days_since_epoch(day)))
-                    .or_default()
-                    .push(row);
+                if let Some(f) = filter {
+                    if truth(&eval(f, &[], Some(&row), &env)) != Some(true) {
+                        continue;
+                    }
+                }
+                rows.push((grain.period_start(day), instant, row));
             }
-            groups
-                .into_iter()
-                .map(|(period, rows)| (period, eval(expr, &rows, None, &no_metrics).num()))
-                .collect()
+            let value = |group: &[&Row]| {
+                let group: Vec<Row> = group
+                    .iter()
+                    .map(|r| Row {
+                        table: r.table,
+                        values: r.values,
+                    })
+                    .collect();
+                eval(expr, &group, None, &env).num()
+            };
+            match (metric.window, metric.snapshot) {
+                (Some(window), _) => {
+                    let (Some(first), Some(last)) = (
+                        rows.iter().map(|r| r.0).min(),
+                        rows.iter().map(|r| r.0).max(),
+                    ) else {
+                        return BTreeMap::new();
+                    };
+                    periods(grain, first, last)
+                        .into_iter()
+                        .map(|p| {
+                            let end = grain.add(p, 1).days_since_epoch() as f64 * 86_400.0;
+                            let start = window_start(window, grain, p);
+                            let held: Vec<&Row> = rows
+                                .iter()
+                                .filter(|r| r.1 < end && start.is_none_or(|s| r.1 >= s))
+                                .map(|r| &r.2)
+                                .collect();
+                            (p, value(&held))
+                        })
+                        .collect()
+                }
+                (None, snapshot) => {
+                    let mut groups: BTreeMap<Date, Vec<(f64, &Row)>> = BTreeMap::new();
+                    for (p, instant, row) in &rows {
+                        groups.entry(*p).or_default().push((*instant, row));
+                    }
+                    groups
+                        .into_iter()
+                        .map(|(p, group)| {
+                            let edge = match snapshot {
+                                Some(Snapshot::Last) => {
+                                    group.iter().map(|g| g.0).fold(f64::MIN, f64::max)
+                                }
+                                Some(Snapshot::First) => {
+                                    group.iter().map(|g| g.0).fold(f64::MAX, f64::min)
+                                }
+                                None => f64::NAN,
+                            };
+                            let kept: Vec<&Row> = group
+                                .iter()
+                                .filter(|g| snapshot.is_none() || g.0 == edge)
+                                .map(|g| g.1)
+                                .collect();
+                            (p, value(&kept))
+                        })
+                        .collect()
+                }
+            }
         }
-        Measure::Derived { expr, inputs } => {
-            let inputs: BTreeMap<&str, BTreeMap<Date, Option<f64>>> = inputs
+        Measure::Derived { expr, .. } => {
+            // What it reads: (metric, periods before), each once.
+            let mut reads: Vec<(String, i64)> = Vec::new();
+            expr.walk(&mut |e| {
+                let read = match &e.kind {
+                    TExprKind::Metric { name } => (name.clone(), 0),
+                    TExprKind::Prior { metric, periods } => (metric.clone(), *periods),
+                    _ => return,
+                };
+                if !reads.contains(&read) {
+                    reads.push(read);
+                }
+            });
+            let inputs: BTreeMap<&str, BTreeMap<Date, Option<f64>>> = reads
                 .iter()
-                .map(|i| {
-                    (
-                        i.as_str(),
-                        series(model, tables, model.metric(i).expect("an input"), grain),
-                    )
+                .map(|(name, _)| {
+                    let m = model.metric(name).expect("an input");
+                    (name.as_str(), series(model, tables, m, grain))
                 })
                 .collect();
-            let first = inputs.values().next().expect("an input");
-            first
+            let at = |name: &str, periods: i64, p: Date| -> Option<&Option<f64>> {
+                inputs[name].get(&grain.add(p, -periods))
+            };
+            let (first_name, first_periods) = &reads[0];
+            let candidates: Vec<Date> = inputs[first_name.as_str()]
                 .keys()
-                .filter(|p| inputs.values().all(|s| s.contains_key(p)))
+                .map(|p| grain.add(*p, *first_periods))
+                .collect();
+            candidates
+                .into_iter()
+                .filter(|p| reads.iter().all(|(n, k)| at(n, *k, *p).is_some()))
                 .map(|p| {
-                    let value = |name: &str| inputs[name][p].map_or(V::Null, V::Num);
-                    (*p, eval(expr, &[], None, &value).num())
+                    let value = |name: &str, periods: i64| {
+                        at(name, periods, p)
+                            .copied()
+                            .flatten()
+                            .map_or(V::Null, V::Num)
+                    };
+                    let env = Env {
+                        tables,
+                        time: "",
+                        metrics: &value,
+                    };
+                    (p, eval(expr, &[], None, &env).num())
                 })
                 .collect()
         }
+    };
+    if let Some(fill) = metric.fill {
+        // Every period between the first and the last with a value.
+        let valued: Vec<Date> = series
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(p, _)| *p)
+            .collect();
+        if let (Some(&first), Some(&last)) = (valued.first(), valued.last()) {
+            for p in periods(grain, first, last) {
+                let v = series.entry(p).or_insert(None);
+                if v.is_none() {
+                    *v = Some(fill);
+                }
+            }
+        }
     }
+    series
 }
 
 /// A link's evidence (LANGUAGE.md section 9) from the oracle's series:

@@ -1,0 +1,352 @@
+//! The metric kinds of LANGUAGE.md version 1 — `window`, `snapshot`,
+//! `fill`, `prior` and `followed_by` — executed on DuckDB, SQLite,
+//! PostgreSQL and Spark, every series held to the oracle
+//! (`common/oracle.rs`, written from the language reference): every window
+//! form at every grain (weeks that cross months and years, holistic
+//! aggregates, a span with empty periods), snapshots with ties, fill with
+//! gaps, `prior` across a gap and with calendar offsets, `followed_by` at
+//! both edges of its window, with NULL entities, its own filter and an
+//! entity converting twice; per dimension value too. Column names are SQL
+//! keywords and strings carry quotes and backslashes.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::engines::{self, close, select, Engine, Kind};
+use common::oracle::{self, Table, V};
+use cpic::date::Date;
+use cpic::model::Model;
+use cpic::sql::{self, Options};
+
+const SPEC: &str = r#"
+team ops { name: "Ops" }
+source orders {
+  table: "orders"
+  time: at
+  columns { id: text  customer: text  at: timestamp  day: date  amount: EUR  group: text  order: text }
+}
+source signups {
+  table: "signups"
+  time: at
+  columns { customer: text  at: timestamp  plan: text }
+}
+kpi active_28d { title: "Active" owner: ops unit: {customers} direction: higher source: orders
+  measure: count_distinct(customer) grain: week window: 28 days dimensions: group }
+kpi avg_7d { title: "Avg 7d" owner: ops unit: EUR direction: higher source: orders
+  measure: avg(amount) grain: day window: 7 days }
+kpi median_28d { title: "Median 28d" owner: ops unit: EUR direction: higher source: orders
+  measure: median(amount) grain: week window: 4 weeks filter: order != "it's \\ \"x\"" }
+kpi p90_3m { title: "P90 3m" owner: ops unit: EUR direction: higher source: orders
+  measure: percentile(amount, 0.9) grain: month window: 3 months }
+kpi month_to_date { title: "MTD" owner: ops unit: EUR direction: higher source: orders
+  measure: sum(amount) grain: week window: month_to_date }
+kpi year_to_date { title: "YTD" owner: ops unit: EUR direction: higher source: orders
+  measure: sum(amount where order = "it's \\ \"x\"") grain: month window: year_to_date }
+kpi quarter_to_date { title: "QTD" owner: ops unit: count direction: higher source: orders
+  measure: count() grain: day window: quarter_to_date }
+kpi week_to_date { title: "WTD" owner: ops unit: count direction: higher source: orders time: day
+  measure: count(customer) grain: day window: week_to_date }
+kpi running { title: "Running" owner: ops unit: count direction: higher source: orders
+  measure: count() grain: week window: all }
+kpi day_and_a_half { title: "36 h" owner: ops unit: EUR direction: higher source: orders
+  measure: sum(amount) grain: day window: 36 h }
+kpi quarter_window { title: "1 quarter" owner: ops unit: count direction: higher source: orders
+  measure: count() grain: quarter window: 1 quarter }
+kpi last_level { title: "Last" owner: ops unit: count direction: higher source: orders
+  measure: count() grain: week snapshot: last dimensions: group }
+kpi first_amount { title: "First" owner: ops unit: EUR direction: higher source: orders
+  measure: sum(amount) grain: month snapshot: first filter: group is not null }
+kpi complaints { title: "Complaints" owner: ops unit: count direction: lower source: orders
+  measure: count() grain: week fill: 0 filter: order = "it's \\ \"x\"" dimensions: group }
+kpi mean_filled { title: "Mean" owner: ops unit: EUR direction: higher source: orders
+  measure: avg(amount) grain: week fill: 5 EUR filter: order = "plain" }
+kpi weekly { title: "Weekly" owner: ops unit: EUR direction: higher source: orders
+  measure: sum(amount) grain: week }
+kpi monthly { title: "Monthly" owner: ops unit: EUR direction: higher source: orders
+  measure: sum(amount) grain: month }
+kpi year_over_year { title: "YoY" owner: ops unit: % direction: higher
+  measure: (weekly - prior(weekly, 52 weeks)) / prior(weekly, 52 weeks) grain: week }
+kpi month_over_month { title: "MoM" owner: ops unit: EUR direction: higher
+  measure: monthly - prior(monthly) + prior(monthly, 1 year) - prior(monthly, 1 quarter) grain: month fill: 0 }
+kpi converted { title: "Converted" owner: ops unit: % direction: higher source: orders
+  measure: avg(followed_by(signups, customer, 7 days)) grain: week }
+kpi pro_customers { title: "Pro" owner: ops unit: count direction: higher source: orders
+  measure: count_distinct(customer where followed_by(signups, customer, 2 days where plan = "it's \\ \"x\"")) grain: month }
+kpi converted_by_day { title: "By day" owner: ops unit: count direction: higher source: orders time: day
+  measure: sum(followed_by(signups, customer, 1 day)) grain: week filter: followed_by(signups, customer, 30 days) }
+kpi active_converted { title: "Active converted" owner: ops unit: count direction: higher source: orders
+  measure: count_distinct(customer where followed_by(signups, customer, 7 days)) grain: week window: 14 days }
+"#;
+
+/// An order: id, customer, instant (seconds), amount, group, order.
+struct Order {
+    id: String,
+    customer: Option<String>,
+    at: i64,
+    amount: Option<f64>,
+    group: Option<&'static str>,
+    order: &'static str,
+}
+
+struct Signup {
+    customer: String,
+    at: i64,
+    plan: &'static str,
+}
+
+const HOSTILE: &str = "it's \\ \"x\"";
+
+fn timestamp(secs: i64) -> String {
+    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{date} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Two years of orders with a two-month gap, times on the hour (so a
+/// period's latest time is often shared), and signups at exactly 0 and 7
+/// days after some orders and one second past 7 days after others.
+fn data() -> (Vec<Order>, Vec<Signup>) {
+    let mut seed: u64 = 19;
+    let mut next = move |m: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    let start = Date::parse("2025-01-01").expect("a date").days_since_epoch() * 86_400;
+    let gap = (
+        Date::parse("2025-07-01").expect("a date").days_since_epoch() * 86_400,
+        Date::parse("2025-09-01").expect("a date").days_since_epoch() * 86_400,
+    );
+    let mut orders = Vec::new();
+    let mut signups = Vec::new();
+    for i in 0..1_400 {
+        let at = start + (i as i64) * 45_000 + 3600 * next(10) as i64;
+        let at = at - at.rem_euclid(3600);
+        if at >= gap.0 && at < gap.1 {
+            continue;
+        }
+        let customer = (next(12) != 0).then(|| format!("c{}", next(50)));
+        if let Some(c) = &customer {
+            match next(9) {
+                0 => signups.push(Signup {
+                    customer: c.clone(),
+                    at,
+                    plan: HOSTILE,
+                }),
+                1 => signups.push(Signup {
+                    customer: c.clone(),
+                    at: at + 7 * 86_400,
+                    plan: "basic",
+                }),
+                2 => signups.push(Signup {
+                    customer: c.clone(),
+                    at: at + 7 * 86_400 + 1,
+                    plan: HOSTILE,
+                }),
+                3 => signups.push(Signup {
+                    customer: c.clone(),
+                    at: at + next(3 * 86_400) as i64,
+                    plan: HOSTILE,
+                }),
+                _ => {}
+            }
+        }
+        orders.push(Order {
+            id: format!("o{i}"),
+            customer,
+            at,
+            amount: (next(15) != 0).then(|| (next(20_000) as f64) / 100.0 - 20.0),
+            group: [Some("north"), Some("so'uth"), None][next(3) as usize],
+            order: [HOSTILE, "plain", "other"][next(3) as usize],
+        });
+    }
+    (orders, signups)
+}
+
+const ORDER_COLUMNS: [(&str, &str); 7] = [
+    ("id", "text"),
+    ("customer", "text"),
+    ("at", "timestamp"),
+    ("day", "date"),
+    ("amount", "number"),
+    ("group", "text"),
+    ("order", "text"),
+];
+const SIGNUP_COLUMNS: [(&str, &str); 3] =
+    [("customer", "text"), ("at", "timestamp"), ("plan", "text")];
+
+fn order_texts(o: &Order) -> Vec<Option<String>> {
+    vec![
+        Some(o.id.clone()),
+        o.customer.clone(),
+        Some(timestamp(o.at)),
+        Some(Date::from_days_since_epoch(o.at.div_euclid(86_400)).to_string()),
+        o.amount.map(|a| a.to_string()),
+        o.group.map(str::to_string),
+        Some(o.order.to_string()),
+    ]
+}
+
+fn signup_texts(s: &Signup) -> Vec<Option<String>> {
+    vec![
+        Some(s.customer.clone()),
+        Some(timestamp(s.at)),
+        Some(s.plan.to_string()),
+    ]
+}
+
+fn load(engine: &mut dyn Engine, (orders, signups): &(Vec<Order>, Vec<Signup>)) {
+    let d = engine.dialect().dialect();
+    let rows: Vec<_> = orders.iter().map(order_texts).collect();
+    engines::load_table(engine, &d.ident("orders"), &ORDER_COLUMNS, &rows);
+    let rows: Vec<_> = signups.iter().map(signup_texts).collect();
+    engines::load_table(engine, &d.ident("signups"), &SIGNUP_COLUMNS, &rows);
+}
+
+/// The same rows for the oracle.
+fn tables((orders, signups): &(Vec<Order>, Vec<Signup>)) -> BTreeMap<String, Table> {
+    let value = |ty: &str, text: Option<String>| match (ty, text) {
+        (_, None) => V::Null,
+        ("timestamp", Some(t)) => {
+            let date = Date::parse(&t[..10]).expect("a date");
+            let s: Vec<f64> = t[11..]
+                .split(':')
+                .map(|x| x.parse().expect("a number"))
+                .collect();
+            V::Ts(date.days_since_epoch() as f64 * 86_400.0 + s[0] * 3600.0 + s[1] * 60.0 + s[2])
+        }
+        ("date", Some(t)) => V::Date(Date::parse(&t).expect("a date").days_since_epoch()),
+        ("number", Some(t)) => V::Num(t.parse().expect("a number")),
+        (_, Some(t)) => V::Text(t),
+    };
+    let table = |columns: &[(&str, &str)], rows: Vec<Vec<Option<String>>>| Table {
+        columns: columns.iter().map(|c| c.0.to_string()).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .zip(r)
+                    .map(|((_, ty), t)| value(ty, t))
+                    .collect()
+            })
+            .collect(),
+    };
+    BTreeMap::from([
+        (
+            "orders".to_string(),
+            table(&ORDER_COLUMNS, orders.iter().map(order_texts).collect()),
+        ),
+        (
+            "signups".to_string(),
+            table(&SIGNUP_COLUMNS, signups.iter().map(signup_texts).collect()),
+        ),
+    ])
+}
+
+fn model() -> Model {
+    let (db, c) = common::compile_text(&[("spec.cpi", SPEC)]);
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
+    c.model.expect("a model")
+}
+
+fn without_nulls(s: BTreeMap<Date, Option<f64>>) -> BTreeMap<Date, f64> {
+    s.into_iter().filter_map(|(p, v)| Some((p, v?))).collect()
+}
+
+fn assert_series(what: &str, got: &BTreeMap<Date, f64>, want: &BTreeMap<Date, f64>) {
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "periods of {what}"
+    );
+    for (p, w) in want {
+        let g = got[p];
+        assert!(close(g, *w), "{what} at {p}: got {g}, want {w}");
+    }
+}
+
+/// Every metric's series, and per dimension value those with dimensions.
+fn check(engine: &mut dyn Engine, model: &Model, data: &(Vec<Order>, Vec<Signup>)) {
+    let dialect = engine.dialect();
+    let tables = tables(data);
+    let generator = sql::Generator::new(model, dialect, &Options::default());
+    for m in &model.metrics {
+        let what = format!("{}: {}", dialect.name(), m.name);
+        let sql = generator.metric_series(&m.name, None).expect("sql");
+        let got: BTreeMap<Date, f64> =
+            select(engine, &sql, &[("period", Kind::Text), ("value", Kind::Num)])
+                .into_iter()
+                .map(|r| {
+                    (
+                        Date::parse(&r[0].text().expect("a period")[..10]).expect("a date"),
+                        r[1].num().expect("a value"),
+                    )
+                })
+                .collect();
+        let want = without_nulls(oracle::series(model, &tables, m, m.grain));
+        assert!(want.len() >= 3, "{what} has data");
+        assert_series(&what, &got, &want);
+        for dim in &m.dimensions {
+            let sql = generator.metric_series(&m.name, Some(dim)).expect("sql");
+            let rows = select(
+                engine,
+                &sql,
+                &[
+                    ("period", Kind::Text),
+                    (dim.as_str(), Kind::Text),
+                    ("value", Kind::Num),
+                ],
+            );
+            for value in [Some("north"), Some("so'uth"), None] {
+                let got: BTreeMap<Date, f64> = rows
+                    .iter()
+                    .filter(|r| r[1].text().as_deref() == value)
+                    .map(|r| {
+                        (
+                            Date::parse(&r[0].text().expect("a period")[..10]).expect("a date"),
+                            r[2].num().expect("a value"),
+                        )
+                    })
+                    .collect();
+                let v = value.map_or(V::Null, |v| V::Text(v.to_string()));
+                let want = without_nulls(oracle::series_of(
+                    model,
+                    &tables,
+                    m,
+                    m.grain,
+                    Some((dim, &v)),
+                ));
+                assert!(!want.is_empty(), "{what} by {dim} = {value:?} has data");
+                assert_series(&format!("{what} by {dim} = {value:?}"), &got, &want);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_kind_matches_the_oracle_on_every_engine() {
+    let model = model();
+    let data = data();
+    for mut engine in engines::all("metric_kinds") {
+        load(engine.as_mut(), &data);
+        check(engine.as_mut(), &model, &data);
+    }
+}
+
+#[test]
+fn every_kind_matches_the_oracle_on_spark() {
+    let Some(mut spark) = engines::Spark::start("metric_kinds") else {
+        return;
+    };
+    let model = model();
+    let data = data();
+    load(&mut spark, &data);
+    check(&mut spark, &model, &data);
+}
