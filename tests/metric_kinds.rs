@@ -114,10 +114,19 @@ fn data() -> (Vec<Order>, Vec<Signup>) {
             .wrapping_add(1442695040888963407);
         (seed >> 33) % m
     };
-    let start = Date::parse("2025-01-01").expect("a date").days_since_epoch() * 86_400;
+    let start = Date::parse("2025-01-01")
+        .expect("a date")
+        .days_since_epoch()
+        * 86_400;
     let gap = (
-        Date::parse("2025-07-01").expect("a date").days_since_epoch() * 86_400,
-        Date::parse("2025-09-01").expect("a date").days_since_epoch() * 86_400,
+        Date::parse("2025-07-01")
+            .expect("a date")
+            .days_since_epoch()
+            * 86_400,
+        Date::parse("2025-09-01")
+            .expect("a date")
+            .days_since_epoch()
+            * 86_400,
     );
     let mut orders = Vec::new();
     let mut signups = Vec::new();
@@ -280,16 +289,19 @@ fn check(engine: &mut dyn Engine, model: &Model, data: &(Vec<Order>, Vec<Signup>
     for m in &model.metrics {
         let what = format!("{}: {}", dialect.name(), m.name);
         let sql = generator.metric_series(&m.name, None).expect("sql");
-        let got: BTreeMap<Date, f64> =
-            select(engine, &sql, &[("period", Kind::Text), ("value", Kind::Num)])
-                .into_iter()
-                .map(|r| {
-                    (
-                        Date::parse(&r[0].text().expect("a period")[..10]).expect("a date"),
-                        r[1].num().expect("a value"),
-                    )
-                })
-                .collect();
+        let got: BTreeMap<Date, f64> = select(
+            engine,
+            &sql,
+            &[("period", Kind::Text), ("value", Kind::Num)],
+        )
+        .into_iter()
+        .map(|r| {
+            (
+                Date::parse(&r[0].text().expect("a period")[..10]).expect("a date"),
+                r[1].num().expect("a value"),
+            )
+        })
+        .collect();
         let want = without_nulls(oracle::series(model, &tables, m, m.grain));
         assert!(want.len() >= 3, "{what} has data");
         assert_series(&what, &got, &want);
@@ -349,4 +361,46 @@ fn every_kind_matches_the_oracle_on_spark() {
     let data = data();
     load(&mut spark, &data);
     check(&mut spark, &model, &data);
+}
+
+/// The mistakes the issue lists, each with its code (the fixtures under
+/// `tests/fixtures/diagnostics/` show the messages).
+#[test]
+fn mistakes_have_their_codes() {
+    let base = r#"
+team ops { name: "Ops" }
+source a { table: "a" time: at columns { id: text  at: timestamp  n: int  amount: USD } }
+source b { table: "b" time: at columns { id: int  at: timestamp  other: text } }
+source c { table: "c" columns { id: text  at: timestamp } }
+kpi weekly { title: "W" owner: ops unit: USD direction: higher source: a measure: sum(amount) grain: week }
+kpi monthly { title: "M" owner: ops unit: USD direction: higher source: a measure: sum(amount) grain: month }
+"#;
+    let cases = [
+        ("measure: avg(followed_by(nowhere, id, 1 day)) source: a grain: week unit: %", "E0203"),
+        ("measure: avg(followed_by(b, other, 1 day)) source: a grain: week unit: %", "E0204"),
+        ("measure: avg(followed_by(b, id, 1 day)) source: a grain: week unit: %", "E0304"),
+        ("measure: avg(followed_by(c, id, 1 day)) source: a grain: week unit: %", "E0210"),
+        ("measure: avg(followed_by(a, id, 1 day where followed_by(a, id, 1 day))) source: a grain: week unit: %", "E0318"),
+        ("measure: sum(followed_by(a, id)) source: a grain: week unit: count", "E0310"),
+        ("measure: prior(nothing, 1 week) grain: week unit: USD", "E0205"),
+        ("measure: prior(monthly, 1 month) grain: week unit: USD", "E0313"),
+        ("measure: prior(x, 1 week) grain: week unit: USD", "E0208"),
+        ("measure: prior(weekly, 1 week, 2) grain: week unit: USD", "E0310"),
+        ("measure: weekly - prior(weekly, 1 year) grain: week unit: USD", "E0317"),
+        ("measure: sum(amount) source: a grain: month window: 28 days unit: USD", "E0314"),
+        ("measure: sum(amount) source: a grain: week window: all snapshot: last unit: USD", "E0315"),
+        ("measure: sum(amount) source: a grain: week fill: 3 unit: USD", "E0302"),
+        ("measure: sum(amount) source: a grain: week fill: 1 month unit: USD", "E0312"),
+        ("measure: sum(amount) source: a grain: week window: forever unit: USD", "E0105"),
+    ];
+    for (fields, code) in cases {
+        let text =
+            format!("{base}kpi x {{ title: \"X\" owner: ops direction: higher {fields} }}\n");
+        let (_, c) = common::compile_text(&[("spec.cpi", &text)]);
+        let codes = common::codes(&c);
+        assert!(
+            codes.contains(&code),
+            "{fields}: want {code}, got {codes:?}"
+        );
+    }
 }

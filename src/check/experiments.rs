@@ -141,6 +141,21 @@ fn experiment(
                         .hint("analyse the source metrics it is made of (as guardrails), or compare it by hand from their results"),
                     );
                 }
+                Measure::Source { .. } if !metric.in_scan() => {
+                    // Windows, snapshots and fills are about periods, and
+                    // `followed_by` reads another source: none is a sum
+                    // over a unit's own rows, which the analysis needs.
+                    analysed_ok = false;
+                    checker.diags.push(
+                        Diagnostic::new(
+                            Code::ExperimentDerivedMetric,
+                            span,
+                            format!("metric `{name}` has a window, a snapshot, a fill or `followed_by`; an experiment analyses plain source measures"),
+                        )
+                        .label("not a plain source measure")
+                        .hint("analyse a metric that aggregates the unit's own rows over the experiment, e.g. the same measure without `window`"),
+                    );
+                }
                 Measure::Source { source, .. } => {
                     let Some(source) = sources.get(source.as_str()) else {
                         continue;

@@ -934,6 +934,14 @@ impl ExprChecker<'_> {
                 self.scope = outer;
                 let checked = checked?;
                 self.expect_bool(&checked, f.span, "a `where` clause")?;
+                if checked.contains_followed_by() {
+                    return self.error(
+                        Code::FunctionPlace,
+                        f.span,
+                        "`followed_by` inside the condition of `followed_by`".to_string(),
+                        "a conversion of a conversion",
+                    );
+                }
                 Some(Box::new(checked))
             }
             None => None,

@@ -720,6 +720,9 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPa
     if !m.dimensions.is_empty() {
         facts.push(fact("Dimensions", m.dimensions.join(", ")));
     }
+    for (label, text) in words::period_kinds(m) {
+        facts.push(fact(label, text));
+    }
     if m.review.is_some() || m.reviewed.is_some() {
         facts.push(review_fact(ctx, m));
     }

@@ -143,11 +143,47 @@ fn mf_name(name: &str) -> Result<(), &'static str> {
     }
 }
 
+/// The version 1 construct a metric uses (`window`, `snapshot`, `fill`,
+/// `followed_by`, `prior`), if any.
+fn version_1_kind(metric: &Metric) -> Option<&'static str> {
+    if metric.window.is_some() {
+        return Some("`window`");
+    }
+    if metric.snapshot.is_some() {
+        return Some("`snapshot`");
+    }
+    if metric.fill.is_some() {
+        return Some("`fill`");
+    }
+    let mut found = None;
+    let exprs: Vec<&TExpr> = match &metric.measure {
+        Measure::Source { expr, filter, .. } => std::iter::once(expr).chain(filter).collect(),
+        Measure::Derived { expr, .. } => vec![expr],
+    };
+    for e in exprs {
+        e.walk(&mut |node| match node.kind {
+            TExprKind::FollowedBy { .. } => found = found.or(Some("`followed_by`")),
+            TExprKind::Prior { .. } => found = found.or(Some("`prior`")),
+            _ => {}
+        });
+    }
+    found
+}
+
 impl<'m> Exporter<'m> {
     fn metric(&mut self, metric: &'m Metric) {
         if let Err(problem) = mf_name(&metric.name) {
             self.warnings
                 .push(format!("metric `{}` is left out: {problem}", metric.name));
+            return;
+        }
+        if let Some(kind) = version_1_kind(metric) {
+            // Never exported wrong: MetricFlow's cumulative, conversion and
+            // offset metrics differ in their edges from the language's.
+            self.warnings.push(format!(
+                "metric `{}` is left out: its {kind} is not exported to MetricFlow yet",
+                metric.name
+            ));
             return;
         }
         let result = match &metric.measure {

@@ -259,3 +259,111 @@ pub fn p_text(p: f64) -> String {
         format!("{p:.3}")
     }
 }
+
+/// A length of time in the largest whole unit: "28 days", "36 hours".
+fn duration_phrase(seconds: f64) -> String {
+    let (n, unit) = [(86_400.0, "day"), (3_600.0, "hour"), (60.0, "minute")]
+        .into_iter()
+        .find(|(size, _)| seconds % size == 0.0)
+        .map_or((seconds, "second"), |(size, unit)| (seconds / size, unit));
+    if n == 1.0 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// What a metric's window, snapshot, fill, `prior` and `followed_by` mean
+/// for it, in words (the docs' metric page), as (fact, sentence).
+pub fn period_kinds(m: &Metric) -> Vec<(&'static str, String)> {
+    use crate::model::{Measure, Snapshot, TExprKind, Window};
+    let grain = m.grain.name();
+    let mut out = Vec::new();
+    if let Some(window) = m.window {
+        let text = match window {
+            Window::Duration { seconds } => format!(
+                "each {grain}'s value is computed over the rows of the {} up to the end of the {grain}",
+                duration_phrase(seconds)
+            ),
+            Window::Months { months } => format!(
+                "each {grain}'s value is computed over the rows of the {} up to the end of the {grain}",
+                match months {
+                    1 => "month".to_string(),
+                    n => format!("{n} months"),
+                }
+            ),
+            Window::ToDate { grain: unit } => format!(
+                "each {grain}'s value is computed over the rows from the start of its {} up to the end of the {grain} ({} to date)",
+                unit.name(),
+                unit.name()
+            ),
+            Window::All => format!(
+                "each {grain}'s value is computed over every row up to the end of the {grain} (a running total)"
+            ),
+        } + &format!("; every {grain} from the first to the last with rows has a value, even one without rows of its own");
+        out.push(("Window", text));
+    }
+    if let Some(snapshot) = m.snapshot {
+        let edge = match snapshot {
+            Snapshot::Last => "latest",
+            Snapshot::First => "earliest",
+        };
+        out.push((
+            "Snapshot",
+            format!(
+                "a level, not a total: each {grain} reads only its rows at the {edge} time among them (per dimension value when broken down)"
+            ),
+        ));
+    }
+    if let Some(fill) = m.fill {
+        out.push((
+            "Fill",
+            format!(
+                "a {grain} without a value between the first and the last {grain} with one counts as {}",
+                crate::units::format_value(fill, &m.unit)
+            ),
+        ));
+    }
+    let exprs: Vec<&crate::model::TExpr> = match &m.measure {
+        Measure::Source { expr, filter, .. } => std::iter::once(expr).chain(filter).collect(),
+        Measure::Derived { expr, .. } => vec![expr],
+    };
+    let mut seen = Vec::new();
+    for e in exprs {
+        e.walk(&mut |node| {
+            let text = match &node.kind {
+                TExprKind::Prior { metric, periods } => format!(
+                    "compares with `{metric}` {}",
+                    match periods {
+                        1 => format!("one {grain} earlier"),
+                        n => format!("{n} {grain}s earlier"),
+                    }
+                ),
+                TExprKind::FollowedBy {
+                    source,
+                    column,
+                    within,
+                    filter,
+                    ..
+                } => format!(
+                    "a row counts as followed when source `{source}` has a row{} with the same `{column}` within {} after it (both ends included)",
+                    if filter.is_some() { " passing its condition" } else { "" },
+                    duration_phrase(*within)
+                ),
+                _ => return,
+            };
+            if !seen.contains(&text) {
+                seen.push(text);
+            }
+        });
+    }
+    for text in seen {
+        let label = if text.starts_with("compares") {
+            "Prior period"
+        } else {
+            "Conversion"
+        };
+        out.push((label, text));
+    }
+    out
+}

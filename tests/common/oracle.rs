@@ -240,10 +240,7 @@ fn eval(e: &TExpr, rows: &[Row], row: Option<&Row>, env: &Env) -> V {
                 return V::Bool(false);
             }
             let table = &env.tables[source];
-            let inner = Env {
-                time,
-                ..*env
-            };
+            let inner = Env { time, ..*env };
             let found = table.rows.iter().any(|values| {
                 let other = Row { table, values };
                 let Some(theirs) = seconds(&other.get(time)) else {
