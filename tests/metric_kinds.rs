@@ -19,65 +19,7 @@ use cpic::date::Date;
 use cpic::model::Model;
 use cpic::sql::{self, Options};
 
-const SPEC: &str = r#"
-team ops { name: "Ops" }
-source orders {
-  table: "orders"
-  time: at
-  columns { id: text  customer: text  at: timestamp  day: date  amount: EUR  group: text  order: text }
-}
-source signups {
-  table: "signups"
-  time: at
-  columns { customer: text  at: timestamp  plan: text }
-}
-kpi active_28d { title: "Active" owner: ops unit: {customers} direction: higher source: orders
-  measure: count_distinct(customer) grain: week window: 28 days dimensions: group }
-kpi avg_7d { title: "Avg 7d" owner: ops unit: EUR direction: higher source: orders
-  measure: avg(amount) grain: day window: 7 days }
-kpi median_28d { title: "Median 28d" owner: ops unit: EUR direction: higher source: orders
-  measure: median(amount) grain: week window: 4 weeks filter: order != "it's \\ \"x\"" }
-kpi p90_3m { title: "P90 3m" owner: ops unit: EUR direction: higher source: orders
-  measure: percentile(amount, 0.9) grain: month window: 3 months }
-kpi month_to_date { title: "MTD" owner: ops unit: EUR direction: higher source: orders
-  measure: sum(amount) grain: week window: month_to_date }
-kpi year_to_date { title: "YTD" owner: ops unit: EUR direction: higher source: orders
-  measure: sum(amount where order = "it's \\ \"x\"") grain: month window: year_to_date }
-kpi quarter_to_date { title: "QTD" owner: ops unit: count direction: higher source: orders
-  measure: count() grain: day window: quarter_to_date }
-kpi week_to_date { title: "WTD" owner: ops unit: count direction: higher source: orders time: day
-  measure: count(customer) grain: day window: week_to_date }
-kpi running { title: "Running" owner: ops unit: count direction: higher source: orders
-  measure: count() grain: week window: all }
-kpi day_and_a_half { title: "36 h" owner: ops unit: EUR direction: higher source: orders
-  measure: sum(amount) grain: day window: 36 h }
-kpi quarter_window { title: "1 quarter" owner: ops unit: count direction: higher source: orders
-  measure: count() grain: quarter window: 1 quarter }
-kpi last_level { title: "Last" owner: ops unit: count direction: higher source: orders
-  measure: count() grain: week snapshot: last dimensions: group }
-kpi first_amount { title: "First" owner: ops unit: EUR direction: higher source: orders
-  measure: sum(amount) grain: month snapshot: first filter: group is not null }
-kpi complaints { title: "Complaints" owner: ops unit: count direction: lower source: orders
-  measure: count() grain: week fill: 0 filter: order = "it's \\ \"x\"" dimensions: group }
-kpi mean_filled { title: "Mean" owner: ops unit: EUR direction: higher source: orders
-  measure: avg(amount) grain: week fill: 5 EUR filter: order = "plain" }
-kpi weekly { title: "Weekly" owner: ops unit: EUR direction: higher source: orders
-  measure: sum(amount) grain: week }
-kpi monthly { title: "Monthly" owner: ops unit: EUR direction: higher source: orders
-  measure: sum(amount) grain: month }
-kpi year_over_year { title: "YoY" owner: ops unit: % direction: higher
-  measure: (weekly - prior(weekly, 52 weeks)) / prior(weekly, 52 weeks) grain: week }
-kpi month_over_month { title: "MoM" owner: ops unit: EUR direction: higher
-  measure: monthly - prior(monthly) + prior(monthly, 1 year) - prior(monthly, 1 quarter) grain: month fill: 0 }
-kpi converted { title: "Converted" owner: ops unit: % direction: higher source: orders
-  measure: avg(followed_by(signups, customer, 7 days)) grain: week }
-kpi pro_customers { title: "Pro" owner: ops unit: count direction: higher source: orders
-  measure: count_distinct(customer where followed_by(signups, customer, 2 days where plan = "it's \\ \"x\"")) grain: month }
-kpi converted_by_day { title: "By day" owner: ops unit: count direction: higher source: orders time: day
-  measure: sum(followed_by(signups, customer, 1 day)) grain: week filter: followed_by(signups, customer, 30 days) }
-kpi active_converted { title: "Active converted" owner: ops unit: count direction: higher source: orders
-  measure: count_distinct(customer where followed_by(signups, customer, 7 days)) grain: week window: 14 days }
-"#;
+const SPEC: &str = include_str!("fixtures/kinds/spec.cpi");
 
 /// An order: id, customer, instant (seconds), amount, group, order.
 struct Order {

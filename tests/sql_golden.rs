@@ -15,7 +15,11 @@ mod harness;
 use harness::parser_dialect;
 
 fn golden(example: &str) {
-    let (_, c) = common::compile_path(&common::root().join("examples").join(example));
+    golden_of(example, &common::root().join("examples").join(example));
+}
+
+fn golden_of(example: &str, path: &std::path::Path) {
+    let (_, c) = common::compile_path(path);
     let model = c.model.expect("the example checks");
     for &dialect in DialectName::ALL {
         let mut model = model.clone();
@@ -69,6 +73,12 @@ fn customer_service() {
 #[test]
 fn grocery_delivery() {
     golden("grocery-delivery");
+}
+
+/// Every window form, snapshots, fills, `prior` and `followed_by`.
+#[test]
+fn metric_kinds() {
+    golden_of("kinds", &common::root().join("tests/fixtures/kinds"));
 }
 
 #[test]

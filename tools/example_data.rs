@@ -241,6 +241,8 @@ fn online_course(root: &Path) {
         Csv::new("enrollment_id,student_id,enrolled_on,first_lesson_on,completed,lessons_done");
     let mut request_number = 0;
     let mut enrollment_number = 0;
+    // (student, day enrolled): the trial visits below lead to them.
+    let mut enrolled_students: Vec<(String, i64)> = Vec::new();
     // Experiment `fast_lane`: trial requests from 2026-05-04 to 2026-05-17
     // are assigned at the request, half to a fast lane that halves the
     // wait for the lesson and changes nothing else, so that what the
@@ -315,13 +317,15 @@ fn online_course(root: &Path) {
                     .min(LAST_DAY + 30);
                 let first = (first <= LAST_DAY && !rng.chance(0.05)).then(|| date(first));
                 let lessons = rng.below(12);
+                // Some students enrol twice.
+                let student = format!(
+                    "S{:05}",
+                    enrollment_number - i64::from(rng.chance(0.1)) * i64::from(rng.below(5))
+                );
+                enrolled_students.push((student.clone(), enrolled));
                 enrollments.row(&[
                     format!("E{enrollment_number:06}"),
-                    // Some students enrol twice.
-                    format!(
-                        "S{:05}",
-                        enrollment_number - i64::from(rng.chance(0.1)) * i64::from(rng.below(5))
-                    ),
+                    student,
                     date(enrolled),
                     opt(first),
                     (lessons >= 10).to_string(),
@@ -331,9 +335,42 @@ fn online_course(root: &Path) {
         }
     }
     let data = root.join("online-course/data");
+    trial_visits(&enrolled_students).write(&data.join("trial_visits.csv"));
     requests.write(&data.join("trial_requests.csv"));
     enrollments.write(&data.join("enrollments.csv"));
     assignments.write(&data.join("trial_assignments.csv"));
+}
+
+/// Visits to a free trial lesson (its own generator: the rest of the data
+/// is what it was without them): most students who enrolled visited one
+/// up to ten days before, some twice; other visitors never enrol. About
+/// seven in ten of the students' visits are followed by an enrolment
+/// within 7 days.
+fn trial_visits(enrolled: &[(String, i64)]) -> Csv {
+    let mut rng = Rng::new(41);
+    let mut visits = Csv::new("visit_id,student_id,visited_on,device");
+    let mut rows: Vec<(i64, String)> = Vec::new();
+    for (student, day) in enrolled {
+        let times = if rng.chance(0.85) { 1 } else { 2 };
+        for _ in 0..times {
+            let before = i64::from(rng.below(11));
+            rows.push(((day - before).max(FIRST_WEEK), student.clone()));
+        }
+    }
+    for w in 0..WEEKS {
+        for i in 0..(18 + rng.below(8)) {
+            let day = FIRST_WEEK + 7 * w + i64::from(rng.below(7));
+            rows.push((day, format!("V{w:03}{i:02}")));
+        }
+    }
+    rows.sort();
+    for (n, (day, student)) in rows.into_iter().enumerate() {
+        let device = rng
+            .pick(&[("mobile", 5.0), ("desktop", 4.0), ("tablet", 1.0)])
+            .to_string();
+        visits.row(&[format!("T{:06}", n + 1), student, date(day), device]);
+    }
+    visits
 }
 
 /// Grocery delivery: intact orders bring customers back two weeks later

@@ -1077,7 +1077,11 @@ impl ExprChecker<'_> {
                     &quantity,
                     grain,
                     Code::PriorOffset,
-                    ("offset", &format!("`{name}`'s grain")),
+                    (
+                        "offset",
+                        &format!("`{name}`'s grain"),
+                        &format!("prior({name}, {{}})"),
+                    ),
                 ) {
                     Ok(periods) => periods,
                     Err(d) => return self.push(d),

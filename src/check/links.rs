@@ -242,9 +242,14 @@ fn segments(
 
 /// The lag as a whole number of link grains.
 fn lag_periods(checker: &mut Checker, q: &Quantity, grain: Grain) -> Option<i64> {
-    whole_periods(q, grain, Code::LagGrain, ("lag", "the link's grain"))
-        .map_err(|d| checker.diags.push(d))
-        .ok()
+    whole_periods(
+        q,
+        grain,
+        Code::LagGrain,
+        ("lag", "the link's grain", "lag: {}"),
+    )
+    .map_err(|d| checker.diags.push(d))
+    .ok()
 }
 
 fn link_cycles(checker: &mut Checker, metrics: &[MetricInfo], edges: &[(usize, usize, Span)]) {

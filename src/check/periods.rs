@@ -10,12 +10,13 @@ use crate::units::{CalendarUnit, QuantityUnit, Unit};
 
 /// `q` in whole periods of `grain`, or a diagnostic with `code` on its
 /// span. `what` names the quantity in messages ("lag", "offset"), `whose`
-/// the grain's owner ("the link's grain").
+/// the grain's owner ("the link's grain"), `example` how one is written
+/// with `{}` for the quantity ("lag: {}").
 pub(crate) fn whole_periods(
     q: &Quantity,
     grain: Grain,
     code: Code,
-    (what, whose): (&str, &str),
+    (what, whose, example): (&str, &str, &str),
 ) -> Result<i64, Diagnostic> {
     let report = |message: String, hint: String| {
         Err(Diagnostic::new(code, q.span, message)
@@ -73,9 +74,9 @@ pub(crate) fn whole_periods(
                 grain.name()
             ),
             format!(
-                "give the {what} in {}s, e.g. `1 {}`",
+                "give the {what} in {}s, e.g. `{}`",
                 grain.name(),
-                grain.name()
+                example.replace("{}", &format!("1 {}", grain.name()))
             ),
         ),
     }

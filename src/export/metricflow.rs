@@ -25,8 +25,8 @@ use serde_json::{json, Map, Value};
 
 use super::yaml::to_yaml;
 use crate::model::{
-    AggFunc, ColumnType, Link, Measure, Metric, Model, Origin, ScalarType, Source, TExpr,
-    TExprKind, Type,
+    AggFunc, ColumnType, Grain, Link, Measure, Metric, Model, Origin, ScalarType, Snapshot, Source,
+    TExpr, TExprKind, Type, Window,
 };
 use crate::sql::{Dialect, DialectName, ExprContext, ExprWriter};
 use crate::syntax::ast::BinOp;
@@ -143,17 +143,62 @@ fn mf_name(name: &str) -> Result<(), &'static str> {
     }
 }
 
-/// The version 1 construct a metric uses (`window`, `snapshot`, `fill`,
-/// `followed_by`, `prior`), if any.
-fn version_1_kind(metric: &Metric) -> Option<&'static str> {
-    if metric.window.is_some() {
-        return Some("`window`");
-    }
-    if metric.snapshot.is_some() {
-        return Some("`snapshot`");
-    }
+/// Why a metric's version 1 construct cannot be exported exactly, if it
+/// cannot: MetricFlow's cumulative metrics end a period's window at its
+/// last day and count whole days, its fills and conversions mean other
+/// things than the language's.
+fn not_expressible(model: &Model, metric: &Metric) -> Option<String> {
+    let single = match &metric.measure {
+        Measure::Source { expr, .. } => matches!(
+            expr.kind,
+            TExprKind::Aggregate {
+                func: AggFunc::Count
+                    | AggFunc::CountDistinct
+                    | AggFunc::Sum
+                    | AggFunc::Avg
+                    | AggFunc::Min
+                    | AggFunc::Max,
+                ..
+            }
+        ),
+        Measure::Derived { .. } => false,
+    };
     if metric.fill.is_some() {
-        return Some("`fill`");
+        return Some("its `fill`: MetricFlow's `fill_nulls_with` also fills the periods before the first and after the last value".into());
+    }
+    if let Some(window) = metric.window {
+        match window {
+            Window::Months { .. } => {
+                return Some("its window in months: MetricFlow counts calendar months back from a period's last day, not from its end".into())
+            }
+            Window::Duration { seconds } if seconds % 86_400.0 != 0.0 => {
+                return Some("its window of part of a day: MetricFlow's windows are whole days".into())
+            }
+            Window::ToDate { grain } if metric.grain == Grain::Week && grain > Grain::Week => {
+                return Some(format!("its `{}_to_date` window on weeks: MetricFlow starts a week that crosses a {} at the start of the later one", grain.name(), grain.name()))
+            }
+            _ => {}
+        }
+        if !single {
+            return Some("its window over more than one aggregate (or a quantile): MetricFlow's cumulative metrics take one additive measure".into());
+        }
+    }
+    if let Some(_snapshot) = metric.snapshot {
+        let Measure::Source {
+            time_type, filter, ..
+        } = &metric.measure
+        else {
+            return Some("a snapshot of a derived measure".into());
+        };
+        if *time_type != ScalarType::Date {
+            return Some(
+                "its snapshot over a timestamp: MetricFlow's non-additive dimensions are days"
+                    .into(),
+            );
+        }
+        if filter.is_some() || !single {
+            return Some("its snapshot with a filter or of more than one aggregate".into());
+        }
     }
     let mut found = None;
     let exprs: Vec<&TExpr> = match &metric.measure {
@@ -161,13 +206,28 @@ fn version_1_kind(metric: &Metric) -> Option<&'static str> {
         Measure::Derived { expr, .. } => vec![expr],
     };
     for e in exprs {
-        e.walk(&mut |node| match node.kind {
-            TExprKind::FollowedBy { .. } => found = found.or(Some("`followed_by`")),
-            TExprKind::Prior { .. } => found = found.or(Some("`prior`")),
-            _ => {}
+        e.walk(&mut |node| {
+            if let TExprKind::FollowedBy { .. } = node.kind {
+                found = Some("its `followed_by`: MetricFlow's conversion metrics credit each conversion to the latest event before it, not to every one".to_string());
+            }
+            if let TExprKind::Prior { metric: input, .. } = &node.kind {
+                if model.metric(input).is_some_and(|m| m.grain != metric.grain) {
+                    found = Some("a `prior` of another grain".to_string());
+                }
+            }
         });
     }
     found
+}
+
+/// The name a derived metric gives `prior(metric, periods)`.
+fn prior_alias(metric: &str, periods: i64) -> String {
+    format!("{metric}_prior_{periods}")
+}
+
+/// `N days` (weeks, months, ...) of a grain, as MetricFlow writes windows.
+fn periods_of(n: i64, grain: Grain) -> String {
+    format!("{n} {}{}", grain.name(), if n == 1 { "" } else { "s" })
 }
 
 impl<'m> Exporter<'m> {
@@ -177,13 +237,10 @@ impl<'m> Exporter<'m> {
                 .push(format!("metric `{}` is left out: {problem}", metric.name));
             return;
         }
-        if let Some(kind) = version_1_kind(metric) {
-            // Never exported wrong: MetricFlow's cumulative, conversion and
-            // offset metrics differ in their edges from the language's.
-            self.warnings.push(format!(
-                "metric `{}` is left out: its {kind} is not exported to MetricFlow yet",
-                metric.name
-            ));
+        if let Some(reason) = not_expressible(self.model, metric) {
+            // Never exported wrong.
+            self.warnings
+                .push(format!("metric `{}` is left out: {reason}", metric.name));
             return;
         }
         let result = match &metric.measure {
@@ -197,9 +254,25 @@ impl<'m> Exporter<'m> {
             Measure::Derived { expr, inputs } => {
                 match inputs.iter().find(|i| !self.exported.contains(i.as_str())) {
                     Some(missing) => Err(format!("its input `{missing}` is not exported")),
-                    None => self.derived(expr, &mut |_| None).map(|expr| {
-                        let inputs: Vec<Value> = inputs.iter().map(|i| json!({ "name": i })).collect();
-                        json!({ "type": "derived", "type_params": { "expr": expr, "metrics": inputs } })
+                    None => self.derived(expr, &mut |_| None).map(|written| {
+                        // Each input as read: itself, or `periods` earlier
+                        // (`prior`, MetricFlow's `offset_window`).
+                        let mut reads: Vec<Value> = Vec::new();
+                        expr.walk(&mut |e| {
+                            let read = match &e.kind {
+                                TExprKind::Metric { name } => json!({ "name": name }),
+                                TExprKind::Prior { metric: input, periods } => json!({
+                                    "name": input,
+                                    "offset_window": periods_of(*periods, metric.grain),
+                                    "alias": prior_alias(input, *periods),
+                                }),
+                                _ => return,
+                            };
+                            if !reads.contains(&read) {
+                                reads.push(read);
+                            }
+                        });
+                        json!({ "type": "derived", "type_params": { "expr": written, "metrics": reads } })
                     }),
                 }
             }
@@ -241,9 +314,26 @@ impl<'m> Exporter<'m> {
         };
         if let TExprKind::Aggregate { .. } = expr.kind {
             let measure = self.measure(metric, source, time, expr, 1)?;
+            let Some(window) = metric.window else {
+                return Ok(with_filter(json!({
+                    "type": "simple",
+                    "type_params": { "measure": { "name": measure } },
+                })));
+            };
+            // The value at a period's last day: its window ends there.
+            let mut cumulative = json!({ "period_agg": "last" });
+            match window {
+                Window::Duration { seconds } => {
+                    cumulative["window"] =
+                        json!(periods_of((seconds / 86_400.0) as i64, Grain::Day));
+                }
+                Window::ToDate { grain } => cumulative["grain_to_date"] = json!(grain.name()),
+                Window::All => {}
+                Window::Months { .. } => unreachable!("left out by not_expressible"),
+            }
             return Ok(with_filter(json!({
-                "type": "simple",
-                "type_params": { "measure": { "name": measure } },
+                "type": "cumulative",
+                "type_params": { "measure": { "name": measure }, "cumulative_type_params": cumulative },
             })));
         }
         let mut parts = Vec::new();
@@ -296,6 +386,7 @@ impl<'m> Exporter<'m> {
         Ok(match &e.kind {
             TExprKind::Number { value } => crate::sql::number(*value),
             TExprKind::Metric { name } => name.clone(),
+            TExprKind::Prior { metric, periods } => prior_alias(metric, *periods),
             TExprKind::Aggregate { .. } => {
                 aggregate(e).ok_or("an aggregate in a derived measure")?
             }
@@ -381,6 +472,15 @@ impl<'m> Exporter<'m> {
             "expr": expr,
             "agg_time_dimension": time,
         });
+        if let Some(snapshot) = metric.snapshot {
+            measure["non_additive_dimension"] = json!({
+                "name": time,
+                "window_choice": match snapshot {
+                    Snapshot::Last => "max",
+                    Snapshot::First => "min",
+                },
+            });
+        }
         if *func == AggFunc::Percentile {
             measure["agg_params"] =
                 json!({ "percentile": fraction.unwrap_or(0.5), "use_discrete_percentile": false });
