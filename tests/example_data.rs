@@ -33,5 +33,5 @@ fn checked_in_data_is_what_the_generator_writes() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 9, "every data file");
+    assert_eq!(compared, 10, "every data file");
 }

@@ -67,9 +67,7 @@ fn export(example: &Path, out: &Path) -> Vec<String> {
         .filter_map(|l| {
             let rest = l.split("metric `").nth(1)?;
             let (name, after) = rest.split_once('`')?;
-            after
-                .starts_with(" is left out")
-                .then(|| name.to_string())
+            after.starts_with(" is left out").then(|| name.to_string())
         })
         .collect()
 }

@@ -630,10 +630,11 @@ impl<'m> QueryBuilder<'m> {
                         let mut columns: Vec<String> =
                             source.columns.iter().map(|c| c.name.clone()).collect();
                         columns.extend((1..=followed.len()).map(kinds::followed_column));
+                        let distinct = kinds::distinct_columns(expr, &columns);
                         let windowed = self.window_rows(
                             key,
                             &preferred,
-                            (&rows, &columns),
+                            (&rows, &columns, distinct.as_deref()),
                             (time, *time_type),
                             (window, grain),
                             row_filter.as_deref(),

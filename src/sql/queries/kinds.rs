@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use super::{indent, QueryBuilder, PERIOD, VALUE};
-use crate::model::{Grain, ScalarType, Snapshot, Source, TExpr, TExprKind, Window};
+use crate::model::{AggFunc, Grain, ScalarType, Snapshot, Source, TExpr, TExprKind, Window};
 use crate::sql::render::{number, ExprContext, ExprWriter};
 use crate::sql::Unsupported;
 
@@ -41,6 +41,27 @@ pub(super) fn followed_by_nodes<'e>(expr: &'e TExpr, filter: Option<&'e TExpr>) 
     found
 }
 
+/// When every aggregate of `expr` is a `count_distinct`, the columns (of
+/// `columns`, the rows') it reads, with the `followed_by` flags: its value
+/// over some rows depends only on their distinct combinations.
+pub(super) fn distinct_columns(expr: &TExpr, columns: &[String]) -> Option<Vec<String>> {
+    let mut all_distinct = true;
+    let mut read: Vec<String> = Vec::new();
+    expr.walk(&mut |e| match &e.kind {
+        TExprKind::Aggregate { func, .. } => all_distinct &= *func == AggFunc::CountDistinct,
+        TExprKind::Column { name } => read.push(name.clone()),
+        _ => {}
+    });
+    let flags = columns.iter().filter(|c| c.starts_with("_followed_"));
+    let keep: Vec<String> = columns
+        .iter()
+        .filter(|c| read.contains(c))
+        .chain(flags)
+        .cloned()
+        .collect();
+    all_distinct.then_some(keep)
+}
+
 /// What identifies a `followed_by`: two equal calls share one flag.
 pub(super) fn followed_key(e: &TExpr) -> String {
     format!("{:?}", e.kind)
@@ -59,6 +80,28 @@ impl ExprContext for Alias {
     }
     fn column(&self, name: &str) -> String {
         format!("{}.{}", self.alias, self.d.ident(name))
+    }
+}
+
+/// Whether a window's bounds fall on period starts of `grain` (so that a
+/// row's period alone says which windows hold it).
+fn aligned(window: Window, grain: Grain) -> bool {
+    match window {
+        Window::Duration { seconds } => match grain {
+            Grain::Day => seconds % 86_400.0 == 0.0,
+            Grain::Week => seconds % 604_800.0 == 0.0,
+            _ => false,
+        },
+        Window::Months { months } => match grain {
+            Grain::Month => true,
+            Grain::Quarter => months % 3 == 0,
+            Grain::Year => months % 12 == 0,
+            Grain::Day | Grain::Week => false,
+        },
+        Window::ToDate { grain: unit } => {
+            grain == Grain::Day || unit == grain || (grain != Grain::Week && unit >= grain)
+        }
+        Window::All => true,
     }
 }
 
@@ -121,29 +164,50 @@ impl QueryBuilder<'_> {
                 (&format!("{s}.{}", self.id(their_time)), *their_type),
                 (&format!("{r}.{}", self.id(time)), time_type),
             );
-            // Inclusive at both ends: 0 <= their time - our time <= window.
-            let gap = if both_dates {
-                format!("{}", self.d.days_between(&theirs, &ours))
-            } else {
-                self.d.seconds_between(&theirs, &ours)
+            let mut conditions = vec![format!("{s}.{c} IS NOT NULL")];
+            if let Some(f) = filter {
+                let mut cx = Alias {
+                    d: self.d,
+                    alias: s.clone(),
+                };
+                conditions.push(format!("({})", ExprWriter::new(&mut cx).expr(f)));
+            }
+            // The rows' keys and times and the other source's, in one
+            // relation sorted by time per key (the rows first at a tie):
+            // a row is followed when the first of the other source's times
+            // at or after its own is within the window. A sort, where a
+            // join on the key would pair every row with every match.
+            let (is, next, e) = (self.id("_is"), self.id("_next"), self.id("_e"));
+            let events_key = format!("{key} followed {n} events");
+            let events = self
+                .names
+                .claim(&events_key, format!("{preferred}_followed_{n}_events"));
+            let body = format!(
+                "SELECT {r}.{c} AS {k}, {ours} AS {t}, 0 AS {is}\nFROM {r}\nWHERE {r}.{c} IS NOT NULL\nUNION ALL\nSELECT {s}.{c} AS {k}, {theirs} AS {t}, 1 AS {is}\nFROM {table} AS {s}\nWHERE {}",
+                conditions.join("\n  AND "),
+            );
+            self.add(&events_key, events.clone(), &body);
+            let ev = self.id(&events);
+            let gap = |later: &str, earlier: &str| {
+                if both_dates {
+                    self.d.days_between(later, earlier)
+                } else {
+                    self.d.seconds_between(later, earlier)
+                }
             };
             let limit = if both_dates {
                 within / 86_400.0
             } else {
                 *within
             };
-            let mut conditions = vec![format!("{gap} >= 0"), format!("{gap} <= {}", number(limit))];
-            if let Some(f) = filter {
-                let mut cx = Alias {
-                    d: self.d,
-                    alias: s.clone(),
-                };
-                conditions.push(ExprWriter::new(&mut cx).expr(f));
-            }
+            let inner = format!(
+                "SELECT\n  {ev}.{k},\n  {ev}.{t},\n  {ev}.{is},\n  MIN(CASE WHEN {ev}.{is} = 1 THEN {ev}.{t} END) OVER (PARTITION BY {ev}.{k} ORDER BY {ev}.{t}, {ev}.{is} ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS {next}\nFROM {ev}"
+            );
             let body = format!(
-                "SELECT DISTINCT\n  {r}.{c} AS {k},\n  {r}.{tc} AS {t}\nFROM {r}\nJOIN {table} AS {s} ON {s}.{c} = {r}.{c}\nWHERE {r}.{c} IS NOT NULL\n  AND {}",
-                conditions.join("\n  AND "),
-                tc = self.id(time),
+                "SELECT DISTINCT {e}.{k}, {e}.{t}\nFROM (\n{}\n) AS {e}\nWHERE {e}.{is} = 0\n  AND {e}.{next} IS NOT NULL\n  AND {} <= {}",
+                indent(&inner, 2),
+                gap(&format!("{e}.{next}"), &format!("{e}.{t}")),
+                number(limit),
             );
             self.add(&matches_key, matches.clone(), &body);
             let m = self.id(&matches);
@@ -152,8 +216,7 @@ impl QueryBuilder<'_> {
                 self.id(&followed_column(n))
             ));
             joins.push_str(&format!(
-                "\nLEFT JOIN {m} ON {m}.{k} = {r}.{c} AND {m}.{t} = {r}.{tc}",
-                tc = self.id(time),
+                "\nLEFT JOIN {m} ON {m}.{k} = {r}.{c} AND {m}.{t} = {ours}"
             ));
         }
         let rows_key = format!("{key} followed rows");
@@ -323,7 +386,7 @@ impl QueryBuilder<'_> {
         &mut self,
         key: &str,
         preferred: &str,
-        (rows, columns): (&str, &[String]),
+        (rows, columns, distinct): (&str, &[String], Option<&[String]>),
         (time, time_type): (&str, ScalarType),
         (window, grain): (Window, Grain),
         filter: Option<&str>,
@@ -332,6 +395,34 @@ impl QueryBuilder<'_> {
         let rows_key = format!("{key} rows");
         let span = self.span(&rows_key, format!("{preferred}_span"), rows, filter, by);
         let calendar = self.calendar(&rows_key, preferred, &span, grain, by);
+        let aligned = aligned(window, grain);
+        // With bounds on period starts a row's period decides which
+        // windows hold it; a measure of `count_distinct`s then needs each
+        // distinct combination of its columns once per period.
+        let (rows, columns, filter) = match distinct.filter(|_| aligned) {
+            Some(keep) => {
+                let r = self.id(rows);
+                let mut select = vec![format!("{r}.{p}", p = self.id(PERIOD))];
+                select.extend(by.map(|d| format!("{r}.{}", self.id(d))));
+                select.extend(
+                    keep.iter()
+                        .filter(|c| Some(c.as_str()) != by)
+                        .map(|c| format!("{r}.{}", self.id(c))),
+                );
+                let mut body = format!("SELECT DISTINCT\n  {}\nFROM {r}", select.join(",\n  "));
+                if let Some(f) = filter {
+                    body.push_str(&format!("\nWHERE {f}"));
+                }
+                let distinct_key = format!("{key} distinct rows");
+                let name = self
+                    .names
+                    .claim(&distinct_key, format!("{preferred}_distinct"));
+                self.add(&distinct_key, name.clone(), &body);
+                (name, keep, None)
+            }
+            None => (Rc::from(rows), columns, filter),
+        };
+        let rows = &*rows;
         let (r, w) = (self.id(rows), self.id("_w"));
         let p = self.id(PERIOD);
         let c = self.id(&calendar);
@@ -355,7 +446,12 @@ impl QueryBuilder<'_> {
         if let Some(start_sql) = &start_sql {
             bounds.push(format!("{start_sql} AS {start}"));
         }
-        let t = format!("{r}.{}", self.id(time));
+        // Aligned bounds compare the row's period, else its time.
+        let (t, time_type) = if aligned {
+            (format!("{r}.{}", self.id(PERIOD)), ScalarType::Date)
+        } else {
+            (format!("{r}.{}", self.id(time)), time_type)
+        };
         let timed = |sql: String| {
             if time_type == ScalarType::Timestamp {
                 self.d.date_as_timestamp(&sql)
