@@ -1,6 +1,8 @@
 //! A deterministic generated project: `n` metrics in files of 100 metrics,
 //! one source per 20 metrics, one team per 50, two targets per metric, a
-//! derived metric in every 10, and a link from every CPI to a KPI.
+//! derived metric in every 10, and a link from every CPI to a KPI; one in
+//! every 50 metrics has a window, a snapshot, a fill or `followed_by`, and
+//! one derived metric in every 100 reads `prior`.
 
 use std::fmt::Write;
 
@@ -43,7 +45,12 @@ pub fn project(n: usize) -> Vec<(String, String)> {
         };
         if i % 10 == 9 {
             // Derived: combines the two previous metrics of the same grain.
-            write!(file, "  unit: USD\n  direction: higher\n  tier: {tier}\n  measure: m_{} / m_{}\n  grain: week\n", i - 2, i - 1).unwrap();
+            let measure = if i % 100 == 49 {
+                format!("m_{0} - prior(m_{0}, 52 weeks)", i - 2)
+            } else {
+                format!("m_{} / m_{}", i - 2, i - 1)
+            };
+            write!(file, "  unit: USD\n  direction: higher\n  tier: {tier}\n  measure: {measure}\n  grain: week\n").unwrap();
         } else {
             let (unit, direction, measure) = match i % 5 {
                 0 => ("s", "lower", "median(done_at - happened_at)"),
@@ -52,16 +59,29 @@ pub fn project(n: usize) -> Vec<(String, String)> {
                 3 => ("count", "higher", "count(where ok and channel != \"test\")"),
                 _ => ("min", "lower", "percentile(done_at - happened_at, 0.9)"),
             };
+            let conversion = format!(
+                "avg(followed_by(src_{}, id, 7 days where ok))",
+                (source + 1) % n.div_ceil(20)
+            );
             let (unit, measure) = if i % 10 == 7 {
                 ("USD", "sum(amount) / count()")
             } else if i % 10 == 8 {
                 ("count", "count_distinct(id)")
+            } else if i % 50 == 41 {
+                ("%", conversion.as_str())
             } else {
                 (unit, measure)
             };
+            let kind_line = match i % 50 {
+                1 => "  window: 28 days\n",
+                11 => "  window: year_to_date\n",
+                21 => "  snapshot: last\n",
+                31 => "  fill: 0\n",
+                _ => "",
+            };
             write!(
                 file,
-                "  unit: {unit}\n  direction: {direction}\n  tier: {tier}\n  source: src_{source}\n  measure: {measure}\n  filter: region in (\"eu\", \"us\") and channel != \"test\"\n  grain: week\n  dimensions: channel, region\n  review: quarterly\n"
+                "  unit: {unit}\n  direction: {direction}\n  tier: {tier}\n  source: src_{source}\n  measure: {measure}\n  filter: region in (\"eu\", \"us\") and channel != \"test\"\n  grain: week\n  dimensions: channel, region\n  review: quarterly\n{kind_line}"
             )
             .unwrap();
             let (low, high, base) = match unit {
