@@ -320,7 +320,10 @@ fn hover_definition_references_completion_and_formatting() {
         .map(|i| i["label"].as_str().unwrap())
         .collect();
     assert!(
-        labels.contains(&"quoted_at") && labels.contains(&"median"),
+        labels.contains(&"quoted_at")
+            && labels.contains(&"median")
+            && labels.contains(&"followed_by")
+            && labels.contains(&"prior"),
         "{labels:?}"
     );
 
