@@ -611,97 +611,13 @@ impl<'m> QueryBuilder<'m> {
                 time_type,
                 expr,
                 filter,
-            } => {
-                let source = self
-                    .model
-                    .source(source)
-                    .expect("the model resolves sources");
-                let mut rows = self.rows(source, time, *time_type, grain)?;
-                let followed = kinds::followed_by_nodes(expr, filter.as_ref());
-                if !followed.is_empty() {
-                    rows =
-                        self.followed_rows(key, &preferred, &rows, (time, *time_type), &followed)?;
-                }
-                // A window or a snapshot applies the filter to the rows
-                // before it picks them.
-                let row_filter = filter.as_ref().map(|f| self.row_sql(&rows, expr, f));
-                let (rows, filter, windowed) = match (metric.window, metric.snapshot) {
-                    (Some(window), _) => {
-                        let mut columns: Vec<String> =
-                            source.columns.iter().map(|c| c.name.clone()).collect();
-                        columns.extend((1..=followed.len()).map(kinds::followed_column));
-                        let distinct = kinds::distinct_columns(expr, &columns);
-                        let windowed = self.window_rows(
-                            key,
-                            &preferred,
-                            (&rows, &columns, distinct.as_deref()),
-                            (time, *time_type),
-                            (window, grain),
-                            row_filter.as_deref(),
-                            by,
-                        );
-                        (windowed, None, true)
-                    }
-                    (None, Some(snapshot)) => {
-                        let picked = self.snapshot_rows(
-                            key,
-                            &preferred,
-                            &rows,
-                            (time, snapshot),
-                            row_filter.as_deref(),
-                            by,
-                        );
-                        (picked, None, false)
-                    }
-                    (None, None) => (rows, filter.as_ref(), false),
-                };
-                let present = format!("{}.{} = 1", self.id(&rows), self.id(kinds::PRESENT));
-                let filter_as = if windowed {
-                    FilterAs::Present(&present)
-                } else {
-                    FilterAs::Where
-                };
-                let (series_key, series_name) = match metric.fill {
-                    Some(_) => (format!("{key} unfilled"), format!("{preferred}_unfilled")),
-                    None => (key.to_string(), preferred.clone()),
-                };
-                let name = self.names.claim(&series_key, series_name);
-                let (filter_sql, value, percentiles) = self.source_measure(
-                    &rows,
-                    expr,
-                    filter,
-                    filter_as,
-                    (key, &format!("{name}_percentile_"), 1),
-                );
-                let pct_names: Vec<String> =
-                    percentiles.iter().map(|(_, p)| p.cte.clone()).collect();
-                self.emulate_percentiles(&rows, by, percentiles);
-                let r = self.id(&rows);
-                let mut select = vec![format!("{r}.{p} AS {p}", p = self.id(PERIOD))];
-                let mut group = vec![format!("{r}.{}", self.id(PERIOD))];
-                if let Some(dim) = by {
-                    select.push(format!("{r}.{d} AS {d}", d = self.id(dim)));
-                    group.push(format!("{r}.{}", self.id(dim)));
-                }
-                select.push(format!("{value} AS {}", self.id(VALUE)));
-                let mut body = format!(
-                    "SELECT\n  {}\nFROM {r}{}",
-                    select.join(",\n  "),
-                    self.percentile_joins(&rows, by, &pct_names)
-                );
-                if let Some(f) = filter_sql {
-                    body.push_str(&format!("\nWHERE {f}"));
-                }
-                body.push_str(&format!("\nGROUP BY {}", group.join(", ")));
-                self.add(&series_key, name.clone(), &body);
-                match metric.fill {
-                    Some(fill) => {
-                        let filled = self.names.claim(key, preferred.clone());
-                        Ok(self.filled((key, filled), &preferred, &name, (grain, by), fill))
-                    }
-                    None => Ok(name),
-                }
-            }
+            } => self.source_series(
+                (key, &preferred),
+                metric,
+                (source, time, *time_type),
+                (expr, filter.as_ref()),
+                (grain, by),
+            ),
             Measure::Derived { expr, .. } => {
                 // Each input as read: a metric, or its series `periods`
                 // earlier (`prior`), in order of first use.
@@ -729,10 +645,7 @@ impl<'m> QueryBuilder<'m> {
                     };
                     input_ctes.push(((input, periods), cte));
                 }
-                let (series_key, series_name) = match metric.fill {
-                    Some(_) => (format!("{key} unfilled"), format!("{preferred}_unfilled")),
-                    None => (key.to_string(), preferred.clone()),
-                };
+                let (series_key, series_name) = core_name(metric, key, &preferred);
                 let name = self.names.claim(&series_key, series_name);
                 let mut cx = DerivedMeasure {
                     d: self.d,
@@ -756,14 +669,138 @@ impl<'m> QueryBuilder<'m> {
                     v = self.id(VALUE)
                 );
                 self.add(&series_key, name.clone(), &body);
-                match metric.fill {
-                    Some(fill) => {
-                        let filled = self.names.claim(key, preferred.clone());
-                        Ok(self.filled((key, filled), &preferred, &name, (grain, None), fill))
-                    }
-                    None => Ok(name),
-                }
+                Ok(self.with_fill(metric, key, &preferred, name, (grain, None)))
             }
+        }
+    }
+
+    /// A source measure's series (before `fill`): its rows, with the
+    /// `followed_by` flags, a snapshot's or a window's rows, aggregated per
+    /// period.
+    fn source_series(
+        &mut self,
+        (key, preferred): (&str, &str),
+        metric: &Metric,
+        (source, time, time_type): (&str, &str, ScalarType),
+        (expr, filter): (&TExpr, Option<&TExpr>),
+        (grain, by): (Grain, Option<&str>),
+    ) -> Result<Rc<str>, Unsupported> {
+        let source = self
+            .model
+            .source(source)
+            .expect("the model resolves sources");
+        let mut rows = self.rows(source, time, time_type, grain)?;
+        let followed = kinds::followed_by_nodes(expr, filter);
+        if !followed.is_empty() {
+            rows = self.followed_rows(key, preferred, &rows, (time, time_type), &followed)?;
+        }
+        // A window or a snapshot applies the filter to the rows
+        // before it picks them.
+        let row_filter = filter.map(|f| self.row_sql(&rows, expr, f));
+        if let (Some(window), Some((arg, own, factor))) =
+            (metric.window, kinds::lone_count_distinct(expr))
+        {
+            if kinds::aligned(window, grain) {
+                let x = self.row_sql(&rows, expr, arg);
+                let own = own.map(|f| self.row_sql(&rows, expr, f));
+                let (series_key, series_name) = core_name(metric, key, preferred);
+                let name = self.names.claim(&series_key, series_name);
+                self.windowed_distinct(
+                    (&series_key, name.clone()),
+                    preferred,
+                    &rows,
+                    (x, own, factor),
+                    row_filter.as_deref(),
+                    (window, grain),
+                    by,
+                );
+                return Ok(self.with_fill(metric, key, preferred, name, (grain, by)));
+            }
+        }
+        let (rows, filter, windowed) = match (metric.window, metric.snapshot) {
+            (Some(window), _) => {
+                let mut columns: Vec<String> =
+                    source.columns.iter().map(|c| c.name.clone()).collect();
+                columns.extend((1..=followed.len()).map(kinds::followed_column));
+                let distinct = kinds::distinct_columns(expr, &columns);
+                let windowed = self.window_rows(
+                    key,
+                    preferred,
+                    (&rows, &columns, distinct.as_deref()),
+                    (time, time_type),
+                    (window, grain),
+                    row_filter.as_deref(),
+                    by,
+                );
+                (windowed, None, true)
+            }
+            (None, Some(snapshot)) => {
+                let picked = self.snapshot_rows(
+                    key,
+                    preferred,
+                    &rows,
+                    (time, snapshot),
+                    row_filter.as_deref(),
+                    by,
+                );
+                (picked, None, false)
+            }
+            (None, None) => (rows, filter, false),
+        };
+        let present = format!("{}.{} = 1", self.id(&rows), self.id(kinds::PRESENT));
+        let filter_as = if windowed {
+            FilterAs::Present(&present)
+        } else {
+            FilterAs::Where
+        };
+        let (series_key, series_name) = core_name(metric, key, preferred);
+        let name = self.names.claim(&series_key, series_name);
+        let (filter_sql, value, percentiles) = self.source_measure(
+            &rows,
+            expr,
+            filter,
+            filter_as,
+            (key, &format!("{name}_percentile_"), 1),
+        );
+        let pct_names: Vec<String> = percentiles.iter().map(|(_, p)| p.cte.clone()).collect();
+        self.emulate_percentiles(&rows, by, percentiles);
+        let r = self.id(&rows);
+        let mut select = vec![format!("{r}.{p} AS {p}", p = self.id(PERIOD))];
+        let mut group = vec![format!("{r}.{}", self.id(PERIOD))];
+        if let Some(dim) = by {
+            select.push(format!("{r}.{d} AS {d}", d = self.id(dim)));
+            group.push(format!("{r}.{}", self.id(dim)));
+        }
+        select.push(format!("{value} AS {}", self.id(VALUE)));
+        let mut body = format!(
+            "SELECT\n  {}\nFROM {r}{}",
+            select.join(",\n  "),
+            self.percentile_joins(&rows, by, &pct_names)
+        );
+        if let Some(f) = filter_sql {
+            body.push_str(&format!("\nWHERE {f}"));
+        }
+        body.push_str(&format!("\nGROUP BY {}", group.join(", ")));
+        self.add(&series_key, name.clone(), &body);
+        Ok(self.with_fill(metric, key, preferred, name, (grain, by)))
+    }
+
+    /// The series `core` with the metric's `fill` applied (under `key`, the
+    /// series' own), or `core` itself.
+    fn with_fill(
+        &mut self,
+        metric: &Metric,
+        key: &str,
+        preferred: &str,
+        core: Rc<str>,
+        (grain, by): (Grain, Option<&str>),
+    ) -> Rc<str> {
+        match metric.fill {
+            Some(fill) => {
+                let filled = self.names.claim(key, preferred.to_string());
+                self.filled((key, filled), preferred, &core, (grain, by), fill)
+            }
+            None => core,
         }
     }
 
@@ -1395,6 +1432,15 @@ impl ExprContext for DerivedMeasure<'_> {
 
     fn prior(&self, metric: &str, periods: i64) -> String {
         self.read(metric, periods)
+    }
+}
+
+/// The key and preferred name of a series before its `fill` (the series'
+/// own when it has none).
+fn core_name(metric: &Metric, key: &str, preferred: &str) -> (String, String) {
+    match metric.fill {
+        Some(_) => (format!("{key} unfilled"), format!("{preferred}_unfilled")),
+        None => (key.to_string(), preferred.to_string()),
     }
 }
 

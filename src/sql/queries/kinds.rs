@@ -62,6 +62,24 @@ pub(super) fn distinct_columns(expr: &TExpr, columns: &[String]) -> Option<Vec<S
     all_distinct.then_some(keep)
 }
 
+/// `count_distinct(x [where f])`, possibly converted (`factor`): its
+/// argument, its own filter and the factor.
+pub(super) fn lone_count_distinct(expr: &TExpr) -> Option<(&TExpr, Option<&TExpr>, f64)> {
+    let (inner, factor) = match &expr.kind {
+        TExprKind::Scale { factor, operand } => (&**operand, *factor),
+        _ => (expr, 1.0),
+    };
+    match &inner.kind {
+        TExprKind::Aggregate {
+            func: AggFunc::CountDistinct,
+            arg: Some(arg),
+            filter,
+            ..
+        } => Some((arg, filter.as_deref(), factor)),
+        _ => None,
+    }
+}
+
 /// What identifies a `followed_by`: two equal calls share one flag.
 pub(super) fn followed_key(e: &TExpr) -> String {
     format!("{:?}", e.kind)
@@ -85,7 +103,7 @@ impl ExprContext for Alias {
 
 /// Whether a window's bounds fall on period starts of `grain` (so that a
 /// row's period alone says which windows hold it).
-fn aligned(window: Window, grain: Grain) -> bool {
+pub(super) fn aligned(window: Window, grain: Grain) -> bool {
     match window {
         Window::Duration { seconds } => match grain {
             Grain::Day => seconds % 86_400.0 == 0.0,
@@ -122,9 +140,10 @@ impl QueryBuilder<'_> {
 
     /// `rows` with a flag per `followed_by` of the measure
     /// (`_followed_<n>`): whether the other source has a row with the same
-    /// non-null column at a time in `[t, t + window]`. The matches are
-    /// found once per distinct (value, time) and joined back, so a row is
-    /// never repeated however many matches it has.
+    /// non-null column at a time in `[t, t + window]`, found per distinct
+    /// (key, time) by a join on the key and the time's bucket (see below)
+    /// and joined back: a row is never repeated, however many matches it
+    /// has.
     pub(super) fn followed_rows(
         &mut self,
         key: &str,
@@ -156,10 +175,6 @@ impl QueryBuilder<'_> {
             let table = self.table_of(target)?;
             let (k, t, s) = (self.id("_key"), self.id("_t"), self.id("_s"));
             let c = self.id(column);
-            let matches_key = format!("{key} followed {n}");
-            let matches = self
-                .names
-                .claim(&matches_key, format!("{preferred}_followed_{n}"));
             let (theirs, ours, both_dates) = self.comparable(
                 (&format!("{s}.{}", self.id(their_time)), *their_type),
                 (&format!("{r}.{}", self.id(time)), time_type),
@@ -172,22 +187,11 @@ impl QueryBuilder<'_> {
                 };
                 conditions.push(format!("({})", ExprWriter::new(&mut cx).expr(f)));
             }
-            // The rows' keys and times and the other source's, in one
-            // relation sorted by time per key (the rows first at a tie):
-            // a row is followed when the first of the other source's times
-            // at or after its own is within the window. A sort, where a
-            // join on the key would pair every row with every match.
-            let (is, next, e) = (self.id("_is"), self.id("_next"), self.id("_e"));
-            let events_key = format!("{key} followed {n} events");
-            let events = self
-                .names
-                .claim(&events_key, format!("{preferred}_followed_{n}_events"));
-            let body = format!(
-                "SELECT {r}.{c} AS {k}, {ours} AS {t}, 0 AS {is}\nFROM {r}\nWHERE {r}.{c} IS NOT NULL\nUNION ALL\nSELECT {s}.{c} AS {k}, {theirs} AS {t}, 1 AS {is}\nFROM {table} AS {s}\nWHERE {}",
-                conditions.join("\n  AND "),
-            );
-            self.add(&events_key, events.clone(), &body);
-            let ev = self.id(&events);
+            let limit = if both_dates {
+                within / 86_400.0
+            } else {
+                *within
+            };
             let gap = |later: &str, earlier: &str| {
                 if both_dates {
                     self.d.days_between(later, earlier)
@@ -195,18 +199,49 @@ impl QueryBuilder<'_> {
                     self.d.seconds_between(later, earlier)
                 }
             };
-            let limit = if both_dates {
-                within / 86_400.0
+            // Time in buckets of the window's length: a match of a row in
+            // bucket b lies in bucket b or b + 1. The other source's rows,
+            // each in its bucket and the one before, meet the rows on (key,
+            // bucket): a hash join whose pairs are the near matches only,
+            // however many rows a key has.
+            let epoch = crate::date::Date::from_days_since_epoch(0);
+            let origin = if both_dates {
+                self.d.date(epoch)
             } else {
-                *within
+                self.d.date_as_timestamp(&self.d.date(epoch))
             };
-            let inner = format!(
-                "SELECT\n  {ev}.{k},\n  {ev}.{t},\n  {ev}.{is},\n  MIN(CASE WHEN {ev}.{is} = 1 THEN {ev}.{t} END) OVER (PARTITION BY {ev}.{k} ORDER BY {ev}.{t}, {ev}.{is} ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS {next}\nFROM {ev}"
-            );
+            let size = number(limit.max(1.0));
+            let bucket = |time: &str| self.d.floor(&format!("{} / {size}", gap(time, &origin)));
+            let b = self.id("_b");
+            let targets_key = format!("{key} followed {n} targets");
+            let targets = self
+                .names
+                .claim(&targets_key, format!("{preferred}_followed_{n}_targets"));
             let body = format!(
-                "SELECT DISTINCT {e}.{k}, {e}.{t}\nFROM (\n{}\n) AS {e}\nWHERE {e}.{is} = 0\n  AND {e}.{next} IS NOT NULL\n  AND {} <= {}",
-                indent(&inner, 2),
-                gap(&format!("{e}.{next}"), &format!("{e}.{t}")),
+                "SELECT {s}.{c} AS {k}, {theirs} AS {t}, {} AS {b}\nFROM {table} AS {s}\nWHERE {}",
+                bucket(&theirs),
+                conditions.join("\n  AND "),
+            );
+            self.add(&targets_key, targets.clone(), &body);
+            let tg = self.id(&targets);
+            let near_key = format!("{key} followed {n} near");
+            let near = self
+                .names
+                .claim(&near_key, format!("{preferred}_followed_{n}_near"));
+            let body = format!(
+                "SELECT {tg}.{k}, {tg}.{t}, {tg}.{b}\nFROM {tg}\nUNION ALL\nSELECT {tg}.{k}, {tg}.{t}, {tg}.{b} - 1\nFROM {tg}"
+            );
+            self.add(&near_key, near.clone(), &body);
+            let x = self.id(&near);
+            let matches_key = format!("{key} followed {n}");
+            let matches = self
+                .names
+                .claim(&matches_key, format!("{preferred}_followed_{n}"));
+            let body = format!(
+                "SELECT DISTINCT {r}.{c} AS {k}, {ours} AS {t}\nFROM {r}\nJOIN {x} ON {x}.{k} = {r}.{c} AND {x}.{b} = {}\nWHERE {} >= 0\n  AND {} <= {}",
+                bucket(&ours),
+                gap(&format!("{x}.{t}"), &ours),
+                gap(&format!("{x}.{t}"), &ours),
                 number(limit),
             );
             self.add(&matches_key, matches.clone(), &body);
@@ -503,6 +538,148 @@ impl QueryBuilder<'_> {
         );
         self.add(&window_key, name.clone(), &body);
         name
+    }
+
+    /// The series of `count_distinct(x)` over a window whose bounds fall
+    /// on period starts, without joining rows to windows: each distinct
+    /// (period, value) pair covers the periods whose windows hold its
+    /// period, from its own to `end` (k periods later, the end of its
+    /// `*_to_date` unit, or never for `all`); a value is counted in a
+    /// period when one of its pairs covers it. Each pair adds the part of
+    /// its coverage the value's previous pair did not (+1 where it starts,
+    /// -1 where it ends), and a running sum over the calendar counts.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn windowed_distinct(
+        &mut self,
+        (key, name): (&str, Rc<str>),
+        preferred: &str,
+        rows: &str,
+        (x, own, factor): (String, Option<String>, f64),
+        filter: Option<&str>,
+        (window, grain): (Window, Grain),
+        by: Option<&str>,
+    ) {
+        let rows_key = format!("{key} rows");
+        let span = self.span(&rows_key, format!("{preferred}_span"), rows, filter, by);
+        let calendar = self.calendar(&rows_key, preferred, &span, grain, by);
+        let (r, p, xv) = (self.id(rows), self.id(PERIOD), self.id("_x"));
+        let dim = by.map(|d| self.id(d));
+        let with_dim = |alias: &str| {
+            dim.as_ref()
+                .map(|d| format!("{alias}.{d} AS {d}, "))
+                .unwrap_or_default()
+        };
+        // The distinct (period, value) pairs.
+        let mut conditions: Vec<String> = filter.iter().map(|f| format!("({f})")).collect();
+        conditions.extend(own.map(|f| format!("({f})")));
+        conditions.push(format!("{x} IS NOT NULL"));
+        let pairs_key = format!("{key} pairs");
+        let pairs = self.names.claim(&pairs_key, format!("{preferred}_pairs"));
+        let body = format!(
+            "SELECT DISTINCT {r}.{p} AS {p}, {}{x} AS {xv}\nFROM {r}\nWHERE {}",
+            with_dim(&r),
+            conditions.join("\n  AND ")
+        );
+        self.add(&pairs_key, pairs.clone(), &body);
+        // Each pair with the value's previous pair.
+        let pa = self.id(&pairs);
+        let prev = self.id("_prev");
+        let partition = match &dim {
+            Some(d) => format!("{pa}.{d}, {pa}.{xv}"),
+            None => format!("{pa}.{xv}"),
+        };
+        let previous_key = format!("{key} previous");
+        let previous = self
+            .names
+            .claim(&previous_key, format!("{preferred}_previous"));
+        let body = format!(
+            "SELECT {pa}.*, LAG({pa}.{p}) OVER (PARTITION BY {partition} ORDER BY {pa}.{p}) AS {prev}\nFROM {pa}"
+        );
+        self.add(&previous_key, previous.clone(), &body);
+        // Where each pair's new coverage starts (+1) and ends (-1).
+        let c = self.id(&previous);
+        let end = |q: &str| -> Option<String> {
+            Some(match window {
+                Window::Duration { seconds } => {
+                    let days = match grain {
+                        Grain::Day => 1.0,
+                        _ => 7.0,
+                    };
+                    self.d
+                        .add_periods(q, grain, (seconds / 86_400.0 / days) as i64)
+                }
+                Window::Months { months } => {
+                    let per = match grain {
+                        Grain::Quarter => 3,
+                        Grain::Year => 12,
+                        _ => 1,
+                    };
+                    self.d.add_periods(q, grain, months / per)
+                }
+                Window::ToDate { grain: unit } => {
+                    self.d
+                        .add_periods(&self.d.period_start(unit, q, ScalarType::Date), unit, 1)
+                }
+                Window::All => return None,
+            })
+        };
+        let d_ = self.id("_d");
+        let body = match end(&format!("{c}.{p}")) {
+            Some(end_q) => {
+                let end_prev = end(&format!("{c}.{prev}")).expect("a bounded window");
+                format!(
+                    "SELECT CASE WHEN {c}.{prev} IS NULL OR {end_prev} <= {c}.{p} THEN {c}.{p} ELSE {end_prev} END AS {p}, {}1 AS {d_}\nFROM {c}\nUNION ALL\nSELECT {end_q} AS {p}, {}-1 AS {d_}\nFROM {c}",
+                    with_dim(&c),
+                    with_dim(&c),
+                )
+            }
+            None => format!(
+                "SELECT {c}.{p} AS {p}, {}1 AS {d_}\nFROM {c}\nWHERE {c}.{prev} IS NULL",
+                with_dim(&c)
+            ),
+        };
+        let deltas_key = format!("{key} deltas");
+        let deltas = self.names.claim(&deltas_key, format!("{preferred}_deltas"));
+        self.add(&deltas_key, deltas.clone(), &body);
+        let de = self.id(&deltas);
+        let group = match &dim {
+            Some(d) => format!("{de}.{p}, {de}.{d}"),
+            None => format!("{de}.{p}"),
+        };
+        let counts_key = format!("{key} changes");
+        let counts = self
+            .names
+            .claim(&counts_key, format!("{preferred}_changes"));
+        let body = format!(
+            "SELECT {de}.{p} AS {p}, {}SUM({de}.{d_}) AS {d_}\nFROM {de}\nGROUP BY {group}",
+            with_dim(&de)
+        );
+        self.add(&counts_key, counts.clone(), &body);
+        // The running sum over the calendar.
+        let (ca, n) = (self.id(&calendar), self.id(&counts));
+        let mut on = vec![format!("{n}.{p} = {ca}.{p}")];
+        if let Some(d) = &dim {
+            on.push(self.d.same(&format!("{n}.{d}"), &format!("{ca}.{d}")));
+        }
+        let over = match &dim {
+            Some(d) => format!("PARTITION BY {ca}.{d} ORDER BY {ca}.{p}"),
+            None => format!("ORDER BY {ca}.{p}"),
+        };
+        let count = format!(
+            "SUM(COALESCE({n}.{d_}, 0)) OVER ({over} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+        );
+        let value = if factor == 1.0 {
+            count
+        } else {
+            format!("({} * {})", self.d.to_float(&count), number(factor))
+        };
+        let body = format!(
+            "SELECT {ca}.{p} AS {p}, {}{value} AS {}\nFROM {ca}\nLEFT JOIN {n} ON {}",
+            with_dim(&ca),
+            self.id(VALUE),
+            on.join(" AND ")
+        );
+        self.add(key, name, &body);
     }
 
     /// `fill`: the series `core` with every period between its first and
