@@ -475,20 +475,7 @@ impl<'m> QueryBuilder<'m> {
         filter_as: FilterAs,
         (owner, prefix, first): (&str, &str, usize),
     ) -> (Option<String>, String, Vec<(String, EmulatedPercentile)>) {
-        let followed = kinds::followed_by_nodes(expr, filter)
-            .into_iter()
-            .map(kinds::followed_key)
-            .collect();
-        let mut cx = SourceMeasure {
-            d: self.d,
-            rows: self.d.ident(rows),
-            names: &mut self.names,
-            owner,
-            prefix,
-            first,
-            keys: Vec::new(),
-            followed,
-        };
+        let mut cx = self.source_context(rows, (expr, filter), (owner, prefix, first));
         let mut w = ExprWriter::new(&mut cx);
         let filter_sql = filter.map(|f| w.expr(f));
         match filter_as {
@@ -508,21 +495,34 @@ impl<'m> QueryBuilder<'m> {
     /// A row expression of a source measure (its filter) as SQL over
     /// `rows`, which carry the measure's `followed_by` flags.
     fn row_sql(&mut self, rows: &str, expr: &TExpr, row: &TExpr) -> String {
-        let followed = kinds::followed_by_nodes(expr, Some(row))
+        let mut cx = self.source_context(rows, (expr, Some(row)), ("", "", 0));
+        ExprWriter::new(&mut cx).expr(row)
+    }
+
+    /// How a source measure's expressions are written over `rows`: its
+    /// `followed_by` flags numbered as [`Self::followed_rows`] numbers them
+    /// (the measure's first, then those of `also`), its emulated
+    /// percentiles named `<prefix>N` from `first`, keyed after `owner`.
+    fn source_context<'q>(
+        &'q mut self,
+        rows: &str,
+        (expr, also): (&TExpr, Option<&TExpr>),
+        (owner, prefix, first): (&'q str, &'q str, usize),
+    ) -> SourceMeasure<'q> {
+        let followed = kinds::followed_by_nodes(expr, also)
             .into_iter()
             .map(kinds::followed_key)
             .collect();
-        let mut cx = SourceMeasure {
+        SourceMeasure {
             d: self.d,
             rows: self.d.ident(rows),
             names: &mut self.names,
-            owner: "",
-            prefix: "",
-            first: 0,
+            owner,
+            prefix,
+            first,
             keys: Vec::new(),
             followed,
-        };
-        ExprWriter::new(&mut cx).expr(row)
+        }
     }
 
     /// A CTE with the series of `metric` at `grain` (`_period`, the
