@@ -1,10 +1,12 @@
 //! `cpic graph`: the link graph as Graphviz DOT, Mermaid or JSON. Nodes are
 //! the metrics (title and unit), edges the links (status, lag and the
-//! experiments that test them).
+//! experiments that test them) and, drawn apart, what each derived metric
+//! is computed from (an input, or its value some periods earlier:
+//! `prior`).
 
 use serde::Serialize;
 
-use crate::model::{Expect, Link, LinkStatus, Metric, MetricKind, Model, Tier};
+use crate::model::{Expect, Link, LinkStatus, Measure, Metric, MetricKind, Model, TExprKind, Tier};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -44,6 +46,35 @@ fn edge_label(model: &Model, link: &Link) -> String {
         label.push_str(&format!(", experiment {experiment}"));
     }
     label
+}
+
+/// What a derived metric reads: (input, periods earlier), each once, in
+/// order of first use; nothing for a source metric.
+fn inputs_of(metric: &Metric) -> Vec<(&str, i64)> {
+    let Measure::Derived { expr, .. } = &metric.measure else {
+        return Vec::new();
+    };
+    let mut reads = Vec::new();
+    expr.walk(&mut |e| {
+        let read = match &e.kind {
+            TExprKind::Metric { name } => (name.as_str(), 0),
+            TExprKind::Prior { metric, periods } => (metric.as_str(), *periods),
+            _ => return,
+        };
+        if !reads.contains(&read) {
+            reads.push(read);
+        }
+    });
+    reads
+}
+
+/// The label of an input edge: "input", "input, 52 weeks earlier".
+fn input_label(metric: &Metric, periods: i64) -> String {
+    match periods {
+        0 => "input".to_string(),
+        1 => format!("input, 1 {} earlier", metric.grain.name()),
+        n => format!("input, {n} {}s earlier", metric.grain.name()),
+    }
 }
 
 /// The experiments that test `link`, by name.
@@ -106,6 +137,16 @@ fn dot(model: &Model) -> String {
             dot_string(&edge_label(model, link)),
         ));
     }
+    for metric in &model.metrics {
+        for (input, periods) in inputs_of(metric) {
+            out.push_str(&format!(
+                "  {} -> {} [label={}, color=\"gray50\", fontcolor=\"gray50\", arrowhead=onormal];\n",
+                dot_string(input),
+                dot_string(&metric.name),
+                dot_string(&input_label(metric, periods)),
+            ));
+        }
+    }
     out.push_str("}\n");
     out
 }
@@ -164,6 +205,16 @@ fn mermaid(model: &Model) -> String {
             mermaid_id(&link.to)
         ));
     }
+    for metric in &model.metrics {
+        for (input, periods) in inputs_of(metric) {
+            out.push_str(&format!(
+                "  {} --o|\"{}\"| {}\n",
+                mermaid_id(input),
+                mermaid_text(&input_label(metric, periods)),
+                mermaid_id(&metric.name)
+            ));
+        }
+    }
     for (class, kind) in [("cpi", MetricKind::Cpi), ("kpi", MetricKind::Kpi)] {
         let ids: Vec<String> = model
             .metrics
@@ -199,6 +250,16 @@ struct NodeJson<'a> {
     owner: &'a str,
     direction: crate::model::Direction,
     tier: Option<Tier>,
+    /// What a derived metric is computed from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inputs: Vec<InputJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct InputJson<'a> {
+    metric: &'a str,
+    /// How many periods earlier it is read (`prior`); 0 for the same one.
+    periods_before: i64,
 }
 
 #[derive(Serialize)]
@@ -230,6 +291,13 @@ fn json(model: &Model) -> String {
                 owner: &m.owner,
                 direction: m.direction,
                 tier: m.tier,
+                inputs: inputs_of(m)
+                    .into_iter()
+                    .map(|(metric, periods_before)| InputJson {
+                        metric,
+                        periods_before,
+                    })
+                    .collect(),
             })
             .collect(),
         edges: model

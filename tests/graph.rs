@@ -62,6 +62,28 @@ fn dot_and_mermaid_name_every_node_and_edge() {
         "  m_quote_turnaround ==>|\"confirmed, 1 week, experiment instant_quotes\"| m_bind_rate\n"
     ));
     assert!(mermaid.contains("  m_slow_quote_share -->|\"testing, no lag\"| m_quote_turnaround\n"));
+    // A derived metric is drawn from its inputs, `prior` with its offset.
+    assert!(dot.contains(
+        "\"bound_premium\" -> \"premium_growth\" [label=\"input, 52 weeks earlier\", color=\"gray50\""
+    ));
+    assert!(dot.contains("\"bound_quotes\" -> \"premium_per_policy\" [label=\"input\""));
+    assert!(
+        mermaid.contains("  m_bound_premium --o|\"input, 52 weeks earlier\"| m_premium_growth\n")
+    );
+    let json: serde_json::Value = serde_json::from_str(&graph(&insurance, "json")).expect("JSON");
+    let growth = json["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "premium_growth")
+        .expect("the node");
+    assert_eq!(
+        growth["inputs"],
+        serde_json::json!([
+            { "metric": "bound_premium", "periods_before": 0 },
+            { "metric": "bound_premium", "periods_before": 52 }
+        ])
+    );
 }
 
 /// Graphviz itself reads the DOT of every example and of the hostile
@@ -107,7 +129,7 @@ fn graphviz_reads_the_dot() {
         let edges = svg.matches("class=\"edge\"").count();
         assert_eq!(
             (nodes, edges),
-            (model.metrics.len(), model.links.len()),
+            (model.metrics.len(), model.links.len() + input_edges(&model)),
             "{}",
             project.display()
         );
@@ -124,6 +146,7 @@ fn hostile_titles_stay_inside_mermaid_labels() {
     let model = compilation.model.expect("checks");
     let mut node_lines = 0;
     let mut edge_lines = 0;
+    let mut input_lines = 0;
     for line in mermaid.lines().skip(1) {
         let line = line.trim_start();
         if line.starts_with("class ") || line.starts_with("classDef ") {
@@ -132,7 +155,9 @@ fn hostile_titles_stay_inside_mermaid_labels() {
         assert_eq!(line.matches('"').count(), 2, "one quoted label: {line}");
         let label = line.split('"').nth(1).unwrap();
         assert!(!label.contains(['<', '>', '|', '`', '\n']), "{label}");
-        if line.contains("-.->") || line.contains("-->") || line.contains("==>") {
+        if line.contains("--o") {
+            input_lines += 1;
+        } else if line.contains("-.->") || line.contains("-->") || line.contains("==>") {
             edge_lines += 1;
             let words: Vec<&str> = line.split_whitespace().collect();
             assert!(
@@ -145,8 +170,8 @@ fn hostile_titles_stay_inside_mermaid_labels() {
         }
     }
     assert_eq!(
-        (node_lines, edge_lines),
-        (model.metrics.len(), model.links.len())
+        (node_lines, edge_lines, input_lines),
+        (model.metrics.len(), model.links.len(), input_edges(&model))
     );
 }
 
@@ -161,4 +186,30 @@ fn a_project_with_errors_has_no_graph() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
+}
+
+/// The edges from inputs to derived metrics: one per input read at one
+/// offset (`x` and `prior(x, 52 weeks)` are two).
+fn input_edges(model: &cpic::model::Model) -> usize {
+    use cpic::model::{Measure, TExprKind};
+    model
+        .metrics
+        .iter()
+        .map(|m| {
+            let Measure::Derived { expr, .. } = &m.measure else {
+                return 0;
+            };
+            let mut reads = std::collections::BTreeSet::new();
+            expr.walk(&mut |e| match &e.kind {
+                TExprKind::Metric { name } => {
+                    reads.insert((name.clone(), 0));
+                }
+                TExprKind::Prior { metric, periods } => {
+                    reads.insert((metric.clone(), *periods));
+                }
+                _ => {}
+            });
+            reads.len()
+        })
+        .sum()
 }
