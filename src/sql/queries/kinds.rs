@@ -140,10 +140,9 @@ impl QueryBuilder<'_> {
 
     /// `rows` with a flag per `followed_by` of the measure
     /// (`_followed_<n>`): whether the other source has a row with the same
-    /// non-null column at a time in `[t, t + window]`, found per distinct
-    /// (key, time) by a join on the key and the time's bucket (see below)
-    /// and joined back: a row is never repeated, however many matches it
-    /// has.
+    /// non-null column at a time in `[t, t + window]`, from the other
+    /// source's first and last time per key and bucket of time (see
+    /// below).
     pub(super) fn followed_rows(
         &mut self,
         key: &str,
@@ -173,7 +172,7 @@ impl QueryBuilder<'_> {
                 .source(source)
                 .expect("the model resolves sources");
             let table = self.table_of(target)?;
-            let (k, t, s) = (self.id("_key"), self.id("_t"), self.id("_s"));
+            let (k, s) = (self.id("_key"), self.id("_s"));
             let c = self.id(column);
             let (theirs, ours, both_dates) = self.comparable(
                 (&format!("{s}.{}", self.id(their_time)), *their_type),
@@ -199,60 +198,64 @@ impl QueryBuilder<'_> {
                     self.d.seconds_between(later, earlier)
                 }
             };
-            // Time in buckets of the window's length: a match of a row in
-            // bucket b lies in bucket b or b + 1. The other source's rows,
-            // each in its bucket and the one before, meet the rows on (key,
-            // bucket): a hash join whose pairs are the near matches only,
-            // however many rows a key has.
+            // Time in buckets as long as the window: a match of a row in
+            // bucket b lies in bucket b (at or after the row: then within
+            // the window, as the bucket is no longer) or in bucket b + 1
+            // (within the window when that bucket's first is). So the other
+            // source's earliest and latest time per (key, bucket) decide,
+            // and each row meets at most two of them: no row is repeated,
+            // however many matches its key has. A window of 0 has buckets
+            // of one instant.
             let epoch = crate::date::Date::from_days_since_epoch(0);
             let origin = if both_dates {
                 self.d.date(epoch)
             } else {
                 self.d.date_as_timestamp(&self.d.date(epoch))
             };
-            let size = number(limit.max(1.0));
-            let bucket = |time: &str| self.d.floor(&format!("{} / {size}", gap(time, &origin)));
-            let b = self.id("_b");
-            let targets_key = format!("{key} followed {n} targets");
+            let bucket = |time: &str| {
+                let position = gap(time, &origin);
+                if limit > 0.0 {
+                    self.d.floor(&format!("{position} / {}", number(limit)))
+                } else {
+                    position
+                }
+            };
+            let (b, lo, hi) = (self.id("_b"), self.id("_min"), self.id("_max"));
+            let targets_key = format!("{key} followed {n}");
             let targets = self
                 .names
-                .claim(&targets_key, format!("{preferred}_followed_{n}_targets"));
+                .claim(&targets_key, format!("{preferred}_followed_{n}"));
             let body = format!(
-                "SELECT {s}.{c} AS {k}, {theirs} AS {t}, {} AS {b}\nFROM {table} AS {s}\nWHERE {}",
-                bucket(&theirs),
+                "SELECT\n  {s}.{c} AS {k},\n  {bt} AS {b},\n  MIN({theirs}) AS {lo},\n  MAX({theirs}) AS {hi}\nFROM {table} AS {s}\nWHERE {}\nGROUP BY {s}.{c}, {bt}",
                 conditions.join("\n  AND "),
+                bt = bucket(&theirs),
             );
             self.add(&targets_key, targets.clone(), &body);
             let tg = self.id(&targets);
-            let near_key = format!("{key} followed {n} near");
-            let near = self
-                .names
-                .claim(&near_key, format!("{preferred}_followed_{n}_near"));
-            let body = format!(
-                "SELECT {tg}.{k}, {tg}.{t}, {tg}.{b}\nFROM {tg}\nUNION ALL\nSELECT {tg}.{k}, {tg}.{t}, {tg}.{b} - 1\nFROM {tg}"
+            let (same, next) = (
+                self.id(&format!("_same_{n}")),
+                self.id(&format!("_next_{n}")),
             );
-            self.add(&near_key, near.clone(), &body);
-            let x = self.id(&near);
-            let matches_key = format!("{key} followed {n}");
-            let matches = self
-                .names
-                .claim(&matches_key, format!("{preferred}_followed_{n}"));
-            let body = format!(
-                "SELECT DISTINCT {r}.{c} AS {k}, {ours} AS {t}\nFROM {r}\nJOIN {x} ON {x}.{k} = {r}.{c} AND {x}.{b} = {}\nWHERE {} >= 0\n  AND {} <= {}",
-                bucket(&ours),
-                gap(&format!("{x}.{t}"), &ours),
-                gap(&format!("{x}.{t}"), &ours),
-                number(limit),
+            let ours_bucket = bucket(&ours);
+            let no = self.d.boolean(false);
+            let mut flag = format!(
+                "COALESCE({} >= 0, {no})",
+                gap(&format!("{same}.{hi}"), &ours)
             );
-            self.add(&matches_key, matches.clone(), &body);
-            let m = self.id(&matches);
-            select.push(format!(
-                "({m}.{k} IS NOT NULL) AS {}",
-                self.id(&followed_column(n))
-            ));
             joins.push_str(&format!(
-                "\nLEFT JOIN {m} ON {m}.{k} = {r}.{c} AND {m}.{t} = {ours}"
+                "\nLEFT JOIN {tg} AS {same} ON {same}.{k} = {r}.{c} AND {same}.{b} = {ours_bucket}"
             ));
+            if limit > 0.0 {
+                flag.push_str(&format!(
+                    " OR COALESCE({} <= {}, {no})",
+                    gap(&format!("{next}.{lo}"), &ours),
+                    number(limit)
+                ));
+                joins.push_str(&format!(
+                    "\nLEFT JOIN {tg} AS {next} ON {next}.{k} = {r}.{c} AND {next}.{b} = {ours_bucket} + 1"
+                ));
+            }
+            select.push(format!("({flag}) AS {}", self.id(&followed_column(n))));
         }
         let rows_key = format!("{key} followed rows");
         let name = self.names.claim(&rows_key, format!("{preferred}_rows"));
