@@ -17,9 +17,12 @@ use crate::sql::Unsupported;
 /// count).
 pub(super) const PRESENT: &str = "_in";
 
+/// How the flag columns of `followed_by` start.
+const FOLLOWED: &str = "_followed_";
+
 /// The flag column of the `n`-th `followed_by` (from 1) of a measure.
 pub(super) fn followed_column(n: usize) -> String {
-    format!("_followed_{n}")
+    format!("{FOLLOWED}{n}")
 }
 
 /// The `followed_by` nodes of a measure and its filter, each once, in
@@ -52,7 +55,7 @@ pub(super) fn distinct_columns(expr: &TExpr, columns: &[String]) -> Option<Vec<S
         TExprKind::Column { name } => read.push(name.clone()),
         _ => {}
     });
-    let flags = columns.iter().filter(|c| c.starts_with("_followed_"));
+    let flags = columns.iter().filter(|c| c.starts_with(FOLLOWED));
     let keep: Vec<String> = columns
         .iter()
         .filter(|c| read.contains(c))
