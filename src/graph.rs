@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Expect, Link, LinkStatus, Measure, Metric, MetricKind, Model, TExprKind, Tier};
+use crate::model::{Expect, Link, LinkStatus, Measure, Metric, MetricKind, Model, Tier};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -51,21 +51,10 @@ fn edge_label(model: &Model, link: &Link) -> String {
 /// What a derived metric reads: (input, periods earlier), each once, in
 /// order of first use; nothing for a source metric.
 fn inputs_of(metric: &Metric) -> Vec<(&str, i64)> {
-    let Measure::Derived { expr, .. } = &metric.measure else {
-        return Vec::new();
-    };
-    let mut reads = Vec::new();
-    expr.walk(&mut |e| {
-        let read = match &e.kind {
-            TExprKind::Metric { name } => (name.as_str(), 0),
-            TExprKind::Prior { metric, periods } => (metric.as_str(), *periods),
-            _ => return,
-        };
-        if !reads.contains(&read) {
-            reads.push(read);
-        }
-    });
-    reads
+    match &metric.measure {
+        Measure::Derived { expr, .. } => expr.reads(),
+        Measure::Source { .. } => Vec::new(),
+    }
 }
 
 /// The label of an input edge: "input", "input, 52 weeks earlier".

@@ -653,6 +653,24 @@ impl TExpr {
         }
     }
 
+    /// The metrics a derived measure reads, each with how many periods
+    /// earlier (`prior`; 0 for the period itself), each once, in order of
+    /// first use.
+    pub fn reads(&self) -> Vec<(&str, i64)> {
+        let mut reads = Vec::new();
+        self.walk(&mut |e| {
+            let read = match &e.kind {
+                TExprKind::Metric { name } => (name.as_str(), 0),
+                TExprKind::Prior { metric, periods } => (metric.as_str(), *periods),
+                _ => return,
+            };
+            if !reads.contains(&read) {
+                reads.push(read);
+            }
+        });
+        reads
+    }
+
     /// Whether it uses `followed_by`.
     pub fn contains_followed_by(&self) -> bool {
         let mut found = false;

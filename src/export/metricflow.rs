@@ -257,21 +257,18 @@ impl<'m> Exporter<'m> {
                     None => self.derived(expr, &mut |_| None).map(|written| {
                         // Each input as read: itself, or `periods` earlier
                         // (`prior`, MetricFlow's `offset_window`).
-                        let mut reads: Vec<Value> = Vec::new();
-                        expr.walk(&mut |e| {
-                            let read = match &e.kind {
-                                TExprKind::Metric { name } => json!({ "name": name }),
-                                TExprKind::Prior { metric: input, periods } => json!({
+                        let reads: Vec<Value> = expr
+                            .reads()
+                            .into_iter()
+                            .map(|(input, periods)| match periods {
+                                0 => json!({ "name": input }),
+                                periods => json!({
                                     "name": input,
-                                    "offset_window": periods_of(*periods, metric.grain),
-                                    "alias": prior_alias(input, *periods),
+                                    "offset_window": periods_of(periods, metric.grain),
+                                    "alias": prior_alias(input, periods),
                                 }),
-                                _ => return,
-                            };
-                            if !reads.contains(&read) {
-                                reads.push(read);
-                            }
-                        });
+                            })
+                            .collect();
                         json!({ "type": "derived", "type_params": { "expr": written, "metrics": reads } })
                     }),
                 }

@@ -15,7 +15,7 @@ use super::results::{
     LagColumn, PairColumn, SeriesColumn, TargetColumn, TargetStatus, LAG_PROFILE_MAX,
 };
 use super::{Options, Unsupported};
-use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr, TExprKind};
+use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
 
 mod kinds;
 
@@ -620,30 +620,19 @@ impl<'m> QueryBuilder<'m> {
             ),
             Measure::Derived { expr, .. } => {
                 // Each input as read: a metric, or its series `periods`
-                // earlier (`prior`), in order of first use.
-                let mut reads: Vec<(String, i64)> = Vec::new();
-                expr.walk(&mut |e| {
-                    let read = match &e.kind {
-                        TExprKind::Metric { name } => (name.clone(), 0),
-                        TExprKind::Prior { metric, periods } => (metric.clone(), *periods),
-                        _ => return,
-                    };
-                    if !reads.contains(&read) {
-                        reads.push(read);
-                    }
-                });
+                // earlier (`prior`).
                 let mut input_ctes = Vec::new();
-                for (input, periods) in reads {
+                for (input, periods) in expr.reads() {
                     let m = self
                         .model
-                        .metric(&input)
+                        .metric(input)
                         .expect("the model resolves metrics");
                     let series = self.series(m, grain, None)?;
                     let cte = match periods {
                         0 => series,
-                        periods => self.shifted(&series, (&input, grain), periods),
+                        periods => self.shifted(&series, (input, grain), periods),
                     };
-                    input_ctes.push(((input, periods), cte));
+                    input_ctes.push(((input.to_string(), periods), cte));
                 }
                 let (series_key, series_name) = core_name(metric, key, &preferred);
                 let name = self.names.claim(&series_key, series_name);
