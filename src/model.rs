@@ -256,6 +256,18 @@ impl Grain {
         }
     }
 
+    /// A period's length: fixed seconds for days and weeks, calendar months
+    /// for months, quarters and years.
+    pub fn length(self) -> PeriodLength {
+        match self {
+            Grain::Day => PeriodLength::Seconds(86_400.0),
+            Grain::Week => PeriodLength::Seconds(604_800.0),
+            Grain::Month => PeriodLength::Months(1),
+            Grain::Quarter => PeriodLength::Months(3),
+            Grain::Year => PeriodLength::Months(12),
+        }
+    }
+
     /// The start of the period `n` periods after the one starting at
     /// `start` (a period start).
     pub fn add(self, start: Date, n: i64) -> Date {
@@ -275,6 +287,13 @@ impl Grain {
             Grain::Year => months(12 * n),
         }
     }
+}
+
+/// The length of a grain's period ([`Grain::length`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PeriodLength {
+    Seconds(f64),
+    Months(i64),
 }
 
 keyword_enum! {

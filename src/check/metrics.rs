@@ -8,8 +8,8 @@ use super::fields::{keyword, Fields};
 use super::{graph, periods, targets, Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{
-    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, Snapshot, TExpr, Tier,
-    Type, Window, WindowWord,
+    Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, PeriodLength, Snapshot,
+    TExpr, Tier, Type, Window, WindowWord,
 };
 use crate::source::Span;
 use crate::syntax::ast::{Expr, ExprKind, Item, ItemKind, Value};
@@ -307,11 +307,9 @@ fn longest_period(grain: Grain) -> f64 {
 
 /// The months of a grain's period (day and week: none whole).
 fn grain_months(grain: Grain) -> i64 {
-    match grain {
-        Grain::Day | Grain::Week => 0,
-        Grain::Month => 1,
-        Grain::Quarter => 3,
-        Grain::Year => 12,
+    match grain.length() {
+        PeriodLength::Months(months) => months,
+        PeriodLength::Seconds(_) => 0,
     }
 }
 

@@ -4,7 +4,7 @@
 //! units in months (a month, quarter or year grain).
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::Grain;
+use crate::model::{Grain, PeriodLength};
 use crate::syntax::ast::Quantity;
 use crate::units::{CalendarUnit, QuantityUnit, Unit};
 
@@ -37,28 +37,19 @@ pub(crate) fn whole_periods(
                 format!("write it with a unit, e.g. `{} {}`", q.value, grain.name()),
             )
         }
-        (Some(QuantityUnit::Unit(Unit::Duration(d))), Grain::Day | Grain::Week) => {
-            let grain_seconds = if grain == Grain::Day {
-                86_400.0
-            } else {
-                604_800.0
-            };
-            Some(q.value * d.seconds() / grain_seconds)
-        }
-        (Some(QuantityUnit::Calendar(c)), Grain::Month | Grain::Quarter | Grain::Year) => {
-            let per = match grain {
-                Grain::Month => 1.0,
-                Grain::Quarter => 3.0,
-                _ => 12.0,
-            };
-            Some(q.value * months(*c) as f64 / per)
-        }
         (Some(QuantityUnit::Unit(Unit::Duration(_)) | QuantityUnit::Calendar(_)), _)
             if q.value == 0.0 =>
         {
             Some(0.0)
         }
-        (Some(QuantityUnit::Unit(Unit::Duration(_)) | QuantityUnit::Calendar(_)), _) => None,
+        (Some(QuantityUnit::Unit(Unit::Duration(d))), _) => match grain.length() {
+            PeriodLength::Seconds(period) => Some(q.value * d.seconds() / period),
+            PeriodLength::Months(_) => None,
+        },
+        (Some(QuantityUnit::Calendar(c)), _) => match grain.length() {
+            PeriodLength::Months(period) => Some(q.value * months(*c) as f64 / period as f64),
+            PeriodLength::Seconds(_) => None,
+        },
         (Some(QuantityUnit::Unit(u)), _) => {
             return report(
                 format!("a {what} is a time, not a quantity in `{u}`"),

@@ -8,7 +8,9 @@
 use std::rc::Rc;
 
 use super::{indent, QueryBuilder, PERIOD, VALUE};
-use crate::model::{AggFunc, Grain, ScalarType, Snapshot, Source, TExpr, TExprKind, Window};
+use crate::model::{
+    AggFunc, Grain, PeriodLength, ScalarType, Snapshot, Source, TExpr, TExprKind, Window,
+};
 use crate::sql::render::{number, ExprContext, ExprWriter};
 use crate::sql::Unsupported;
 
@@ -104,21 +106,22 @@ impl ExprContext for Alias {
     }
 }
 
+/// A length window (`28 days`, `3 months`) in periods of `grain`, when it
+/// is a whole number of them.
+fn whole_periods(window: Window, grain: Grain) -> Option<i64> {
+    let periods = match (window, grain.length()) {
+        (Window::Duration { seconds }, PeriodLength::Seconds(period)) => seconds / period,
+        (Window::Months { months }, PeriodLength::Months(period)) => months as f64 / period as f64,
+        _ => return None,
+    };
+    (periods.fract() == 0.0).then_some(periods as i64)
+}
+
 /// Whether a window's bounds fall on period starts of `grain` (so that a
 /// row's period alone says which windows hold it).
 pub(super) fn aligned(window: Window, grain: Grain) -> bool {
     match window {
-        Window::Duration { seconds } => match grain {
-            Grain::Day => seconds % 86_400.0 == 0.0,
-            Grain::Week => seconds % 604_800.0 == 0.0,
-            _ => false,
-        },
-        Window::Months { months } => match grain {
-            Grain::Month => true,
-            Grain::Quarter => months % 3 == 0,
-            Grain::Year => months % 12 == 0,
-            Grain::Day | Grain::Week => false,
-        },
+        Window::Duration { .. } | Window::Months { .. } => whole_periods(window, grain).is_some(),
         Window::ToDate { grain: unit } => {
             grain == Grain::Day || unit == grain || (grain != Grain::Week && unit >= grain)
         }
@@ -606,21 +609,9 @@ impl QueryBuilder<'_> {
         let c = self.id(&previous);
         let end = |q: &str| -> Option<String> {
             Some(match window {
-                Window::Duration { seconds } => {
-                    let days = match grain {
-                        Grain::Day => 1.0,
-                        _ => 7.0,
-                    };
-                    self.d
-                        .add_periods(q, grain, (seconds / 86_400.0 / days) as i64)
-                }
-                Window::Months { months } => {
-                    let per = match grain {
-                        Grain::Quarter => 3,
-                        Grain::Year => 12,
-                        _ => 1,
-                    };
-                    self.d.add_periods(q, grain, months / per)
+                Window::Duration { .. } | Window::Months { .. } => {
+                    let k = whole_periods(window, grain).expect("an aligned window");
+                    self.d.add_periods(q, grain, k)
                 }
                 Window::ToDate { grain: unit } => {
                     self.d
