@@ -253,7 +253,10 @@ impl QueryBuilder<'_> {
             self.add(&targets_key, targets.clone(), &body);
             let (tg, m) = (self.id(&targets), self.id(&format!("_match_{n}")));
             let no = self.d.boolean(false);
-            let mut flag = format!("COALESCE({} >= 0, {no})", gap(&format!("{m}.{last}"), &ours));
+            let mut flag = format!(
+                "COALESCE({} >= 0, {no})",
+                gap(&format!("{m}.{last}"), &ours)
+            );
             if limit > 0.0 {
                 flag.push_str(&format!(
                     " OR COALESCE({} <= {}, {no})",
