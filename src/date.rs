@@ -65,6 +65,52 @@ impl Date {
     }
 }
 
+/// A moment in UTC, to the second: what `fresh` measures ages from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Moment {
+    pub date: Date,
+    /// Seconds since the day's midnight, below 86,400.
+    pub second: u32,
+}
+
+impl Moment {
+    /// The start (midnight, UTC) of `date`.
+    pub fn start_of(date: Date) -> Moment {
+        Moment { date, second: 0 }
+    }
+
+    /// The moment data expectations are judged at: the start of `today`
+    /// when given (`--today`, reproducible), else now.
+    pub fn judged_at(today: Option<Date>) -> Moment {
+        today.map_or_else(Moment::now_utc, Moment::start_of)
+    }
+
+    pub fn now_utc() -> Moment {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Moment {
+            date: Date::from_days_since_epoch(secs.div_euclid(86_400)),
+            second: secs.rem_euclid(86_400) as u32,
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, as SQL timestamp literals read it.
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.second;
+        write!(
+            f,
+            "{} {:02}:{:02}:{:02}",
+            self.date,
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
+    }
+}
+
 fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

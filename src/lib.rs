@@ -14,6 +14,7 @@
 pub mod keyword;
 
 pub mod check;
+pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod date;

@@ -38,6 +38,21 @@ impl Model {
             .map(|i| &self.sources[i])
     }
 
+    /// Every data expectation, sorted by name.
+    pub fn expectations(&self) -> Vec<Expectation<'_>> {
+        let mut all = Vec::new();
+        for s in &self.sources {
+            all.extend(s.fresh.as_ref().map(|f| Expectation::Fresh(s, f)));
+            all.extend(s.unique.as_ref().map(|c| Expectation::Unique(s, c)));
+            all.extend(s.not_null.as_ref().map(|c| Expectation::NotNull(s, c)));
+        }
+        for m in &self.metrics {
+            all.extend(m.expect.as_ref().map(|r| Expectation::Expect(m, r)));
+        }
+        all.sort_by_cached_key(Expectation::name);
+        all
+    }
+
     /// The link `from -> to` (links are sorted by their two ends).
     pub fn link(&self, from: &str, to: &str) -> Option<&Link> {
         self.links
@@ -168,7 +183,96 @@ pub struct Source {
     /// The default time column of metrics on this source.
     pub time: Option<String>,
     pub columns: Vec<Column>,
+    /// `fresh:` (LANGUAGE.md section 10): the newest `time` is at most
+    /// this old.
+    pub fresh: Option<Fresh>,
+    /// `unique:`: no two rows share these columns' values.
+    pub unique: Option<ColumnsRule>,
+    /// `not_null:`: no row has a null in one of these columns.
+    pub not_null: Option<ColumnsRule>,
     pub location: Location,
+}
+
+/// A source's `fresh: 2 days`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fresh {
+    /// The greatest age of the newest `time` value, in seconds.
+    pub seconds: f64,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// A source's `unique:` or `not_null:` columns.
+#[derive(Clone, Debug, Serialize)]
+pub struct ColumnsRule {
+    pub columns: Vec<String>,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// A metric's `expect: LOW .. HIGH`, both ends in its unit, `low <= high`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectRange {
+    pub low: f64,
+    pub high: f64,
+    /// Where it is written.
+    pub location: Location,
+}
+
+keyword_enum! {
+    /// The kinds of data expectation (LANGUAGE.md section 10), spelt as
+    /// an expectation's name ends: `quotes.fresh`, `bind_rate.expect`.
+    pub enum ExpectationKind {
+        Fresh = "fresh",
+        Unique = "unique",
+        NotNull = "not_null",
+        Expect = "expect",
+    }
+}
+
+/// One data expectation of the project: what `cpic test` evaluates.
+#[derive(Clone, Copy, Debug)]
+pub enum Expectation<'m> {
+    Fresh(&'m Source, &'m Fresh),
+    Unique(&'m Source, &'m ColumnsRule),
+    NotNull(&'m Source, &'m ColumnsRule),
+    Expect(&'m Metric, &'m ExpectRange),
+}
+
+impl<'m> Expectation<'m> {
+    pub fn kind(&self) -> ExpectationKind {
+        match self {
+            Expectation::Fresh(..) => ExpectationKind::Fresh,
+            Expectation::Unique(..) => ExpectationKind::Unique,
+            Expectation::NotNull(..) => ExpectationKind::NotNull,
+            Expectation::Expect(..) => ExpectationKind::Expect,
+        }
+    }
+
+    /// The source or metric it belongs to.
+    pub fn owner(&self) -> &'m str {
+        match self {
+            Expectation::Fresh(s, _) | Expectation::Unique(s, _) | Expectation::NotNull(s, _) => {
+                &s.name
+            }
+            Expectation::Expect(m, _) => &m.name,
+        }
+    }
+
+    /// `<source>.fresh`, `<metric>.expect`: unique in a project, as
+    /// sources and metrics share one namespace.
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.owner(), self.kind())
+    }
+
+    /// Where it is written.
+    pub fn location(&self) -> &'m Location {
+        match self {
+            Expectation::Fresh(_, f) => &f.location,
+            Expectation::Unique(_, c) | Expectation::NotNull(_, c) => &c.location,
+            Expectation::Expect(_, r) => &r.location,
+        }
+    }
 }
 
 impl Source {
@@ -370,6 +474,8 @@ pub struct Metric {
     /// `fill:`, in the metric's unit: the value of a period without one
     /// between the first and the last period with a value.
     pub fill: Option<f64>,
+    /// `expect:` (LANGUAGE.md section 10): every period's value lies in it.
+    pub expect: Option<ExpectRange>,
     /// Sorted by `from`; they never overlap.
     pub targets: Vec<Target>,
     pub location: Location,

@@ -128,6 +128,33 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
+    /// What a value of this kind is, in words (for messages).
+    pub fn describe(self) -> String {
+        let words = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            names.join(", ")
+        };
+        match self {
+            ValueKind::Text => "a string".into(),
+            ValueKind::Name(_) | ValueKind::TextOrName(_) => "a name".into(),
+            ValueKind::Keyword(names) => format!("one of {}", words(names)),
+            ValueKind::Unit | ValueKind::UnitColumn => "a unit".into(),
+            ValueKind::Expr => "an expression".into(),
+            ValueKind::Evidence(_) => "an evidence kind and a string".into(),
+            ValueKind::Columns => "column names separated by commas".into(),
+            ValueKind::Metrics => "metric names separated by commas".into(),
+            ValueKind::LinkRef => "a link `FROM -> TO`".into(),
+            ValueKind::Shares => "percentages such as `50% 50%`".into(),
+            ValueKind::Quantity => "a quantity such as `2 days`".into(),
+            ValueKind::Window(names) => format!("a length of time or one of {}", words(names)),
+            ValueKind::Integer => "a whole number".into(),
+            ValueKind::Date => "a date `YYYY-MM-DD`".into(),
+            ValueKind::ColumnBlock => "a block of columns".into(),
+            ValueKind::TargetBlock => "a target block".into(),
+            ValueKind::Range => "a range `LOW .. HIGH`".into(),
+        }
+    }
+
     /// Whether the field opens a block (`columns { }`, `target { }`)
     /// rather than taking a value after a colon.
     pub fn is_block(self) -> bool {
@@ -204,6 +231,21 @@ const SOURCE: &[FieldSpec] = &[
         "the default time column of its metrics",
     ),
     field("columns", V::ColumnBlock, "the columns metrics may use").required(),
+    field(
+        "fresh",
+        V::Quantity,
+        "`cpic test`: the newest `time` is at most this old (`2 days`)",
+    ),
+    field(
+        "unique",
+        V::Columns,
+        "`cpic test`: no two rows share these columns' values",
+    ),
+    field(
+        "not_null",
+        V::Columns,
+        "`cpic test`: no row has a null in these columns",
+    ),
 ];
 
 const METRIC: &[FieldSpec] = &[
@@ -279,6 +321,11 @@ const METRIC: &[FieldSpec] = &[
         "fill",
         V::Quantity,
         "the value of a period without one, between the first and the last",
+    ),
+    field(
+        "expect",
+        V::Range,
+        "`cpic test`: every period's value lies in `LOW .. HIGH`",
     ),
     field("target", V::TargetBlock, "a range to reach over a time").repeatable(),
 ];

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::keyword::Keyword;
-use crate::schema::Block;
+use crate::schema::{Block, ValueKind};
 use crate::source::Span;
 use crate::syntax::ast::{DateLit, Field, Ident, ItemKind, Quantity, Str, Value};
 
@@ -50,6 +50,23 @@ impl<'a> Fields<'a> {
                 diags.push(d);
                 continue;
             };
+            if !fits(spec.value, &field.value) {
+                // A key that two grammar rules parse (`expect` of a link
+                // is a word, of a metric a range) with the other's value.
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidLiteral,
+                        field.value_span(),
+                        format!(
+                            "`{key}` of {} takes {}",
+                            owner.describe(),
+                            spec.value.describe()
+                        ),
+                    )
+                    .label("another kind of value"),
+                );
+                continue;
+            }
             let entry = by_key.entry(key).or_default();
             if let (false, Some(first)) = (spec.repeatable, entry.first()) {
                 diags.push(
@@ -159,6 +176,16 @@ impl<'a> Fields<'a> {
     pub fn keyword<T: Keyword>(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<T> {
         let word = self.word(key)?;
         keyword(word, key, diags)
+    }
+}
+
+/// Whether a field's value has the shape its schema row says, where the
+/// grammar allows another (a key shared by two rules).
+fn fits(kind: ValueKind, value: &Value) -> bool {
+    match kind {
+        ValueKind::Range => matches!(value, Value::Range { .. }),
+        ValueKind::Keyword(_) => matches!(value, Value::Word(_)),
+        _ => true,
     }
 }
 

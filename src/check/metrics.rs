@@ -176,6 +176,10 @@ fn metric<'a>(
         Some(unit) => targets::check_targets(checker, f, unit),
         None => None,
     };
+    let expect = match &h.unit {
+        Some(unit) => super::expectations::metric(checker, item, f, unit),
+        None => Err(()),
+    };
 
     let complete = (|| {
         Some(Metric {
@@ -206,6 +210,7 @@ fn metric<'a>(
             window: kinds?.window,
             snapshot: kinds?.snapshot,
             fill: kinds?.fill,
+            expect: expect.ok()?,
             targets: targets?,
             location: checker.location(item),
         })

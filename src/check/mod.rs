@@ -4,6 +4,7 @@
 //! texts (for line numbers) and reports every problem it finds, not only the
 //! first; a model is returned only when there is no error.
 
+mod expectations;
 mod experiments;
 mod exprs;
 mod fields;
@@ -118,7 +119,12 @@ impl<'a> Checker<'a> {
 
     /// Where `item` is defined: its name, and its whole text.
     pub fn location(&self, item: &Item) -> Location {
-        let span = item.name.span;
+        self.location_at(item, item.name.span)
+    }
+
+    /// Where something inside `item` is written (a field), for the
+    /// reports that point at it.
+    pub fn location_at(&self, item: &Item, span: Span) -> Location {
         let file = self.db.get(span.file);
         let (line, column) = file.line_col(span.start as usize);
         Location {
@@ -356,13 +362,19 @@ impl<'a> Checker<'a> {
             if let Some(time) = &time {
                 self.time_column(&item.name.name, time, &by_name);
             }
-            if let (Some(origin), true, true) = (origin, columns_ok, self.is_canonical(item)) {
+            let expectations = expectations::source(self, item, &fields, time.is_some(), &by_name);
+            if let (Some(origin), true, true, Some(expectations)) =
+                (origin, columns_ok, self.is_canonical(item), expectations)
+            {
                 sources.push(SourceInfo {
                     source: Source {
                         name: item.name.name.clone(),
                         origin,
                         time: time.map(|t| t.name),
                         columns,
+                        fresh: expectations.fresh,
+                        unique: expectations.unique,
+                        not_null: expectations.not_null,
                         location: self.location(item),
                     },
                     columns: by_name,

@@ -80,6 +80,18 @@ fn print_diagnostics(
                 .map_err(io::Error::other)?;
             writeln!(out)?;
         }
+        Format::Github => {
+            let mut out = io::stdout().lock();
+            crate::ci::github(&render::annotations(db, diags).0, &mut out)?;
+            writeln!(out, "{}", render::summary(diags, db.spec_count()))?;
+        }
+        Format::Sarif => {
+            let (annotations, rules) = render::annotations(db, diags);
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &crate::ci::sarif(&annotations, &rules))
+                .map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ mod init;
 mod man;
 mod run;
 mod sql;
+mod test;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERRORS: u8 = 1;
@@ -128,6 +129,9 @@ enum Command {
     Sql(sql::SqlArgs),
     /// Compute every metric, target and link on a database and report them.
     Run(run::RunArgs),
+    /// Evaluate the data expectations (`fresh`, `unique`, `not_null`,
+    /// `expect`) on a database: exit 1 when one fails.
+    Test(test::TestArgs),
     /// Build the documentation site: every metric, team, link and source.
     Docs(docs::DocsArgs),
     /// Build everything into one folder: the SQL of every dialect, the docs
@@ -173,6 +177,7 @@ pub fn main() -> u8 {
         Command::Check(args) => check::check(&args),
         Command::Sql(args) => sql::sql(&args),
         Command::Run(args) => run::run(&args),
+        Command::Test(args) => test::test(&args),
         Command::Docs(args) => docs::docs(&args),
         Command::Fmt(args) => fmt::fmt(&args),
         Command::Build(args) => build::build(&args),

@@ -28,13 +28,18 @@ pub struct SqlArgs {
     /// Print the queries of an experiment: its enrolment (units per
     /// variant, units left out, the sample-ratio check), then its effects
     /// (each metric per treatment against the control, and the verdict).
-    #[arg(long, value_name = "NAME", conflicts_with = "targets")]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["targets", "tests"])]
     experiment: Option<String>,
     /// Print the target status query.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tests")]
     targets: bool,
+    /// Print the query of every data expectation (`fresh`, `unique`,
+    /// `not_null`, `expect`), as `cpic test` runs them: judged at the
+    /// start of --today (UTC), else now.
+    #[arg(long, conflicts_with_all = ["metric", "link"])]
+    tests: bool,
     /// Write every query under DIR/<dialect>/ instead of printing.
-    #[arg(short = 'o', long, value_name = "DIR", conflicts_with_all = ["metric", "link", "targets", "experiment"])]
+    #[arg(short = 'o', long, value_name = "DIR", conflicts_with_all = ["metric", "link", "targets", "experiment", "tests"])]
     out: Option<PathBuf>,
     /// Judge target status as of this date instead of the engine's current date.
     #[arg(long, value_parser = parse_date)]
@@ -42,7 +47,8 @@ pub struct SqlArgs {
     /// Only periods that start on or after this date take part.
     #[arg(long, value_parser = parse_date)]
     since: Option<Date>,
-    /// The date against which expired targets are judged in the check.
+    /// The date against which expired targets are judged in the check
+    /// (and, with --tests, the day expectations are judged on).
     #[arg(long, value_parser = parse_date)]
     today: Option<Date>,
 }
@@ -70,6 +76,23 @@ pub fn sql(args: &SqlArgs) -> Outcome {
         }))
     } else if args.targets {
         Some(queries.target_status().map_err(SqlError::from))
+    } else if args.tests {
+        let now = crate::date::Moment::judged_at(args.today);
+        let all: Result<Vec<String>, Unsupported> = model
+            .expectations()
+            .iter()
+            .map(|e| queries.expectation(e, now))
+            .collect();
+        Some(
+            all.map(|queries| {
+                queries
+                    .iter()
+                    .map(|q| format!("{};\n", q.trim_end()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .map_err(SqlError::from),
+        )
     } else {
         None
     };

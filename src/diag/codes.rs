@@ -78,6 +78,7 @@ codes! {
     FillUnit = "E0316", Error, "`fill` is not a quantity in the metric's unit";
     PriorOffset = "E0317", Error, "`prior` offset is not a whole number of periods";
     FunctionPlace = "E0318", Error, "function used where it cannot apply";
+    FreshDuration = "E0319", Error, "`fresh` is not a positive duration";
     LinkFromKpi = "E0401", Error, "link starts at a KPI";
     LinkCycle = "E0402", Error, "link graph has a cycle";
     LagGrain = "E0403", Error, "lag is not a whole number of link grains";
@@ -90,6 +91,8 @@ codes! {
     TargetDates = "E0503", Error, "target `from` after `until`";
     TargetOverlap = "E0504", Error, "targets overlap in time";
     DuplicateTarget = "E0505", Error, "target name used twice";
+    ExpectUnit = "E0506", Error, "`expect` range does not convert to the metric's unit";
+    ExpectRange = "E0507", Error, "`expect` is not a range with its low end at or below its high end";
     NoEvidence = "W0601", Warning, "CPI without evidence";
     WeakEvidence = "W0602", Warning, "CPI found only by survey, focus group or expert judgment";
     CompanyCentricCpi = "W0603", Warning, "CPI that measures the company, not the customer";

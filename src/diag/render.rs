@@ -20,6 +20,11 @@ pub enum Format {
     Short,
     /// A JSON array of objects.
     Json,
+    /// GitHub Actions workflow commands: annotations on a pull request's
+    /// changed lines.
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 fn to_codespan(d: &Diagnostic) -> CsDiagnostic<crate::source::FileId> {
@@ -144,6 +149,50 @@ pub fn json_value(db: &SourceDb, diags: &[Diagnostic]) -> serde_json::Value {
         })
         .collect();
     serde_json::to_value(items).expect("diagnostics serialise")
+}
+
+/// Diagnostics as CI annotations (`--format github` and `sarif`), and the
+/// rules they break, each once in code order.
+pub fn annotations(
+    db: &SourceDb,
+    diags: &[Diagnostic],
+) -> (Vec<crate::ci::Annotation>, Vec<crate::ci::Rule>) {
+    let mut rules: Vec<crate::ci::Rule> = Vec::new();
+    let annotations = diags
+        .iter()
+        .map(|d| {
+            let file = db.get(d.span.file);
+            let (line, column) = file.line_col(d.span.start as usize);
+            let (end_line, end_column) = file.line_col(d.span.end as usize);
+            let mut message = format!("{}: {}", d.message, d.label);
+            for hint in &d.hints {
+                message.push_str(&format!("\nhelp: {hint}"));
+            }
+            crate::ci::Annotation {
+                rule: d.code.as_str().to_string(),
+                level: match d.severity {
+                    Severity::Error => crate::ci::Level::Error,
+                    Severity::Warning => crate::ci::Level::Warning,
+                },
+                title: d.code.title().to_string(),
+                message,
+                file: crate::ci::repository_path(db.root.as_deref(), &file.name),
+                line,
+                column,
+                end_line,
+                end_column,
+            }
+        })
+        .collect();
+    let mut codes: Vec<super::Code> = diags.iter().map(|d| d.code).collect();
+    codes.sort_by_key(|c| c.as_str());
+    codes.dedup();
+    rules.extend(codes.into_iter().map(|c| crate::ci::Rule {
+        id: c.as_str().to_string(),
+        title: c.title().to_string(),
+        help: format!("cpic explain {}", c.as_str()),
+    }));
+    (annotations, rules)
 }
 
 /// "2 errors, 1 warning in 5 files"

@@ -7,8 +7,10 @@
 //! complete period of a series.
 
 pub mod db;
+pub mod expectations;
 pub mod experiments;
 pub mod report;
+pub mod test_report;
 pub mod words;
 
 use std::collections::BTreeSet;

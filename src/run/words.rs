@@ -261,7 +261,7 @@ pub fn p_text(p: f64) -> String {
 }
 
 /// A length of time in the largest whole unit: "28 days", "36 hours".
-fn duration_phrase(seconds: f64) -> String {
+pub(crate) fn duration_phrase(seconds: f64) -> String {
     let (n, unit) = [(86_400.0, "day"), (3_600.0, "hour"), (60.0, "minute")]
         .into_iter()
         .find(|(size, _)| seconds % size == 0.0)

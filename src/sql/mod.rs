@@ -31,6 +31,7 @@ pub struct Options {
 }
 
 use queries::{comment_text, QueryBuilder, SharedCtes};
+pub use queries::{null_example_columns, EXAMPLES};
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
@@ -316,6 +317,20 @@ impl<'m> Generator<'m> {
             comment_text(&self.model.project.name)
         );
         self.builder().with_header(header).targets_query()
+    }
+
+    /// The query of a data expectation (`results::ExpectationColumn`);
+    /// `now` is the moment `fresh` measures ages from, and its date the
+    /// day from which `expect` judges complete periods.
+    pub fn expectation(
+        &self,
+        e: &crate::model::Expectation,
+        now: crate::date::Moment,
+    ) -> Result<String, Unsupported> {
+        let what = format!("Expectation `{}`, as of {now} UTC", e.name());
+        self.builder()
+            .with_header(header(&what, e.location()))
+            .expectation_query(e, now)
     }
 
     /// The one-scan query of a source scan: `period`, then a column per

@@ -17,7 +17,10 @@ use super::results::{
 use super::{Options, Unsupported};
 use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExpr};
 
+mod expectations;
 mod kinds;
+
+pub use expectations::{null_example_columns, EXAMPLES};
 
 /// Where a metric's filter goes in a query.
 #[derive(Clone, Copy)]

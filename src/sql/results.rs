@@ -191,6 +191,45 @@ keyword_enum! {
     }
 }
 
+keyword_enum! {
+    /// A data expectation's query (`cpic sql --tests`, LANGUAGE.md section
+    /// 10): one row per example found (a duplicate key, a row with a null,
+    /// a period out of range), or one row without an example; the
+    /// expectation's figures repeated on every row. After these columns,
+    /// `expectation_value(1)`, `(2)`, ...: the example's values.
+    pub enum ExpectationColumn {
+        Status = "status",
+        /// fresh: the newest time's age in seconds (NULL without rows);
+        /// unique: the keys that more than one row shares; not_null: the
+        /// rows with a null; expect: the periods out of the range.
+        Found = "found",
+        /// What was looked at: rows with a time, rows with the whole key,
+        /// rows, complete periods with a value.
+        Checked = "checked",
+        /// fresh: the newest time.
+        Newest = "newest",
+        /// The example's rank (1 first), NULL on a row without one.
+        Example = "example",
+        /// unique: the rows sharing the key; expect: the period's value.
+        Number = "number",
+    }
+}
+
+/// The column of an expectation's query holding the example's `i`-th
+/// value (from 1): the key columns of `unique`, the shown columns of
+/// `not_null`, the period of `expect`.
+pub fn expectation_value(i: usize) -> String {
+    format!("value_{i}")
+}
+
+keyword_enum! {
+    /// Whether a data expectation holds (the `status` column).
+    pub enum ExpectationStatus {
+        Pass = "pass",
+        Fail = "fail",
+    }
+}
+
 /// The position of `column` in its query's SELECT list.
 pub fn position<C: crate::keyword::Keyword + PartialEq>(column: C) -> usize {
     C::ALL

@@ -1,0 +1,293 @@
+//! Data expectations as SQL (LANGUAGE.md section 10): one query each,
+//! whose columns are `results::ExpectationColumn` then the example's
+//! values. The status is decided here, in SQL, like every other verdict;
+//! the reader only reads it.
+
+use super::{QueryBuilder, PERIOD, VALUE};
+use crate::date::Moment;
+use crate::model::{
+    ColumnType, ColumnsRule, ExpectRange, Expectation, Fresh, Metric, ScalarType, Source,
+};
+use crate::sql::render::number;
+use crate::sql::results::{expectation_value, ExpectationColumn as C, ExpectationStatus};
+use crate::sql::Unsupported;
+
+/// How many examples `unique` and `not_null` return (`expect` returns
+/// every period out of its range).
+pub const EXAMPLES: usize = 5;
+
+/// The columns a `not_null` example shows, in order: the `unique` key
+/// (which row it is), the time (when), then the columns that must not be
+/// null (which one is); each once.
+pub fn null_example_columns<'s>(source: &'s Source, rule: &'s ColumnsRule) -> Vec<&'s str> {
+    let mut shown: Vec<&str> = Vec::new();
+    let key = source.unique.iter().flat_map(|u| u.columns.iter());
+    for c in key.chain(source.time.iter()).chain(rule.columns.iter()) {
+        if !shown.contains(&c.as_str()) {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+impl QueryBuilder<'_> {
+    /// The query of one expectation; `now` is what `fresh` measures ages
+    /// from (its date is today for `expect`'s complete periods).
+    pub fn expectation_query(self, e: &Expectation, now: Moment) -> Result<String, Unsupported> {
+        match *e {
+            Expectation::Fresh(source, fresh) => self.fresh(source, fresh, now),
+            Expectation::Unique(source, rule) => self.unique(source, rule),
+            Expectation::NotNull(source, rule) => self.not_null(source, rule),
+            Expectation::Expect(metric, range) => self.expect(metric, range, now),
+        }
+    }
+
+    /// `CASE WHEN passes THEN 'pass' ELSE 'fail' END`.
+    fn status(&self, passes: &str) -> String {
+        format!(
+            "CASE WHEN {passes} THEN {} ELSE {} END",
+            self.d.string(ExpectationStatus::Pass.name()),
+            self.d.string(ExpectationStatus::Fail.name())
+        )
+    }
+
+    /// `expr AS "column"` for each fixed column, then the example values.
+    fn expectation_select(&self, fixed: [&str; 6], values: &[String]) -> String {
+        let mut list: Vec<String> = C::ALL
+            .iter()
+            .zip(fixed)
+            .map(|(c, e)| format!("{e} AS {}", self.id(c.name())))
+            .collect();
+        for (i, v) in values.iter().enumerate() {
+            list.push(format!("{v} AS {}", self.id(&expectation_value(i + 1))));
+        }
+        list.join(",\n  ")
+    }
+
+    /// The expression ordering a column's values the same on every engine
+    /// (NULLs first, text by its bytes).
+    fn stable_order(&self, source: &Source, alias: &str, column: &str) -> String {
+        let c = format!("{alias}.{}", self.id(column));
+        let value = match source.column(column).map(|c| &c.ty) {
+            Some(ColumnType::Scalar(ScalarType::Text)) => self.d.binary_order(&c),
+            _ => c.clone(),
+        };
+        format!("CASE WHEN {c} IS NULL THEN 0 ELSE 1 END, {value}")
+    }
+
+    fn fresh(self, source: &Source, fresh: &Fresh, now: Moment) -> Result<String, Unsupported> {
+        let table = self.table_of(source)?;
+        let s = self.id("_source");
+        let time = source.time.as_deref().expect("the checker requires `time`");
+        let t = format!("{s}.{}", self.id(time));
+        let newest = format!("MAX({t})");
+        let is_date = matches!(
+            source.column(time).map(|c| &c.ty),
+            Some(ColumnType::Scalar(ScalarType::Date))
+        );
+        // A date is a whole day old on the next day: ages in whole days.
+        let age = if is_date {
+            format!(
+                "({} * 86400)",
+                self.d.days_between(&self.d.date(now.date), &newest)
+            )
+        } else {
+            let now = self.d.date_as_timestamp(&self.d.string(&now.to_string()));
+            self.d.seconds_between(&now, &newest)
+        };
+        let null = "NULL";
+        let select = format!(
+            "SELECT\n  {}\nFROM {table} AS {s}",
+            self.expectation_select(
+                [
+                    &self.status(&format!("{age} <= {}", number(fresh.seconds))),
+                    &age,
+                    &format!("COUNT({t})"),
+                    &newest,
+                    null,
+                    null,
+                ],
+                &[],
+            )
+        );
+        Ok(self.finish(&select))
+    }
+
+    fn unique(mut self, source: &Source, rule: &ColumnsRule) -> Result<String, Unsupported> {
+        let table = self.table_of(source)?;
+        let (s, g, r) = (self.id("_source"), self.id("_groups"), self.id("_examples"));
+        let (rows, rank) = (self.id("_rows"), self.id("_example"));
+        let columns: Vec<String> = rule.columns.iter().map(|c| self.id(c)).collect();
+        let keyed: Vec<String> = columns.iter().map(|c| format!("{s}.{c}")).collect();
+        let whole: Vec<String> = keyed.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+        // Like a SQL UNIQUE constraint: a key with a NULL is no key
+        // (`not_null` is the expectation for those).
+        self.add_fixed(
+            "_groups",
+            &format!(
+                "SELECT\n  {},\n  COUNT(*) AS {rows}\nFROM {table} AS {s}\nWHERE {}\nGROUP BY {}",
+                keyed
+                    .iter()
+                    .zip(&columns)
+                    .map(|(k, c)| format!("{k} AS {c}"))
+                    .collect::<Vec<_>>()
+                    .join(",\n  "),
+                whole.join("\n  AND "),
+                keyed.join(", ")
+            ),
+        );
+        let order: Vec<String> = rule
+            .columns
+            .iter()
+            .map(|c| self.stable_order(source, &g, c))
+            .collect();
+        self.add_fixed(
+            "_examples",
+            &format!(
+                "SELECT\n  {g}.*,\n  ROW_NUMBER() OVER (ORDER BY {g}.{rows} DESC, {}) AS {rank}\nFROM {g}\nWHERE {g}.{rows} > 1",
+                order.join(", ")
+            ),
+        );
+        let m = self.id("_summary");
+        let (found, checked) = (self.id("_found"), self.id("_checked"));
+        self.add_fixed(
+            "_summary",
+            &format!(
+                "SELECT\n  COALESCE(SUM(CASE WHEN {g}.{rows} > 1 THEN 1 ELSE 0 END), 0) AS {found},\n  COALESCE(SUM({g}.{rows}), 0) AS {checked}\nFROM {g}"
+            ),
+        );
+        let values: Vec<String> = columns.iter().map(|c| format!("{r}.{c}")).collect();
+        let select = format!(
+            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON {r}.{rank} <= {EXAMPLES}",
+            self.expectation_select(
+                [
+                    &self.status(&format!("{m}.{found} = 0")),
+                    &format!("{m}.{found}"),
+                    &format!("{m}.{checked}"),
+                    "NULL",
+                    &format!("{r}.{rank}"),
+                    &format!("{r}.{rows}"),
+                ],
+                &values,
+            )
+        );
+        Ok(self.finish(&select))
+    }
+
+    fn not_null(mut self, source: &Source, rule: &ColumnsRule) -> Result<String, Unsupported> {
+        let table = self.table_of(source)?;
+        let (s, r, m) = (
+            self.id("_source"),
+            self.id("_examples"),
+            self.id("_summary"),
+        );
+        let rank = self.id("_example");
+        let (found, checked) = (self.id("_found"), self.id("_checked"));
+        let has_null = rule
+            .columns
+            .iter()
+            .map(|c| format!("{s}.{} IS NULL", self.id(c)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        self.add_fixed(
+            "_summary",
+            &format!(
+                "SELECT\n  COALESCE(SUM(CASE WHEN {has_null} THEN 1 ELSE 0 END), 0) AS {found},\n  COUNT(*) AS {checked}\nFROM {table} AS {s}"
+            ),
+        );
+        let shown = null_example_columns(source, rule);
+        let order: Vec<String> = shown
+            .iter()
+            .map(|c| self.stable_order(source, &s, c))
+            .collect();
+        let columns: Vec<String> = shown.iter().map(|c| self.id(c)).collect();
+        self.add_fixed(
+            "_examples",
+            &format!(
+                "SELECT\n  {},\n  ROW_NUMBER() OVER (ORDER BY {}) AS {rank}\nFROM {table} AS {s}\nWHERE {has_null}",
+                columns
+                    .iter()
+                    .map(|c| format!("{s}.{c} AS {c}"))
+                    .collect::<Vec<_>>()
+                    .join(",\n  "),
+                order.join(", ")
+            ),
+        );
+        let values: Vec<String> = columns.iter().map(|c| format!("{r}.{c}")).collect();
+        let select = format!(
+            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON {r}.{rank} <= {EXAMPLES}",
+            self.expectation_select(
+                [
+                    &self.status(&format!("{m}.{found} = 0")),
+                    &format!("{m}.{found}"),
+                    &format!("{m}.{checked}"),
+                    "NULL",
+                    &format!("{r}.{rank}"),
+                    "NULL",
+                ],
+                &values,
+            )
+        );
+        Ok(self.finish(&select))
+    }
+
+    /// Every complete period with a value must lie in the range (both ends
+    /// included); a period still running is not judged, as its value is
+    /// not final.
+    fn expect(
+        mut self,
+        metric: &Metric,
+        range: &ExpectRange,
+        now: Moment,
+    ) -> Result<String, Unsupported> {
+        let series = self.series(metric, metric.grain, None)?;
+        let c = self.id(&series);
+        let (p, v) = (self.id(PERIOD), self.id(VALUE));
+        let today = self.d.date(now.date);
+        let complete =
+            crate::period::is_complete_sql(self.d, metric.grain, &format!("{c}.{p}"), &today);
+        let (k, r, m) = (
+            self.id("_judged"),
+            self.id("_examples"),
+            self.id("_summary"),
+        );
+        let (rank, found, checked) = (self.id("_example"), self.id("_found"), self.id("_checked"));
+        self.add_fixed(
+            "_judged",
+            &format!(
+                "SELECT\n  {c}.{p} AS {p},\n  {c}.{v} AS {v},\n  ({c}.{v} < {low} OR {c}.{v} > {high}) AS {out}\nFROM {c}\nWHERE {c}.{v} IS NOT NULL\n  AND {complete}",
+                low = number(range.low),
+                high = number(range.high),
+                out = self.id("_out"),
+            ),
+        );
+        let out = format!("{k}.{}", self.id("_out"));
+        self.add_fixed(
+            "_examples",
+            &format!(
+                "SELECT\n  {k}.{p} AS {p},\n  {k}.{v} AS {v},\n  ROW_NUMBER() OVER (ORDER BY {k}.{p}) AS {rank}\nFROM {k}\nWHERE {out}"
+            ),
+        );
+        self.add_fixed(
+            "_summary",
+            &format!(
+                "SELECT\n  COALESCE(SUM(CASE WHEN {out} THEN 1 ELSE 0 END), 0) AS {found},\n  COUNT(*) AS {checked}\nFROM {k}"
+            ),
+        );
+        let select = format!(
+            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON 1 = 1",
+            self.expectation_select(
+                [
+                    &self.status(&format!("{m}.{found} = 0")),
+                    &format!("{m}.{found}"),
+                    &format!("{m}.{checked}"),
+                    "NULL",
+                    &format!("{r}.{rank}"),
+                    &format!("{r}.{v}"),
+                ],
+                &[format!("{r}.{p}")],
+            )
+        );
+        Ok(self.finish(&select))
+    }
+}
