@@ -118,12 +118,27 @@ pub fn evaluate(
     dialect: DialectName,
     now: Moment,
 ) -> Vec<Outcome> {
+    evaluate_with(model, expectations, dialect, now, &mut |sql, columns| {
+        super::fetch(db, sql, dialect, columns)
+    })
+}
+
+/// [`evaluate`] with any way of running a query and reading its columns
+/// as numbers or text (`query(sql, columns)`): the tests run Spark's
+/// through PySpark.
+pub fn evaluate_with(
+    model: &Model,
+    expectations: &[Expectation],
+    dialect: DialectName,
+    now: Moment,
+    query: &mut Query,
+) -> Vec<Outcome> {
     let generator = Generator::new(model, dialect, &Options::default());
     expectations
         .iter()
         .map(|e| {
             let found = match generator.expectation(e, now) {
-                Ok(sql) => match read(db, dialect, e, &sql) {
+                Ok(sql) => match read(query, e, &sql) {
                     Ok(found) => found,
                     Err(message) => (ExpectationStatus::Fail, Found::Error { message }),
                 },
@@ -148,6 +163,9 @@ pub fn evaluate(
         .collect()
 }
 
+/// Runs a query, reading the named columns as numbers or text.
+pub type Query<'q> = dyn FnMut(&str, &[(&str, ColumnKind)]) -> Result<Vec<Vec<Cell>>, String> + 'q;
+
 /// The columns an expectation's query shows after the fixed ones.
 fn value_columns<'m>(e: &Expectation<'m>) -> Vec<&'m str> {
     match *e {
@@ -159,8 +177,7 @@ fn value_columns<'m>(e: &Expectation<'m>) -> Vec<&'m str> {
 }
 
 fn read(
-    db: &mut Database,
-    dialect: DialectName,
+    query: &mut Query,
     e: &Expectation,
     sql: &str,
 ) -> Result<(ExpectationStatus, Found), String> {
@@ -177,7 +194,7 @@ fn read(
         })
         .collect();
     columns.extend(names.iter().map(|n| (n.as_str(), ColumnKind::Text)));
-    let mut rows = super::fetch(db, sql, dialect, &columns)?;
+    let mut rows = query(sql, &columns)?;
     let first = rows.first().ok_or("the query returned no row")?.clone();
     let first = first.as_slice();
     let cell = |row: &[Cell], c: ExpectationColumn| row[position(c)].clone();

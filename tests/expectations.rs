@@ -1,0 +1,553 @@
+//! Data expectations (LANGUAGE.md section 10) executed on DuckDB, SQLite,
+//! PostgreSQL (through `cpic::run`'s database layer, as `cpic test` runs
+//! them) and Spark (through PySpark), on good data (every expectation
+//! passes) and bad data (every one fails), each outcome held to values
+//! computed here from the rows: `fresh` over a timestamp and a date column
+//! (its bound included), `unique` over two columns (a key with a NULL is no
+//! key), `not_null` over two columns, `expect` with unit conversions
+//! (seconds against minutes, percentages against a fraction), periods
+//! still running left alone, and a metric with no periods. The table name
+//! holds a quote and the columns are SQL keywords.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::engines::{self, Engine, Kind, Val};
+use cpic::date::{Date, Moment};
+use cpic::model::Model;
+use cpic::run::db::{Cell, ColumnKind, Database, DatabaseUrl};
+use cpic::run::expectations::{evaluate, evaluate_with, Found, Outcome};
+use cpic::sql::results::ExpectationStatus;
+
+const SPEC: &str = include_str!("fixtures/expectations/spec.cpi");
+/// Judged at the start of this Saturday: the week of 2026-05-25 is still
+/// running.
+const TODAY: &str = "2026-05-30";
+const HOSTILE: &str = "it's \\ \"x\"";
+
+fn today() -> Date {
+    Date::parse(TODAY).expect("a date")
+}
+
+fn model() -> Model {
+    model_of(SPEC)
+}
+
+/// Spark refuses table names beyond letters, digits and `_`: there the
+/// orders are `its_orders`.
+fn spark_model() -> Model {
+    model_of(&SPEC.replace(&format!("\"{ORDERS}\""), "\"its_orders\""))
+}
+
+const ORDERS: &str = "it's orders";
+
+fn model_of(spec: &str) -> Model {
+    let (db, c) = common::compile_text(&[("spec.cpi", spec)]);
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
+    c.model.expect("a model")
+}
+
+#[derive(Clone)]
+struct Order {
+    id: Option<String>,
+    at: i64,
+    group: Option<&'static str>,
+    order: Option<&'static str>,
+    amount: f64,
+    wait: f64,
+}
+
+#[derive(Clone)]
+struct Visit {
+    visit: i64,
+    day: Date,
+    ok: Option<bool>,
+}
+
+fn seconds(date: Date) -> i64 {
+    date.days_since_epoch() * 86_400
+}
+
+fn timestamp(secs: i64) -> String {
+    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{date} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Good data: an order every 6 hours from 2026-03-02 to 2026-05-29 18:00
+/// (6 hours before the judgement), a visit a day to 2026-05-29 (one day
+/// old: `fresh: 1 day` holds, its bound included), both from Monday
+/// 2026-03-02.
+fn good() -> (Vec<Order>, Vec<Visit>) {
+    let start = seconds(Date::parse("2026-03-02").expect("a date"));
+    let end = seconds(today()) - 6 * 3600;
+    let orders = (0..)
+        .map(|i: i64| (i, start + i * 6 * 3600))
+        .take_while(|(_, at)| *at <= end)
+        .map(|(i, at)| Order {
+            id: Some(format!("o{i}")),
+            at,
+            group: [Some("north"), Some("so'uth"), None][(i % 3) as usize],
+            order: Some([HOSTILE, "plain"][(i % 2) as usize]),
+            amount: 10.0 + (i % 5) as f64,
+            wait: 5.0 + (i % 7) as f64,
+        })
+        .collect();
+    let first = Date::parse("2026-03-02")
+        .expect("a date")
+        .days_since_epoch();
+    let last = today().days_since_epoch() - 1;
+    let visits = (first..=last)
+        .enumerate()
+        .map(|(i, day)| Visit {
+            visit: i as i64,
+            day: Date::from_days_since_epoch(day),
+            ok: Some(i % 2 == 0),
+        })
+        .collect();
+    (orders, visits)
+}
+
+/// Bad data: every expectation broken, and a few traps that must not
+/// count (a repeated key with a NULL, an out-of-range week still running).
+fn bad() -> (Vec<Order>, Vec<Visit>) {
+    let (mut orders, mut visits) = good();
+    let week = |d: &str| {
+        let s = seconds(Date::parse(d).expect("a date"));
+        s..s + 7 * 86_400
+    };
+    // Stale: nothing after 2026-05-27 00:00 (3 days old).
+    let stale = seconds(Date::parse("2026-05-27").expect("a date"));
+    orders.retain(|o| o.at <= stale);
+    // A complete week out of range (30 minutes), and the running week too
+    // (not judged: it has not ended).
+    let (april, running) = (week("2026-04-06"), week("2026-05-25"));
+    for o in orders.iter_mut() {
+        if april.contains(&o.at) || running.contains(&o.at) {
+            o.wait = 30.0;
+        }
+    }
+    // Duplicates: o9 (north) three times, o10 (so'uth) twice; o11's group
+    // is NULL, so its copy is no duplicate key.
+    for (i, copies) in [(9, 2), (10, 1), (11, 1)] {
+        for _ in 0..copies {
+            orders.push(orders[i].clone());
+        }
+    }
+    // Nulls: an id, an order, both.
+    orders[30].id = None;
+    orders[31].order = None;
+    orders[32].id = None;
+    orders[32].order = None;
+    // Visits: stale by a day, visit 5 twice, two NULL `ok`s, and a week
+    // where every visit was OK (above 90%).
+    visits.pop();
+    visits.push(Visit {
+        visit: 5,
+        ..visits[40].clone()
+    });
+    visits[3].ok = None;
+    visits[4].ok = None;
+    let ok_week = Date::parse("2026-04-13")
+        .expect("a date")
+        .days_since_epoch();
+    for v in visits.iter_mut() {
+        let d = v.day.days_since_epoch();
+        if (ok_week..ok_week + 7).contains(&d) {
+            v.ok = Some(true);
+        }
+    }
+    (orders, visits)
+}
+
+const ORDER_COLUMNS: [(&str, &str); 6] = [
+    ("id", "text"),
+    ("at", "timestamp"),
+    ("group", "text"),
+    ("order", "text"),
+    ("amount", "number"),
+    ("wait", "number"),
+];
+const VISIT_COLUMNS: [(&str, &str); 3] = [("visit", "int"), ("day", "date"), ("ok", "bool")];
+
+fn load(engine: &mut dyn Engine, data: &(Vec<Order>, Vec<Visit>)) {
+    load_as(engine, ORDERS, data);
+}
+
+fn load_as(
+    engine: &mut dyn Engine,
+    orders_table: &str,
+    (orders, visits): &(Vec<Order>, Vec<Visit>),
+) {
+    let d = engine.dialect().dialect();
+    let rows: Vec<Vec<Option<String>>> = orders
+        .iter()
+        .map(|o| {
+            vec![
+                o.id.clone(),
+                Some(timestamp(o.at)),
+                o.group.map(str::to_string),
+                o.order.map(str::to_string),
+                Some(o.amount.to_string()),
+                Some(o.wait.to_string()),
+            ]
+        })
+        .collect();
+    engines::load_table(engine, &d.ident(orders_table), &ORDER_COLUMNS, &rows);
+    let rows: Vec<Vec<Option<String>>> = visits
+        .iter()
+        .map(|v| {
+            vec![
+                Some(v.visit.to_string()),
+                Some(v.day.to_string()),
+                v.ok.map(|b| b.to_string()),
+            ]
+        })
+        .collect();
+    engines::load_table(engine, &d.ident("visits"), &VISIT_COLUMNS, &rows);
+}
+
+/// What an expectation should find, computed from the rows.
+#[derive(Debug, PartialEq)]
+struct Want {
+    pass: bool,
+    /// fresh: the age in seconds; the others: keys, rows or periods found.
+    found: f64,
+    checked: u64,
+    /// unique: (key, rows); not_null: the rows with a null (first five,
+    /// as many as found); expect: (period, value).
+    examples: Vec<String>,
+}
+
+fn week_start(day: i64) -> i64 {
+    // 1970-01-01 was a Thursday: Monday is 4 days earlier.
+    day - (day + 3).rem_euclid(7)
+}
+
+/// Weekly means of complete weeks (ending on or before today).
+fn weekly(points: impl Iterator<Item = (i64, f64)>) -> BTreeMap<i64, f64> {
+    let mut sums: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+    for (day, v) in points {
+        let e = sums.entry(week_start(day)).or_default();
+        e.0 += v;
+        e.1 += 1.0;
+    }
+    let today = today().days_since_epoch();
+    sums.into_iter()
+        .filter(|(w, _)| w + 7 <= today)
+        .map(|(w, (s, n))| (w, s / n))
+        .collect()
+}
+
+fn expect_want(series: BTreeMap<i64, f64>, low: f64, high: f64) -> Want {
+    let out: Vec<String> = series
+        .iter()
+        .filter(|(_, v)| **v < low || **v > high)
+        .map(|(w, v)| format!("{} {v:.6}", Date::from_days_since_epoch(*w)))
+        .collect();
+    Want {
+        pass: out.is_empty(),
+        found: out.len() as f64,
+        checked: series.len() as u64,
+        examples: out,
+    }
+}
+
+fn oracle((orders, visits): &(Vec<Order>, Vec<Visit>)) -> BTreeMap<&'static str, Want> {
+    let now = seconds(today());
+    let mut want = BTreeMap::new();
+    let newest = orders.iter().map(|o| o.at).max().expect("orders");
+    want.insert(
+        "orders.fresh",
+        Want {
+            pass: now - newest <= 2 * 86_400,
+            found: (now - newest) as f64,
+            checked: orders.len() as u64,
+            examples: vec![],
+        },
+    );
+    let mut keys: BTreeMap<(String, &str), u64> = BTreeMap::new();
+    for o in orders {
+        if let (Some(id), Some(g)) = (&o.id, o.group) {
+            *keys.entry((id.clone(), g)).or_default() += 1;
+        }
+    }
+    let mut dupes: Vec<((String, &str), u64)> = keys
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(k, n)| (k.clone(), *n))
+        .collect();
+    dupes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    want.insert(
+        "orders.unique",
+        Want {
+            pass: dupes.is_empty(),
+            found: dupes.len() as f64,
+            checked: keys.values().sum(),
+            examples: dupes
+                .iter()
+                .take(5)
+                .map(|((id, g), n)| format!("{id}|{g}|{n}"))
+                .collect(),
+        },
+    );
+    let nulls = orders
+        .iter()
+        .filter(|o| o.id.is_none() || o.order.is_none())
+        .count();
+    want.insert(
+        "orders.not_null",
+        Want {
+            pass: nulls == 0,
+            found: nulls as f64,
+            checked: orders.len() as u64,
+            examples: vec![String::new(); nulls.min(5)],
+        },
+    );
+    let newest = visits.iter().map(|v| v.day).max().expect("visits");
+    let age = (today().days_since_epoch() - newest.days_since_epoch()) * 86_400;
+    want.insert(
+        "visits.fresh",
+        Want {
+            pass: age <= 86_400,
+            found: age as f64,
+            checked: visits.len() as u64,
+            examples: vec![],
+        },
+    );
+    let mut ids: BTreeMap<i64, u64> = BTreeMap::new();
+    for v in visits {
+        *ids.entry(v.visit).or_default() += 1;
+    }
+    let dupes: Vec<String> = ids
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, n)| format!("{id}|{n}"))
+        .collect();
+    want.insert(
+        "visits.unique",
+        Want {
+            pass: dupes.is_empty(),
+            found: dupes.len() as f64,
+            checked: visits.len() as u64,
+            examples: dupes,
+        },
+    );
+    let nulls = visits.iter().filter(|v| v.ok.is_none()).count();
+    want.insert(
+        "visits.not_null",
+        Want {
+            pass: nulls == 0,
+            found: nulls as f64,
+            checked: visits.len() as u64,
+            examples: vec![String::new(); nulls.min(5)],
+        },
+    );
+    // `wait` in minutes; its range, written in seconds, is 0.5 .. 20 min.
+    let waits = weekly(orders.iter().map(|o| (o.at.div_euclid(86_400), o.wait)));
+    want.insert("wait.expect", expect_want(waits, 0.5, 20.0));
+    // `ok_share` a fraction; its range, in percent, is 0.1 .. 0.9.
+    let oks = weekly(
+        visits
+            .iter()
+            .filter_map(|v| Some((v.day.days_since_epoch(), f64::from(u8::from(v.ok?))))),
+    );
+    want.insert("ok_share.expect", expect_want(oks, 0.1, 0.9));
+    want.insert(
+        "nowhere.expect",
+        Want {
+            pass: true,
+            found: 0.0,
+            checked: 0,
+            examples: vec![],
+        },
+    );
+    want
+}
+
+/// An outcome in the oracle's terms.
+fn got(o: &Outcome) -> Want {
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "NULL".to_string());
+    let (found, checked, examples) = match &o.found {
+        Found::Fresh {
+            age_seconds, rows, ..
+        } => (age_seconds.expect("an age"), *rows, vec![]),
+        Found::Unique {
+            duplicate_keys,
+            rows,
+            examples,
+        } => (
+            *duplicate_keys as f64,
+            *rows,
+            examples
+                .iter()
+                .map(|d| {
+                    let mut parts: Vec<String> = d.key.iter().map(|v| text(&v.value)).collect();
+                    parts.push(d.rows.to_string());
+                    parts.join("|")
+                })
+                .collect(),
+        ),
+        Found::NotNull {
+            rows_with_null,
+            rows,
+            examples,
+        } => (
+            *rows_with_null as f64,
+            *rows,
+            examples.iter().map(|_| String::new()).collect(),
+        ),
+        Found::Expect {
+            out_of_range,
+            periods,
+            examples,
+        } => (
+            *out_of_range as f64,
+            *periods,
+            examples
+                .iter()
+                .map(|p| format!("{} {:.6}", &p.period[..10], p.value))
+                .collect(),
+        ),
+        Found::Error { message } => panic!("{}: {message}", o.name),
+    };
+    Want {
+        pass: o.status == ExpectationStatus::Pass,
+        found,
+        checked,
+        examples,
+    }
+}
+
+fn assert_outcomes(what: &str, outcomes: &[Outcome], want: &BTreeMap<&str, Want>) {
+    let names: Vec<&str> = outcomes.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(
+        names,
+        want.keys().copied().collect::<Vec<_>>(),
+        "{what}: the expectations, by name"
+    );
+    for o in outcomes {
+        let got = got(o);
+        let w = &want[o.name.as_str()];
+        assert!(
+            common::engines::close(got.found, w.found),
+            "{what}: {} found {} (want {})",
+            o.name,
+            got.found,
+            w.found
+        );
+        assert_eq!(got, *w, "{what}: {}", o.name);
+        if let Found::NotNull { examples, .. } = &o.found {
+            for row in examples {
+                let null = |c: &str| row.iter().any(|v| v.column == c && v.value.is_none());
+                let hit = if o.name == "orders.not_null" {
+                    null("id") || null("order")
+                } else {
+                    null("visit") || null("ok")
+                };
+                assert!(hit, "{what}: {} example {row:?} has a null", o.name);
+            }
+        }
+    }
+}
+
+fn now() -> Moment {
+    Moment::start_of(today())
+}
+
+/// `cpic test`'s evaluation through `cpic::run::db` at `url`.
+fn run_on(url: &str, model: &Model) -> Vec<Outcome> {
+    let url = DatabaseUrl::parse(url, std::path::Path::new(".")).expect("a URL");
+    let mut db = Database::open(&url, std::path::Path::new(".")).expect("the database opens");
+    evaluate(model, &model.expectations(), &mut db, url.dialect(), now())
+}
+
+#[test]
+fn every_expectation_passes_and_fails_on_every_engine() {
+    let model = model();
+    let dir = tempfile::tempdir().expect("a folder");
+    for (label, data) in [("good", good()), ("bad", bad())] {
+        let want = oracle(&data);
+        assert_eq!(
+            want.values().filter(|w| w.pass).count(),
+            if label == "good" { 9 } else { 1 },
+            "the {label} data set passes as designed (bad: only the metric without periods)"
+        );
+        let duck = dir.path().join(format!("{label}.duckdb"));
+        let lite = dir.path().join(format!("{label}.sqlite"));
+        {
+            let mut engine =
+                engines::DuckDb(duckdb::Connection::open(&duck).expect("a DuckDB file"));
+            load(&mut engine, &data);
+            let mut engine =
+                engines::Sqlite(rusqlite::Connection::open(&lite).expect("a SQLite file"));
+            load(&mut engine, &data);
+        }
+        let duck_url = format!("duckdb://{}", duck.display());
+        let outcomes = run_on(&duck_url, &model);
+        assert_outcomes(&format!("duckdb, {label}"), &outcomes, &want);
+        let outcomes = run_on(&format!("sqlite://{}", lite.display()), &model);
+        assert_outcomes(&format!("sqlite, {label}"), &outcomes, &want);
+        if let Some(mut pg) = engines::Postgres::connect(&format!("expectations_{label}")) {
+            load(&mut pg, &data);
+            let separator = if pg.url().contains('?') { '&' } else { '?' };
+            let url = format!(
+                "{}{separator}options=-csearch_path%3D{}",
+                pg.url(),
+                pg.schema()
+            );
+            let outcomes = run_on(&url, &model);
+            assert_outcomes(&format!("postgres, {label}"), &outcomes, &want);
+        }
+    }
+}
+
+#[test]
+fn every_expectation_passes_and_fails_on_spark() {
+    let Some(mut spark) = engines::Spark::start("expectations") else {
+        return;
+    };
+    let model = spark_model();
+    for (label, data) in [("good", good()), ("bad", bad())] {
+        let d = spark.dialect().dialect();
+        for table in ["its_orders", "visits"] {
+            spark.execute(&format!("DROP TABLE IF EXISTS {}", d.ident(table)));
+        }
+        load_as(&mut spark, "its_orders", &data);
+        let outcomes = evaluate_with(
+            &model,
+            &model.expectations(),
+            cpic::sql::DialectName::Spark,
+            now(),
+            &mut |sql, columns| {
+                let kinds: Vec<(&str, Kind)> = columns
+                    .iter()
+                    .map(|(name, kind)| {
+                        let kind = match kind {
+                            ColumnKind::Number => Kind::Num,
+                            ColumnKind::Text => Kind::Text,
+                        };
+                        (*name, kind)
+                    })
+                    .collect();
+                Ok(engines::select(&mut spark, sql, &kinds)
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|v| match v {
+                                Val::Num(n) => Cell::Number(n),
+                                Val::Text(t) => Cell::Text(t),
+                            })
+                            .collect()
+                    })
+                    .collect())
+            },
+        );
+        assert_outcomes(&format!("spark, {label}"), &outcomes, &oracle(&data));
+    }
+}
