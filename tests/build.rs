@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn build(project: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     common::cpic()
@@ -52,54 +52,18 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-/// The Python of a virtual environment that has `jsonschema` (the dbt
-/// environment `.ci/run` installs has it), or None outside CI.
-fn jsonschema_python() -> Option<PathBuf> {
-    match std::env::var_os("CPIC_TEST_DBT_VENV") {
-        Some(venv) => Some(PathBuf::from(venv).join("bin/python")),
-        None => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must set CPIC_TEST_DBT_VENV"
-            );
-            eprintln!("skipped schema validation: CPIC_TEST_DBT_VENV is not set");
-            None
-        }
-    }
-}
-
-/// Validates `instance` with Python's `jsonschema` (Draft 2020-12, after
-/// checking the schema itself); returns the errors.
+/// The manifest's errors against `schemas/manifest.schema.json`.
 fn schema_errors(python: &Path, instance: &Path) -> Vec<String> {
-    let script = r#"
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-for error in validator.iter_errors(json.load(open(sys.argv[2]))):
-    print("/".join(map(str, error.absolute_path)), error.message[:200])
-"#;
-    let out = std::process::Command::new(python)
-        .arg("-c")
-        .arg(script)
-        .arg(common::root().join("schemas/manifest.schema.json"))
-        .arg(instance)
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::schema_errors(
+        python,
+        &common::root().join("schemas/manifest.schema.json"),
+        instance,
+    )
 }
 
 #[test]
 fn every_example_builds_and_its_manifest_is_the_model() {
-    let python = jsonschema_python();
+    let python = common::jsonschema_python();
     for example in examples() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("build");
@@ -180,7 +144,7 @@ type Mutation = (&'static str, fn(&mut serde_json::Value));
 /// The schema is strict enough to catch a manifest that drifted from it.
 #[test]
 fn the_schema_rejects_a_drifted_manifest() {
-    let Some(python) = jsonschema_python() else {
+    let Some(python) = common::jsonschema_python() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -551,3 +551,204 @@ fn every_expectation_passes_and_fails_on_spark() {
         assert_outcomes(&format!("spark, {label}"), &outcomes, &oracle(&data));
     }
 }
+
+// ------------------------------------------------------------ `cpic test`
+
+const FAILING: &str = "tests/fixtures/expectations/failing";
+
+/// `cpic test` on the fixture project whose data breaks every kind, from
+/// the repository's root (as a CI job runs it).
+fn cpic_test(extra: &[&str]) -> std::process::Output {
+    common::cpic()
+        .current_dir(common::root())
+        .args(["test", FAILING, "--today", "2026-05-01"])
+        .args(extra)
+        .output()
+        .expect("cpic runs")
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8")
+}
+
+const FAILED: [&str; 5] = [
+    "days.fresh",
+    "quote_wait.expect",
+    "quotes.fresh",
+    "quotes.not_null",
+    "quotes.unique",
+];
+
+#[test]
+fn cpic_test_says_what_failed_and_where() {
+    let out = cpic_test(&[]);
+    assert_eq!(out.status.code(), Some(1), "a failure exits 1");
+    let text = stdout(&out);
+    for name in FAILED {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("FAIL") && l.contains(name)),
+            "{name} fails:\n{text}"
+        );
+    }
+    assert!(text.contains("pass  visits.expect"), "{text}");
+    assert!(text.contains("found: the newest is 2026-04-19 12:00:00, 11 days 12 hours old"));
+    assert!(text.contains(
+        "2 keys are shared by more than one row: quote_id = q3 (3 rows); quote_id = q8 (2 rows)"
+    ));
+    assert!(text.contains("2 of 31 rows have a null"));
+    assert!(text.contains("1 of 2 complete periods out of the range: 2026-04-13: 15 min"));
+    assert!(text.contains("declared at spec.cpi:16"));
+    assert!(text
+        .trim_end()
+        .ends_with("6 expectations: 1 passed, 5 failed"));
+}
+
+#[test]
+fn cpic_test_json_is_stable() {
+    let out = cpic_test(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let failed: Vec<&str> = json
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|o| o["status"] == "fail")
+        .map(|o| o["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(failed, FAILED);
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn cpic_test_junit_is_read_by_a_junit_reader() {
+    let out = cpic_test(&["--format", "junit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let suites = junit_parser::from_reader(std::io::Cursor::new(out.stdout.clone()))
+        .expect("JUnit XML a JUnit reader accepts");
+    assert_eq!(suites.suites.len(), 1);
+    let suite = &suites.suites[0];
+    assert_eq!((suite.tests, suite.failures, suite.errors), (6, 5, 0));
+    let failed: Vec<&str> = suite
+        .cases
+        .iter()
+        .filter(|c| c.status.is_failure())
+        .map(|c| c.original_name.as_str())
+        .collect();
+    assert_eq!(failed, FAILED);
+    let unique = suite
+        .cases
+        .iter()
+        .find(|c| c.original_name == "quotes.unique")
+        .expect("the unique case");
+    assert_eq!(unique.classname.as_deref(), Some("quotes"));
+    let failure = unique.status.failure_as_ref();
+    assert!(
+        failure.message.contains("quote_id = q3 (3 rows)"),
+        "{failure:?}"
+    );
+    assert_eq!(failure.failure_type, "unique");
+}
+
+#[test]
+fn cpic_test_github_annotates_the_declaring_lines() {
+    let out = cpic_test(&["--format", "github"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines.contains(&"::error file=tests/fixtures/expectations/failing/spec.cpi,line=16,col=3,endLine=16,endColumn=8,title=cpic test%3A quotes.fresh [fresh]::quotes.fresh failed: expected the newest `requested_at` is at most 2 days old; the newest is 2026-04-19 12:00:00, 11 days 12 hours old"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_schema() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let test = cpic_test(&["--format", "sarif"]);
+    assert_eq!(test.status.code(), Some(1));
+    let check = common::cpic()
+        .current_dir(common::root())
+        .args([
+            "check",
+            "tests/fixtures/diagnostics/E0319.cpi",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .expect("cpic runs");
+    assert_eq!(check.status.code(), Some(1));
+    for (what, out, results) in [("test", &test, 5), ("check", &check, 3)] {
+        let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(log["version"], "2.1.0");
+        let found = log["runs"][0]["results"].as_array().expect("results");
+        assert_eq!(found.len(), results, "{what}");
+        let location = &found[0]["locations"][0]["physicalLocation"];
+        assert!(
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .expect("a uri")
+                .starts_with("tests/fixtures/"),
+            "{what}: {location}"
+        );
+        let path = dir.path().join(format!("{what}.sarif"));
+        std::fs::write(&path, &out.stdout).expect("written");
+        if let Some(python) = common::jsonschema_python() {
+            let errors = common::schema_errors(
+                &python,
+                &common::root().join("tests/fixtures/sarif-schema-2.1.0.json"),
+                &path,
+            );
+            assert!(errors.is_empty(), "{what}: {errors:#?}");
+        }
+    }
+}
+
+#[test]
+fn check_github_annotates_diagnostics() {
+    let out = common::cpic()
+        .current_dir(common::root())
+        .args([
+            "check",
+            "tests/fixtures/diagnostics/E0319.cpi",
+            "--format",
+            "github",
+        ])
+        .output()
+        .expect("cpic runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("::error file=tests/fixtures/diagnostics/E0319.cpi,line=17,col=10,endLine=17,endColumn=17,title=`fresh` is not a positive duration [E0319]::`fresh` must be a positive duration, such as `2 days`: not a duration%0Ahelp: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn only_selects_and_names_nothing_is_a_usage_error() {
+    let out = cpic_test(&["--only", "quotes.unique", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json.as_array().expect("an array").len(), 1);
+    let out = cpic_test(&["--only", "visits"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("1 expectation: 1 passed, 0 failed"));
+    let out = cpic_test(&["--only", "nothing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`nothing`"));
+}
+
+#[test]
+fn sql_tests_prints_every_query() {
+    let out = common::cpic_ok([
+        "sql",
+        &format!("{}/{FAILING}", common::root().display()),
+        "--tests",
+        "--today",
+        "2026-05-01",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(text.matches("-- Expectation `").count(), 6, "{text}");
+    assert!(text.contains("-- Expectation `quotes.fresh`, as of 2026-05-01 00:00:00 UTC"));
+}

@@ -98,3 +98,50 @@ pub mod engines;
 pub mod oracle;
 pub mod plans;
 pub mod section9;
+
+/// The Python of a virtual environment that has `jsonschema` (the dbt
+/// environment `.ci/run` installs has it), or None outside CI.
+pub fn jsonschema_python() -> Option<PathBuf> {
+    match std::env::var_os("CPIC_TEST_DBT_VENV") {
+        Some(venv) => Some(PathBuf::from(venv).join("bin/python")),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must set CPIC_TEST_DBT_VENV"
+            );
+            eprintln!("skipped schema validation: CPIC_TEST_DBT_VENV is not set");
+            None
+        }
+    }
+}
+
+/// Validates the JSON file `instance` against the JSON Schema `schema`
+/// with Python's `jsonschema` (the draft its `$schema` names, after
+/// checking the schema itself); returns the errors.
+pub fn schema_errors(python: &Path, schema: &Path, instance: &Path) -> Vec<String> {
+    let script = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+validator = cls(schema)
+for error in validator.iter_errors(json.load(open(sys.argv[2]))):
+    print("/".join(map(str, error.absolute_path)), error.message[:200])
+"#;
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(schema)
+        .arg(instance)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
