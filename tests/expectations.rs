@@ -752,3 +752,90 @@ fn sql_tests_prints_every_query() {
     assert_eq!(text.matches("-- Expectation `").count(), 6, "{text}");
     assert!(text.contains("-- Expectation `quotes.fresh`, as of 2026-05-01 00:00:00 UTC"));
 }
+
+#[test]
+fn the_site_shows_expectations_and_marks_stale_sources() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = dir.path().join("site");
+    common::cpic_ok([
+        "docs".as_ref(),
+        common::root().join(FAILING).as_os_str(),
+        "--today".as_ref(),
+        "2026-05-01".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    let page = |p: &str| std::fs::read_to_string(out.join(p)).expect("a page");
+    let source = page("sources/quotes.html");
+    for name in ["quotes.fresh", "quotes.unique", "quotes.not_null"] {
+        let row = source
+            .lines()
+            .find(|l| l.contains(&format!("<code>{name}</code>")))
+            .unwrap_or_else(|| panic!("{name} is listed"));
+        assert!(row.contains("badge-bad\">fails"), "{row}");
+    }
+    // A value from the data is text, never markup.
+    assert!(
+        source.contains("&lt;i&gt;phone&lt;/i&gt; &amp; &quot;co&quot;"),
+        "escaped"
+    );
+    assert!(!source.contains("<i>phone"));
+    let metric = page("metrics/quote_wait.html");
+    assert!(
+        metric.contains("⚠ Source quotes may be stale: it is expected that the newest `requested_at` is at most 2 days old, but the newest is 2026-04-19 12:00:00, 11 days 12 hours old."),
+        "the metric page warns"
+    );
+    assert!(metric.contains("Expected range"));
+    let days = page("sources/days.html");
+    assert!(days.contains("<code>days.fresh</code>"));
+    // Without data nothing is judged.
+    let bare = dir.path().join("bare");
+    common::cpic_ok([
+        "docs".as_ref(),
+        common::root().join(FAILING).as_os_str(),
+        "--no-data".as_ref(),
+        "-o".as_ref(),
+        bare.as_os_str(),
+    ]);
+    let source = std::fs::read_to_string(bare.join("sources/quotes.html")).expect("a page");
+    assert!(source.contains("not checked") && !source.contains("fails"));
+}
+
+#[test]
+fn run_with_test_warns_and_reports_expectations() {
+    let out = common::cpic()
+        .current_dir(common::root())
+        .args([
+            "run",
+            FAILING,
+            "--today",
+            "2026-05-01",
+            "--test",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("cpic runs");
+    assert!(out.status.success(), "the run itself succeeds");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 5 of 6 data expectations fail"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  quotes.unique: 2 keys are shared"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["expectations"].as_array().map(Vec::len), Some(6));
+    // Not asked: not run.
+    let out = common::cpic()
+        .current_dir(common::root())
+        .args(["run", FAILING, "--today", "2026-05-01", "--format", "json"])
+        .output()
+        .expect("cpic runs");
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("expectations fail"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(report["expectations"].is_null());
+}

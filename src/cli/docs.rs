@@ -71,7 +71,8 @@ pub(super) fn site_data<'m>(
         return Ok(None);
     }
     let db = args.db.as_deref();
-    match compute(model, root, db, today) {
+    let now = crate::date::Moment::judged_at(args.today);
+    match compute(model, root, db, today, now) {
         Ok(report) => Ok(Some(report)),
         Err(message) if db.is_some() => Err(Failure::Error(message)),
         Err(message) => {
@@ -81,12 +82,14 @@ pub(super) fn site_data<'m>(
     }
 }
 
-/// Every series, target and link (with its pairs) on the project's database.
+/// Every series, target and link (with its pairs) on the project's
+/// database, and the data expectations judged at `now`.
 fn compute<'m>(
     model: &'m Model,
     root: &Path,
     db: Option<&str>,
     today: Date,
+    now: crate::date::Moment,
 ) -> Result<Report<'m>, String> {
     let url = database_url(db, model, root).map_err(|e| e.to_string())?;
     let options = RunOptions {
@@ -99,8 +102,15 @@ fn compute<'m>(
     };
     let plan = plan(model, url.dialect(), options).map_err(|e| e.to_string())?;
     let mut database = open_database(&url, model, root).map_err(|e| e.to_string())?;
-    let report = execute(model, &mut database, &url.display(), &plan, &mut |_, _| {})
+    let mut report = execute(model, &mut database, &url.display(), &plan, &mut |_, _| {})
         .map_err(|e| e.to_string())?;
+    report.expectations = Some(crate::run::expectations::evaluate(
+        model,
+        &model.expectations(),
+        &mut database,
+        url.dialect(),
+        now,
+    ));
     for note in &report.notes {
         eprintln!("note: {note}");
     }

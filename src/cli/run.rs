@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// the rows again).
     #[arg(long)]
     standalone: bool,
+    /// Also evaluate the data expectations (as `cpic test` does) and warn,
+    /// on stderr, about those that fail; the exit status stays the run's.
+    #[arg(long)]
+    test: bool,
 }
 
 pub fn run(args: &RunArgs) -> Outcome {
@@ -108,7 +112,17 @@ pub fn run(args: &RunArgs) -> Outcome {
         bar.show(step.phase.name(), &step.what);
     });
     bar.finish();
-    let report = result.map_err(|e| Failure::Error(e.to_string()))?;
+    let mut report = result.map_err(|e| Failure::Error(e.to_string()))?;
+    if args.test {
+        let now = crate::date::Moment::judged_at(args.today);
+        report.expectations = Some(crate::run::expectations::evaluate(
+            &model,
+            &model.expectations(),
+            &mut db,
+            dialect,
+            now,
+        ));
+    }
     let queried = started.elapsed();
     // The whole report is built before anything is printed: no half output.
     let mut text = Vec::new();
@@ -133,6 +147,13 @@ pub fn run(args: &RunArgs) -> Outcome {
     io::stdout().lock().write_all(&text)?;
     for note in &report.notes {
         eprintln!("note: {note}");
+    }
+    if let Some(warning) = report
+        .expectations
+        .as_deref()
+        .and_then(crate::run::test_report::warning)
+    {
+        eprint!("{warning}");
     }
     if args.timings {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;

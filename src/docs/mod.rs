@@ -43,6 +43,8 @@ pub struct Ctx<'a> {
     results: BTreeMap<&'a str, &'a MetricResult<'a>>,
     links: BTreeMap<(&'a str, &'a str), &'a LinkResult<'a>>,
     experiments: BTreeMap<&'a str, &'a ExperimentResult<'a>>,
+    /// The data expectations' outcomes by name, when evaluated.
+    expectations: BTreeMap<&'a str, &'a crate::run::expectations::Outcome>,
     /// The metrics of each team, in model order (pages would otherwise
     /// scan every metric for every team: quadratic at 12,000 metrics).
     owned_by: BTreeMap<&'a str, Vec<&'a Metric>>,
@@ -92,7 +94,11 @@ pub fn render(
     let mut results = BTreeMap::new();
     let mut links = BTreeMap::new();
     let mut experiments = BTreeMap::new();
+    let mut expectations = BTreeMap::new();
     if let Some(report) = report {
+        for o in report.expectations.iter().flatten() {
+            expectations.insert(o.name.as_str(), o);
+        }
         for x in &report.experiments {
             experiments.insert(x.experiment.name.as_str(), x);
         }
@@ -137,6 +143,7 @@ pub fn render(
         results,
         links,
         experiments,
+        expectations,
     };
     let page = |html: askama::Result<String>| {
         html.expect("templates render from typed contexts and cannot fail")

@@ -9,10 +9,10 @@ use super::chart::{self, period_label, Fit, ScatterChart, SeriesChart};
 use super::map;
 use super::{markdown, Ctx};
 use crate::model::{
-    ColumnType, Direction, Expect, Link, LinkStatus, Measure, Metric, MetricKind, Model, Origin,
-    ScalarType, Source, Team, Tier,
+    ColumnType, Direction, Expect, Expectation, ExpectationKind, Link, LinkStatus, Measure, Metric,
+    MetricKind, Model, Origin, ScalarType, Source, Team, Tier,
 };
-use crate::run::{words, LinkResult, MetricResult};
+use crate::run::{expectations, words, LinkResult, MetricResult};
 use crate::sql::results::{TargetStatus, Verdict};
 use crate::sql::{self, DialectName, Generator, Unsupported};
 use crate::units::format_value;
@@ -677,6 +677,8 @@ pub struct MetricPage {
     pub links_in: Vec<LinkRow>,
     /// The experiments that analyse it.
     pub experiments: Vec<super::experiment::ExperimentRow>,
+    /// Its source failed `fresh`, when the site was built with data.
+    pub warnings: Vec<String>,
     pub sql: SqlSection,
     pub location: String,
     pub definition: String,
@@ -725,6 +727,23 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPa
     }
     if m.review.is_some() || m.reviewed.is_some() {
         facts.push(review_fact(ctx, m));
+    }
+    if let Some(e) = ctx
+        .model
+        .expectations()
+        .into_iter()
+        .find(|e| e.owner() == m.name && e.kind() == ExpectationKind::Expect)
+    {
+        let row = ctx.expectation_row(&e);
+        let text = if row.found.is_empty() {
+            row.expected
+        } else {
+            format!("{}; {}", row.expected, row.found)
+        };
+        facts.push(Fact {
+            badge: Some(row.state),
+            ..fact("Expected range", text)
+        });
     }
     let targets = m
         .targets
@@ -799,6 +818,7 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPa
             .filter(|l| l.to == m.name)
             .map(|l| ctx.link_row(root, l))
             .collect(),
+        warnings: ctx.staleness(m),
         sql: sql.section(root, SqlQuery::Metric(m)),
         location: m.location.to_string(),
         definition: ctx.definition(&m.location),
@@ -1128,10 +1148,58 @@ pub struct SourcePage {
     pub origin: String,
     pub time: String,
     pub columns: Vec<(String, String)>,
+    pub expectations: Vec<ExpectationRow>,
     pub metrics: Vec<MetricRow>,
     pub has_data: bool,
     pub location: String,
     pub definition: String,
+}
+
+/// A data expectation as the source page lists it.
+pub struct ExpectationRow {
+    pub name: String,
+    pub expected: String,
+    pub state: Badge,
+    /// What `cpic test` found, when the site was built with data.
+    pub found: String,
+}
+
+impl Ctx<'_> {
+    /// The row of an expectation, with its outcome when evaluated.
+    fn expectation_row(&self, e: &Expectation) -> ExpectationRow {
+        let name = e.name();
+        let outcome = self.expectations.get(name.as_str());
+        let state = match outcome {
+            Some(o) if o.passed() => Badge::new("holds", "good"),
+            Some(_) => Badge::new("fails", "bad"),
+            None => Badge::new("not checked", "neutral"),
+        };
+        ExpectationRow {
+            expected: expectations::expected(e),
+            found: outcome
+                .map(|o| expectations::summary(o))
+                .unwrap_or_default(),
+            name,
+            state,
+        }
+    }
+
+    /// Warnings for a metric whose source failed its `fresh`: recent
+    /// periods may lack rows.
+    fn staleness(&self, m: &Metric) -> Vec<String> {
+        let Measure::Source { source, .. } = &m.measure else {
+            return Vec::new();
+        };
+        let name = format!("{source}.{}", ExpectationKind::Fresh.name());
+        match self.expectations.get(name.as_str()) {
+            Some(o) if !o.passed() => vec![format!(
+                "Source {source} may be stale: it is expected that {}, but {}. Its latest periods may be missing rows.",
+                o.expected,
+                expectations::summary(o)
+            )],
+            _ => Vec::new(),
+        }
+    }
 }
 
 pub fn source(ctx: &Ctx, s: &Source) -> SourcePage {
@@ -1156,6 +1224,13 @@ pub fn source(ctx: &Ctx, s: &Source) -> SourcePage {
             .columns
             .iter()
             .map(|c| (c.name.clone(), type_name(&c.ty)))
+            .collect(),
+        expectations: ctx
+            .model
+            .expectations()
+            .iter()
+            .filter(|e| e.owner() == s.name && e.kind() != ExpectationKind::Expect)
+            .map(|e| ctx.expectation_row(e))
             .collect(),
         metrics: ctx
             .model

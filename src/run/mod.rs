@@ -188,6 +188,9 @@ pub struct Report<'m> {
     /// What the run has to say about how it ran (a fallback), one line
     /// each.
     pub notes: Vec<String>,
+    /// The data expectations, when evaluated (`cpic run --test`, the
+    /// docs with data); by name.
+    pub expectations: Option<Vec<expectations::Outcome>>,
 }
 
 /// Why a run failed.
@@ -1011,6 +1014,7 @@ fn run_steps<'m>(
         links,
         experiments,
         notes: Vec::new(),
+        expectations: None,
     })
 }
 

@@ -536,6 +536,7 @@ pub fn json(report: &Report) -> Value {
         "metrics": metrics,
         "links": links,
         "experiments": report.experiments.iter().map(|x| experiment_json(report, x)).collect::<Vec<_>>(),
+        "expectations": report.expectations.as_deref().map(super::test_report::json),
     })
 }
 

@@ -23,6 +23,24 @@ pub fn summary(outcomes: &[Outcome]) -> String {
     )
 }
 
+/// The short block `cpic run --test` prints when expectations fail: one
+/// line each, what was found. None when all pass.
+pub fn warning(outcomes: &[Outcome]) -> Option<String> {
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed()).collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut text = format!(
+        "warning: {} of {} data expectations fail; the figures above may mislead (`cpic test` explains):\n",
+        failed.len(),
+        outcomes.len()
+    );
+    for o in failed {
+        text.push_str(&format!("  {}: {}\n", o.name, found_summary(o)));
+    }
+    Some(text)
+}
+
 /// A line per expectation: `pass` with what was found, `FAIL` with what
 /// was expected, what was found and where it is declared.
 pub fn human(
