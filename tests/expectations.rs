@@ -776,7 +776,7 @@ fn the_site_shows_expectations_and_marks_stale_sources() {
     }
     // A value from the data is text, never markup.
     assert!(
-        source.contains("&lt;i&gt;phone&lt;/i&gt; &amp; &quot;co&quot;"),
+        source.contains("&#60;i&#62;phone&#60;/i&#62; &#38; &#34;co&#34;"),
         "escaped"
     );
     assert!(!source.contains("<i>phone"));
