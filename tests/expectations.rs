@@ -839,3 +839,29 @@ fn run_with_test_warns_and_reports_expectations() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert!(report["expectations"].is_null());
 }
+
+#[test]
+fn every_example_declares_expectations_that_hold_on_its_data() {
+    for example in common::examples() {
+        let out = common::cpic()
+            .args(["test".as_ref(), example.as_os_str()])
+            .args(["--today", common::TODAY, "--format", "json"])
+            .output()
+            .expect("cpic runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}: {text}", example.display());
+        let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let kinds: std::collections::BTreeSet<&str> = outcomes
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|o| o["kind"].as_str().expect("a kind"))
+            .collect();
+        assert_eq!(
+            kinds.len(),
+            4,
+            "{} declares every kind: {kinds:?}",
+            example.display()
+        );
+    }
+}
