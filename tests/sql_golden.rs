@@ -81,6 +81,37 @@ fn metric_kinds() {
     golden_of("kinds", &common::root().join("tests/fixtures/kinds"));
 }
 
+/// Every data expectation's query (`cpic sql --tests`), judged at a fixed
+/// moment: a hostile table name, columns named after SQL keywords.
+#[test]
+fn expectations() {
+    let (_, c) = common::compile_path(&common::root().join("tests/fixtures/expectations/spec.cpi"));
+    let model = c.model.expect("the fixture checks");
+    let now = cpic::date::Moment {
+        date: cpic::date::Date::parse("2026-05-30").expect("date"),
+        second: 3_723,
+    };
+    for &dialect in DialectName::ALL {
+        let generator = sql::Generator::new(&model, dialect, &sql::Options::default());
+        let parser = parser_dialect(dialect);
+        let mut text = String::new();
+        for e in model.expectations() {
+            let sql = generator
+                .expectation(&e, now)
+                .expect("every query compiles");
+            if let Err(err) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &sql) {
+                panic!(
+                    "{} in {} does not parse: {err}\n{sql}",
+                    e.name(),
+                    dialect.name()
+                );
+            }
+            text.push_str(&format!("-- expectation: {}\n{sql}\n", e.name()));
+        }
+        insta::assert_snapshot!(format!("expectations__{}", dialect.name()), text);
+    }
+}
+
 #[test]
 fn file_sources_are_a_diagnostic_outside_duckdb() {
     let (_, c) = common::compile_path(&common::root().join("examples/insurance"));

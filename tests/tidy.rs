@@ -103,7 +103,7 @@ fn no_pending_or_orphaned_snapshots() {
             "diagnostics" => fixtures.iter().any(|f| f == case),
             "examples" => examples.iter().any(|e| e == case),
             "sql_golden" => case.rsplit_once("__").is_some_and(|(e, d)| {
-                (examples.iter().any(|x| x == e) || e == "kinds")
+                (examples.iter().any(|x| x == e) || e == "kinds" || e == "expectations")
                     && cpic::sql::DialectName::parse(d).is_some()
             }),
             _ => true,
