@@ -313,3 +313,27 @@ fn man_pages_are_generated_from_the_command_line_definition() {
     let docs = std::fs::read_to_string(man.join("cpic-docs.1")).expect("page");
     assert!(docs.contains("no\\-data"), "options are documented: {docs}");
 }
+
+/// `.pre-commit-hooks.yaml` offers `cpic-fmt` and `cpic-check`, and each
+/// hook's entry is a command this binary has.
+#[test]
+fn pre_commit_hooks_run_real_commands() {
+    let hooks = std::fs::read_to_string(common::root().join(".pre-commit-hooks.yaml"))
+        .expect("the hooks file");
+    let ids: Vec<&str> = hooks
+        .lines()
+        .filter_map(|l| l.strip_prefix("- id: "))
+        .collect();
+    assert_eq!(ids, ["cpic-fmt", "cpic-check"]);
+    let entries: Vec<&str> = hooks
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("entry: "))
+        .collect();
+    assert_eq!(entries.len(), 2);
+    for entry in entries {
+        let mut words = entry.split_whitespace();
+        assert_eq!(words.next(), Some("cpic"));
+        let command: Vec<&str> = words.collect();
+        common::cpic_ok(command.iter().copied().chain(["--help"]));
+    }
+}

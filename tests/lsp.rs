@@ -327,6 +327,18 @@ fn hover_definition_references_completion_and_formatting() {
         "{labels:?}"
     );
 
+    // At the start of a field, a metric's fields, with `expect` (a range
+    // here, not a link's word), and its schema documentation.
+    let (line, _) = find(&text, "  title: \"Time to a firm quote\"", 0);
+    let items = session.at("textDocument/completion", &metrics_uri, line, 2);
+    let expect = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "expect")
+        .unwrap_or_else(|| panic!("`expect` is offered: {items:#}"));
+    assert!(expect.to_string().contains("LOW .. HIGH"), "{expect:#}");
+
     // Formatting: a messy file becomes what `cpic fmt` makes of it.
     let messy = text.replacen(
         "  title: \"Time to a firm quote\"",
