@@ -75,6 +75,36 @@ impl QueryBuilder<'_> {
         format!("CASE WHEN {c} IS NULL THEN 0 ELSE 1 END, {value}")
     }
 
+    /// The query of an expectation that counts what it found: `_summary`
+    /// (`_found`, `_checked`) and `_examples` (ranked by `_example`), added
+    /// by the caller; it fails when anything was found. Each example
+    /// brings its `number` column and `values` (quoted names in
+    /// `_examples`); the first `limit`, or all.
+    fn counted(self, number: Option<&str>, values: &[String], limit: Option<usize>) -> String {
+        let (m, r) = (self.id("_summary"), self.id("_examples"));
+        let (found, checked, rank) = (self.id("_found"), self.id("_checked"), self.id("_example"));
+        let join = match limit {
+            Some(n) => format!("{r}.{rank} <= {n}"),
+            None => "1 = 1".to_string(),
+        };
+        let values: Vec<String> = values.iter().map(|c| format!("{r}.{c}")).collect();
+        let select = format!(
+            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON {join}",
+            self.expectation_select(
+                [
+                    &self.status(&format!("{m}.{found} = 0")),
+                    &format!("{m}.{found}"),
+                    &format!("{m}.{checked}"),
+                    "NULL",
+                    &format!("{r}.{rank}"),
+                    &number.map_or_else(|| "NULL".to_string(), |n| format!("{r}.{n}")),
+                ],
+                &values,
+            )
+        );
+        self.finish(&select)
+    }
+
     fn fresh(self, source: &Source, fresh: &Fresh, now: Moment) -> Result<String, Unsupported> {
         let table = self.table_of(source)?;
         let s = self.id("_source");
@@ -115,7 +145,7 @@ impl QueryBuilder<'_> {
 
     fn unique(mut self, source: &Source, rule: &ColumnsRule) -> Result<String, Unsupported> {
         let table = self.table_of(source)?;
-        let (s, g, r) = (self.id("_source"), self.id("_groups"), self.id("_examples"));
+        let (s, g) = (self.id("_source"), self.id("_groups"));
         let (rows, rank) = (self.id("_rows"), self.id("_example"));
         let columns: Vec<String> = rule.columns.iter().map(|c| self.id(c)).collect();
         let keyed: Vec<String> = columns.iter().map(|c| format!("{s}.{c}")).collect();
@@ -148,7 +178,6 @@ impl QueryBuilder<'_> {
                 order.join(", ")
             ),
         );
-        let m = self.id("_summary");
         let (found, checked) = (self.id("_found"), self.id("_checked"));
         self.add_fixed(
             "_summary",
@@ -156,31 +185,12 @@ impl QueryBuilder<'_> {
                 "SELECT\n  COALESCE(SUM(CASE WHEN {g}.{rows} > 1 THEN 1 ELSE 0 END), 0) AS {found},\n  COALESCE(SUM({g}.{rows}), 0) AS {checked}\nFROM {g}"
             ),
         );
-        let values: Vec<String> = columns.iter().map(|c| format!("{r}.{c}")).collect();
-        let select = format!(
-            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON {r}.{rank} <= {EXAMPLES}",
-            self.expectation_select(
-                [
-                    &self.status(&format!("{m}.{found} = 0")),
-                    &format!("{m}.{found}"),
-                    &format!("{m}.{checked}"),
-                    "NULL",
-                    &format!("{r}.{rank}"),
-                    &format!("{r}.{rows}"),
-                ],
-                &values,
-            )
-        );
-        Ok(self.finish(&select))
+        Ok(self.counted(Some(&rows), &columns, Some(EXAMPLES)))
     }
 
     fn not_null(mut self, source: &Source, rule: &ColumnsRule) -> Result<String, Unsupported> {
         let table = self.table_of(source)?;
-        let (s, r, m) = (
-            self.id("_source"),
-            self.id("_examples"),
-            self.id("_summary"),
-        );
+        let s = self.id("_source");
         let rank = self.id("_example");
         let (found, checked) = (self.id("_found"), self.id("_checked"));
         let has_null = rule
@@ -213,22 +223,7 @@ impl QueryBuilder<'_> {
                 order.join(", ")
             ),
         );
-        let values: Vec<String> = columns.iter().map(|c| format!("{r}.{c}")).collect();
-        let select = format!(
-            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON {r}.{rank} <= {EXAMPLES}",
-            self.expectation_select(
-                [
-                    &self.status(&format!("{m}.{found} = 0")),
-                    &format!("{m}.{found}"),
-                    &format!("{m}.{checked}"),
-                    "NULL",
-                    &format!("{r}.{rank}"),
-                    "NULL",
-                ],
-                &values,
-            )
-        );
-        Ok(self.finish(&select))
+        Ok(self.counted(None, &columns, Some(EXAMPLES)))
     }
 
     /// Every complete period with a value must lie in the range (both ends
@@ -246,11 +241,7 @@ impl QueryBuilder<'_> {
         let today = self.d.date(now.date);
         let complete =
             crate::period::is_complete_sql(self.d, metric.grain, &format!("{c}.{p}"), &today);
-        let (k, r, m) = (
-            self.id("_judged"),
-            self.id("_examples"),
-            self.id("_summary"),
-        );
+        let k = self.id("_judged");
         let (rank, found, checked) = (self.id("_example"), self.id("_found"), self.id("_checked"));
         self.add_fixed(
             "_judged",
@@ -274,20 +265,6 @@ impl QueryBuilder<'_> {
                 "SELECT\n  COALESCE(SUM(CASE WHEN {out} THEN 1 ELSE 0 END), 0) AS {found},\n  COUNT(*) AS {checked}\nFROM {k}"
             ),
         );
-        let select = format!(
-            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON 1 = 1",
-            self.expectation_select(
-                [
-                    &self.status(&format!("{m}.{found} = 0")),
-                    &format!("{m}.{found}"),
-                    &format!("{m}.{checked}"),
-                    "NULL",
-                    &format!("{r}.{rank}"),
-                    &format!("{r}.{v}"),
-                ],
-                &[format!("{r}.{p}")],
-            )
-        );
-        Ok(self.finish(&select))
+        Ok(self.counted(Some(&v), &[p], None))
     }
 }
