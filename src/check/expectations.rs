@@ -12,13 +12,15 @@ use crate::model::{ColumnType, ColumnsRule, ExpectRange, Fresh, Location};
 use crate::syntax::ast::{Field, Item, Quantity, Value};
 use crate::units::{QuantityUnit, Unit};
 
-/// A source's expectations, or None after reporting a problem.
+/// A source's expectations, checked.
 pub(crate) struct SourceExpectations {
     pub fresh: Option<Fresh>,
     pub unique: Option<ColumnsRule>,
     pub not_null: Option<ColumnsRule>,
 }
 
+/// A source's `fresh`, `unique` and `not_null`, or None after reporting
+/// a problem.
 pub(crate) fn source(
     checker: &mut Checker,
     item: &Item,

@@ -1190,8 +1190,14 @@ impl Ctx<'_> {
         let Measure::Source { source, .. } = &m.measure else {
             return Vec::new();
         };
-        let name = format!("{source}.{}", ExpectationKind::Fresh.name());
-        match self.expectations.get(name.as_str()) {
+        let Some(fresh) = self
+            .model
+            .source(source)
+            .and_then(|s| Some(Expectation::Fresh(s, s.fresh.as_ref()?)))
+        else {
+            return Vec::new();
+        };
+        match self.expectations.get(fresh.name().as_str()) {
             Some(o) if !o.passed() => vec![format!(
                 "Source {source} may be stale: it is expected that {}, but {}. Its latest periods may be missing rows.",
                 o.expected,
