@@ -77,30 +77,34 @@ impl QueryBuilder<'_> {
 
     /// The query of an expectation that counts what it found: `_summary`
     /// (`_found`, `_checked`) and `_examples` (ranked by `_example`), added
-    /// by the caller; it fails when anything was found. Each example
-    /// brings its `number` column and `values` (quoted names in
-    /// `_examples`); the first `limit`, or all.
+    /// by the caller; it fails when anything was found. A row of the
+    /// summary alone, then a row per example (the first `limit`, or all)
+    /// with its `number` column and `values` (quoted names in
+    /// `_examples`). A `UNION ALL`, not an outer join on a constant, which
+    /// BigQuery refuses.
     fn counted(self, number: Option<&str>, values: &[String], limit: Option<usize>) -> String {
         let (m, r) = (self.id("_summary"), self.id("_examples"));
         let (found, checked, rank) = (self.id("_found"), self.id("_checked"), self.id("_example"));
-        let join = match limit {
-            Some(n) => format!("{r}.{rank} <= {n}"),
-            None => "1 = 1".to_string(),
-        };
+        let status = self.status(&format!("{m}.{found} = 0"));
+        let (found, checked) = (format!("{m}.{found}"), format!("{m}.{checked}"));
+        let nulls = vec!["NULL".to_string(); values.len()];
+        let summary =
+            self.expectation_select([&status, &found, &checked, "NULL", "NULL", "NULL"], &nulls);
         let values: Vec<String> = values.iter().map(|c| format!("{r}.{c}")).collect();
+        let examples = self.expectation_select(
+            [
+                &status,
+                &found,
+                &checked,
+                "NULL",
+                &format!("{r}.{rank}"),
+                &number.map_or_else(|| "NULL".to_string(), |n| format!("{r}.{n}")),
+            ],
+            &values,
+        );
+        let limit = limit.map_or_else(String::new, |n| format!("\nWHERE {r}.{rank} <= {n}"));
         let select = format!(
-            "SELECT\n  {}\nFROM {m}\nLEFT JOIN {r} ON {join}",
-            self.expectation_select(
-                [
-                    &self.status(&format!("{m}.{found} = 0")),
-                    &format!("{m}.{found}"),
-                    &format!("{m}.{checked}"),
-                    "NULL",
-                    &format!("{r}.{rank}"),
-                    &number.map_or_else(|| "NULL".to_string(), |n| format!("{r}.{n}")),
-                ],
-                &values,
-            )
+            "SELECT\n  {summary}\nFROM {m}\nUNION ALL\nSELECT\n  {examples}\nFROM {r}\nCROSS JOIN {m}{limit}"
         );
         self.finish(&select)
     }
