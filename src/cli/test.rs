@@ -1,7 +1,7 @@
 //! `cpic test`: every data expectation evaluated on the database, reported
 //! in the chosen format; exit 1 when one fails.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -68,8 +68,7 @@ pub fn test(args: &TestArgs) -> Outcome {
     let mut text: Vec<u8> = Vec::new();
     match args.format {
         TestFormat::Human => {
-            let colour = io::stdout().is_terminal() && super::fancy(&io::stdout());
-            test_report::human(&outcomes, now, colour, &mut text)?
+            test_report::human(&outcomes, now, super::fancy(&io::stdout()), &mut text)?
         }
         TestFormat::Json => {
             serde_json::to_writer_pretty(&mut text, &test_report::json(&outcomes))
