@@ -28,12 +28,12 @@ fn main() {
         &cpic::sql::Options::default(),
     );
     let plain = generator.metric_series("ok_share", None).expect("sql");
-    let plain = events::best_of_three(&conn, &plain);
+    let plain = events::best_of_three(&conn, &[plain]);
     println!("plain weekly avg(ok): {plain:.2?}");
     let now = cpic::date::Moment::start_of(cpic::date::Date::from_ymd(2026, 1, 1).expect("a date"));
     for e in model.expectations() {
         let sql = generator.expectation(&e, now).expect("sql");
-        let took = events::best_of_three(&conn, &sql);
+        let took = events::best_of_three(&conn, &[sql]);
         println!(
             "{}: {took:.2?} ({:.2}x)",
             e.name(),

@@ -29,7 +29,7 @@ fn main() {
     );
     let time = |name: &str| {
         let sql = generator.metric_series(name, None).expect("sql");
-        events::best_of_three(&conn, &sql)
+        events::best_of_three(&conn, &[sql])
     };
     for (kind, plain) in [
         ("active_28d", "plain_customers"),

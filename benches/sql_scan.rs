@@ -4,7 +4,11 @@
 //! (b) the 20 per-metric series queries run one after another.
 //! Prints the best of three runs of each.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+#[path = "support/events.rs"]
+#[allow(dead_code)] // its tables are the other benches'; the timer is shared
+mod events;
 
 const ROWS: u64 = 10_000_000;
 
@@ -74,21 +78,6 @@ fn spec(origin: &str) -> String {
     s
 }
 
-fn best_of_three(conn: &duckdb::Connection, sqls: &[String]) -> Duration {
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            for sql in sqls {
-                let mut stmt = conn.prepare(sql).expect("valid SQL");
-                let mut rows = stmt.query([]).expect("runs");
-                while rows.next().expect("a row").is_some() {}
-            }
-            start.elapsed()
-        })
-        .min()
-        .expect("three runs")
-}
-
 /// The one-scan query and the 20 per-metric queries of the spec.
 fn queries(origin: &str) -> (String, Vec<String>) {
     let mut db = cpic::source::SourceDb::new();
@@ -125,9 +114,9 @@ fn compare(
     hand: String,
     per_metric: &[String],
 ) {
-    let one_scan = best_of_three(conn, &[scan]);
-    let hand = best_of_three(conn, &[hand]);
-    let separate = best_of_three(conn, per_metric);
+    let one_scan = events::best_of_three(conn, &[scan]);
+    let hand = events::best_of_three(conn, &[hand]);
+    let separate = events::best_of_three(conn, per_metric);
     println!("{what}:");
     println!("  one-scan source query (20 metrics): {one_scan:.2?}");
     println!("  hand-written single query:          {hand:.2?}");
