@@ -152,7 +152,8 @@ pub fn annotations(outcomes: &[Outcome], sources: &SourceDb) -> Vec<Annotation> 
         .filter(|o| !o.passed())
         .map(|o| {
             let l = &o.location;
-            let end_column = l.column + o.kind.name().len();
+            // The span of the field's key, as the checker recorded it.
+            let (end_line, end_column) = sources.get(l.span.file).line_col(l.span.end as usize);
             Annotation {
                 rule: o.kind.name().to_string(),
                 level: Level::Error,
@@ -166,7 +167,7 @@ pub fn annotations(outcomes: &[Outcome], sources: &SourceDb) -> Vec<Annotation> 
                 file: repository_path(sources.root.as_deref(), &l.file),
                 line: l.line,
                 column: l.column,
-                end_line: l.line,
+                end_line,
                 end_column,
             }
         })
