@@ -58,10 +58,7 @@ impl Date {
 
     /// Today's date in UTC, from the system clock.
     pub fn today_utc() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        Date::from_days_since_epoch(secs.div_euclid(86_400))
+        Moment::now_utc().date
     }
 }
 
@@ -89,6 +86,12 @@ impl Moment {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        Moment::from_unix_seconds(secs)
+    }
+
+    /// The moment `secs` seconds after 1970-01-01 00:00 UTC (before it
+    /// when negative).
+    pub fn from_unix_seconds(secs: i64) -> Moment {
         Moment {
             date: Date::from_days_since_epoch(secs.div_euclid(86_400)),
             second: secs.rem_euclid(86_400) as u32,

@@ -31,26 +31,16 @@ fn today() -> Date {
 }
 
 fn model() -> Model {
-    model_of(SPEC)
+    common::checked_model(SPEC)
 }
 
 /// Spark refuses table names beyond letters, digits and `_`: there the
 /// orders are `its_orders`.
 fn spark_model() -> Model {
-    model_of(&SPEC.replace(&format!("\"{ORDERS}\""), "\"its_orders\""))
+    common::checked_model(&SPEC.replace(&format!("\"{ORDERS}\""), "\"its_orders\""))
 }
 
 const ORDERS: &str = "it's orders";
-
-fn model_of(spec: &str) -> Model {
-    let (db, c) = common::compile_text(&[("spec.cpi", spec)]);
-    assert!(
-        !c.has_errors(),
-        "{}",
-        cpic::diag::render::human_string(&db, &c.diagnostics)
-    );
-    c.model.expect("a model")
-}
 
 #[derive(Clone)]
 struct Order {
@@ -71,12 +61,6 @@ struct Visit {
 
 fn seconds(date: Date) -> i64 {
     date.days_since_epoch() * 86_400
-}
-
-fn timestamp(secs: i64) -> String {
-    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!("{date} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
 /// Good data: an order every 6 hours from 2026-03-02 to 2026-05-29 18:00
@@ -190,7 +174,7 @@ fn load_as(
         .map(|o| {
             vec![
                 o.id.clone(),
-                Some(timestamp(o.at)),
+                Some(common::timestamp(o.at)),
                 o.group.map(str::to_string),
                 o.order.map(str::to_string),
                 Some(o.amount.to_string()),

@@ -39,12 +39,6 @@ struct Signup {
 
 const HOSTILE: &str = "it's \\ \"x\"";
 
-fn timestamp(secs: i64) -> String {
-    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!("{date} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
 /// Two years of orders with a two-month gap, times on the hour (so a
 /// period's latest time is often shared), and signups at exactly 0 and 7
 /// days after some orders and one second past 7 days after others.
@@ -132,7 +126,7 @@ fn order_texts(o: &Order) -> Vec<Option<String>> {
     vec![
         Some(o.id.clone()),
         o.customer.clone(),
-        Some(timestamp(o.at)),
+        Some(common::timestamp(o.at)),
         Some(Date::from_days_since_epoch(o.at.div_euclid(86_400)).to_string()),
         o.amount.map(|a| a.to_string()),
         o.group.map(str::to_string),
@@ -143,7 +137,7 @@ fn order_texts(o: &Order) -> Vec<Option<String>> {
 fn signup_texts(s: &Signup) -> Vec<Option<String>> {
     vec![
         Some(s.customer.clone()),
-        Some(timestamp(s.at)),
+        Some(common::timestamp(s.at)),
         Some(s.plan.to_string()),
     ]
 }
@@ -198,13 +192,7 @@ fn tables((orders, signups): &(Vec<Order>, Vec<Signup>)) -> BTreeMap<String, Tab
 }
 
 fn model() -> Model {
-    let (db, c) = common::compile_text(&[("spec.cpi", SPEC)]);
-    assert!(
-        !c.has_errors(),
-        "{}",
-        cpic::diag::render::human_string(&db, &c.diagnostics)
-    );
-    c.model.expect("a model")
+    common::checked_model(SPEC)
 }
 
 fn without_nulls(s: BTreeMap<Date, Option<f64>>) -> BTreeMap<Date, f64> {

@@ -123,12 +123,6 @@ fn data() -> Vec<Row> {
         .collect()
 }
 
-fn timestamp(secs: i64) -> String {
-    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!("{date} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
 fn load(engine: &mut dyn Engine, rows: &[Row]) {
     let columns = [
         ("id", "text"),
@@ -148,8 +142,8 @@ fn load(engine: &mut dyn Engine, rows: &[Row]) {
             vec![
                 Some(r.id.clone()),
                 Some(r.customer.clone()),
-                Some(timestamp(r.at)),
-                r.done_at.map(timestamp),
+                Some(common::timestamp(r.at)),
+                r.done_at.map(common::timestamp),
                 Some(r.day.to_string()),
                 Some(r.closed.to_string()),
                 r.amount.map(|a| format!("{a:?}")),
@@ -488,13 +482,7 @@ fn grain_of(name: &str) -> G {
 // ------------------------------------------------------------ helpers
 
 fn model() -> cpic::model::Model {
-    let (db, c) = common::compile_text(&[("spec.cpi", SPEC)]);
-    assert!(
-        !c.has_errors(),
-        "{}",
-        cpic::diag::render::human_string(&db, &c.diagnostics)
-    );
-    c.model.expect("a model")
+    common::checked_model(SPEC)
 }
 
 fn series_rows(engine: &mut dyn Engine, sql: &str) -> BTreeMap<Date, Option<f64>> {

@@ -145,3 +145,21 @@ for error in validator.iter_errors(json.load(open(sys.argv[2]))):
         .map(str::to_string)
         .collect()
 }
+
+/// The checked model of one spec file (`spec.cpi`); panics with the
+/// diagnostics when it has errors.
+pub fn checked_model(spec: &str) -> cpic::model::Model {
+    let (db, c) = compile_text(&[("spec.cpi", spec)]);
+    assert!(
+        !c.has_errors(),
+        "{}",
+        cpic::diag::render::human_string(&db, &c.diagnostics)
+    );
+    c.model.expect("a model")
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of a time in seconds since 1970 (UTC), as test
+/// tables take it.
+pub fn timestamp(secs: i64) -> String {
+    cpic::date::Moment::from_unix_seconds(secs).to_string()
+}
