@@ -36,8 +36,15 @@ fn model() -> Model {
 
 /// Spark refuses table names beyond letters, digits and `_`: there the
 /// orders are `its_orders`.
-fn spark_model() -> Model {
-    common::checked_model(&SPEC.replace(&format!("\"{ORDERS}\""), "\"its_orders\""))
+/// The spec with Spark's table names (Spark refuses `it's orders`), in
+/// `database` when given.
+fn spark_model(database: Option<&str>) -> Model {
+    let prefix = database.map_or(String::new(), |d| format!("{d}."));
+    common::checked_model(
+        &SPEC
+            .replace(&format!("\"{ORDERS}\""), &format!("\"{prefix}its_orders\""))
+            .replace("\"visits\"", &format!("\"{prefix}visits\"")),
+    )
 }
 
 const ORDERS: &str = "it's orders";
@@ -496,7 +503,9 @@ fn every_expectation_passes_and_fails_on_spark() {
     let Some(mut spark) = engines::Spark::start("expectations") else {
         return;
     };
-    let model = spark_model();
+    let model = spark_model(None);
+    // The same spec with qualified names, for cpic's own session.
+    let qualified = spark_model(Some(spark.database()));
     for (label, data) in [("good", good()), ("bad", bad())] {
         let d = spark.dialect().dialect();
         for table in ["its_orders", "visits"] {
@@ -533,6 +542,13 @@ fn every_expectation_passes_and_fails_on_spark() {
             },
         );
         assert_outcomes(&format!("spark, {label}"), &outcomes, &oracle(&data));
+        // Through `cpic test`'s own database layer, in a session of its own.
+        let outcomes = run_on(spark.url(), &qualified);
+        assert_outcomes(
+            &format!("spark connect, {label}"),
+            &outcomes,
+            &oracle(&data),
+        );
     }
 }
 

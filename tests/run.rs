@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::engines::{self, close};
 use common::oracle;
@@ -14,6 +14,7 @@ use cpic::date::Date;
 use cpic::model::{Direction, Model};
 use serde_json::Value;
 
+use common::loaded::{assert_same_report, load_tables, tables_copy};
 use common::{example, plans};
 
 fn today() -> Date {
@@ -436,170 +437,6 @@ fn metric_and_since_select() {
 
 // ------------------------------------------------------------ other databases
 
-/// A copy of `name` whose sources are plain tables named after their data
-/// files, without the DuckDB init file, for SQLite and PostgreSQL.
-fn tables_copy(name: &str, dir: &Path) -> PathBuf {
-    let from = example(name);
-    let to = dir.join(name);
-    std::fs::create_dir_all(&to).expect("a folder");
-    for entry in std::fs::read_dir(&from).expect("the example") {
-        let path = entry.expect("an entry").path();
-        let file = path
-            .file_name()
-            .expect("a name")
-            .to_string_lossy()
-            .into_owned();
-        if file.ends_with(".cpi") {
-            let text = std::fs::read_to_string(&path).expect("a spec");
-            let text: String = text
-                .lines()
-                .map(|line| {
-                    let trimmed = line.trim_start();
-                    let value = trimmed
-                        .strip_prefix("file: \"data/")
-                        .and_then(|r| r.strip_suffix(".csv\""))
-                        .or_else(|| {
-                            trimmed
-                                .strip_prefix("table: \"")
-                                .and_then(|r| r.strip_suffix('"'))
-                                .and_then(|r| r.rsplit('.').next())
-                        });
-                    match value {
-                        Some(table) => format!("  table: \"{table}\"\n"),
-                        None => format!("{line}\n"),
-                    }
-                })
-                .collect();
-            std::fs::write(to.join(&file), text).expect("write");
-        } else if file == "cpi.toml" {
-            let text = std::fs::read_to_string(&path).expect("cpi.toml");
-            let kept: Vec<&str> = text
-                .lines()
-                .filter(|l| !l.starts_with("init") && !l.starts_with("url"))
-                .collect();
-            std::fs::write(to.join(&file), kept.join("\n")).expect("write");
-        }
-    }
-    to
-}
-
-/// Loads the example's data into `engine` as tables named after the files.
-fn load_tables(engine: &mut dyn common::engines::Engine, model: &Model, root: &Path) {
-    for source in &model.sources {
-        let path = match &source.origin {
-            cpic::model::Origin::File(p) => root.join(p),
-            cpic::model::Origin::Table(t) => root
-                .join("data")
-                .join(format!("{}.csv", t.rsplit('.').next().expect("a name"))),
-        };
-        let table = path
-            .file_stem()
-            .expect("a stem")
-            .to_string_lossy()
-            .into_owned();
-        let text = std::fs::read_to_string(&path).expect("the data");
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-        let types: Vec<&str> = header
-            .iter()
-            .map(|c| match source.column(c).map(|c| &c.ty) {
-                Some(cpic::model::ColumnType::Scalar(s)) => match s {
-                    cpic::model::ScalarType::Text => "text",
-                    cpic::model::ScalarType::Bool => "bool",
-                    cpic::model::ScalarType::Int => "int",
-                    cpic::model::ScalarType::Float => "number",
-                    cpic::model::ScalarType::Date => "date",
-                    cpic::model::ScalarType::Timestamp => "timestamp",
-                },
-                Some(cpic::model::ColumnType::Quantity { .. }) => "number",
-                None => "text",
-            })
-            .collect();
-        let columns: Vec<String> = header
-            .iter()
-            .zip(&types)
-            .map(|(c, t)| {
-                format!(
-                    "{} {}",
-                    engine.dialect().dialect().ident(c),
-                    engine.column_type(t)
-                )
-            })
-            .collect();
-        engine.execute(&format!("CREATE TABLE {table} ({})", columns.join(", ")));
-        let rows: Vec<String> = lines
-            .map(|line| {
-                let values: Vec<String> = line
-                    .split(',')
-                    .zip(&types)
-                    .map(|(v, t)| engine.literal(t, (!v.is_empty()).then_some(v)))
-                    .collect();
-                format!("({})", values.join(", "))
-            })
-            .collect();
-        for chunk in rows.chunks(1000) {
-            engine.execute(&format!("INSERT INTO {table} VALUES {}", chunk.join(", ")));
-        }
-    }
-}
-
-/// Every number of two reports agrees.
-fn assert_same_report(a: &Value, b: &Value, what: &str) {
-    let (ma, mb) = (
-        a["metrics"].as_array().expect("metrics"),
-        b["metrics"].as_array().expect("metrics"),
-    );
-    assert_eq!(ma.len(), mb.len());
-    for (x, y) in ma.iter().zip(mb) {
-        assert_eq!(x["name"], y["name"]);
-        let (sx, sy) = (
-            x["series"].as_array().expect("series"),
-            y["series"].as_array().expect("series"),
-        );
-        assert_eq!(sx.len(), sy.len(), "{what}: periods of {}", x["name"]);
-        for (p, q) in sx.iter().zip(sy) {
-            assert_eq!(p["period"], q["period"]);
-            assert_close(
-                &format!("{what}: {}", x["name"]),
-                num(&p["value"]),
-                num(&q["value"]),
-            );
-        }
-        assert_eq!(
-            x["target"]["status"], y["target"]["status"],
-            "{what}: {}",
-            x["name"]
-        );
-    }
-    let (la, lb) = (
-        a["links"].as_array().expect("links"),
-        b["links"].as_array().expect("links"),
-    );
-    for (x, y) in la.iter().zip(lb) {
-        for key in [
-            "n",
-            "m",
-            "r",
-            "r_diff",
-            "rho_from",
-            "rho_to",
-            "n_eff",
-            "z",
-            "p",
-            "effect",
-            "effect_low",
-            "effect_high",
-        ] {
-            assert_close(
-                &format!("{what}: {key} of {} -> {}", x["from"], x["to"]),
-                num(&x[key]),
-                num(&y[key]),
-            );
-        }
-        assert_eq!(x["verdict"], y["verdict"]);
-    }
-}
-
 #[test]
 fn sqlite_and_postgres_give_the_same_report() {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -611,7 +448,7 @@ fn sqlite_and_postgres_give_the_same_report() {
         let file = dir.path().join(format!("{name}.sqlite"));
         let mut sqlite =
             common::engines::Sqlite(rusqlite::Connection::open(&file).expect("a SQLite file"));
-        load_tables(&mut sqlite, &model, &example(name));
+        load_tables(&mut sqlite, &model, &example(name), "");
         drop(sqlite);
         let url = format!("sqlite://{}", file.display());
         let report = common::run_json(&copy, &["--db", &url]);
@@ -620,7 +457,7 @@ fn sqlite_and_postgres_give_the_same_report() {
         if let Some(mut pg) =
             common::engines::Postgres::connect(&format!("run_{}", name.replace('-', "_")))
         {
-            load_tables(&mut pg, &model, &example(name));
+            load_tables(&mut pg, &model, &example(name), "");
             let separator = if pg.url().contains('?') { '&' } else { '?' };
             let url = format!(
                 "{}{separator}options=-csearch_path%3D{}",
@@ -841,7 +678,7 @@ fn the_run_plan_agrees_on_sqlite_and_postgres() {
         let file = dir.path().join(format!("{name}.sqlite"));
         let mut sqlite =
             common::engines::Sqlite(rusqlite::Connection::open(&file).expect("a SQLite file"));
-        load_tables(&mut sqlite, &model, &example(name));
+        load_tables(&mut sqlite, &model, &example(name), "");
         drop(sqlite);
         let before = bytes(&file);
         let url = cpic::run::db::DatabaseUrl::Sqlite(file.clone());
@@ -852,7 +689,7 @@ fn the_run_plan_agrees_on_sqlite_and_postgres() {
         if let Some(mut pg) =
             common::engines::Postgres::connect(&format!("plan_{}", name.replace('-', "_")))
         {
-            load_tables(&mut pg, &model, &example(name));
+            load_tables(&mut pg, &model, &example(name), "");
             let separator = if pg.url().contains('?') { '&' } else { '?' };
             let url = cpic::run::db::DatabaseUrl::Postgres(format!(
                 "{}{separator}options=-csearch_path%3D{}",
@@ -875,7 +712,7 @@ fn a_duckdb_file_is_unchanged_by_a_run() {
     let file = dir.path().join("insurance.duckdb");
     {
         let mut duck = common::engines::DuckDb(duckdb::Connection::open(&file).expect("a file"));
-        load_tables(&mut duck, &model, &example("insurance"));
+        load_tables(&mut duck, &model, &example("insurance"), "");
         duck.0.execute_batch("CHECKPOINT").expect("written");
     }
     let before = bytes(&file);
@@ -932,7 +769,7 @@ fn a_postgres_role_without_temp_gets_the_report() {
         let client = postgres::Client::connect(&owner_url, postgres::NoTls).expect("the database");
         let mut owner = common::engines::Postgres::from_client(client, &owner_url);
         use common::engines::Engine;
-        load_tables(&mut owner, &model, &example("insurance"));
+        load_tables(&mut owner, &model, &example("insurance"), "");
         owner.execute(&format!(
             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
         ));

@@ -1,11 +1,12 @@
 //! The databases `cpic run` executes on: an embedded DuckDB (the default,
-//! in memory, reading `file` sources directly), a SQLite file, or a
-//! PostgreSQL server. Every database is opened read-only where the engine
+//! in memory, reading `file` sources directly), a SQLite file, a
+//! PostgreSQL server, or Spark through Spark Connect. Every database is opened read-only where the engine
 //! allows it: running a spec never changes the data.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::spark_connect::{ConnectUrl, SparkConnect};
 use crate::sql::DialectName;
 
 /// Where to run, parsed from `--db` or `cpi.toml` `[database] url`.
@@ -17,6 +18,8 @@ pub enum DatabaseUrl {
     Sqlite(PathBuf),
     /// `postgres://...` or `postgresql://...`, passed to the driver as is.
     Postgres(String),
+    /// `sc://HOST:PORT/;token=...` (Spark Connect).
+    SparkConnect(ConnectUrl),
 }
 
 impl DatabaseUrl {
@@ -46,8 +49,12 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_string()));
         }
+        if url.starts_with("sc://") {
+            return ConnectUrl::parse(url).map(DatabaseUrl::SparkConnect);
+        }
         Err(format!(
-            "`{url}` is not a database URL cpic knows: use duckdb://PATH, duckdb://:memory:, sqlite://PATH or postgres://USER@HOST/DB"
+            "`{}` is not a database URL cpic knows: use duckdb://PATH, duckdb://:memory:, sqlite://PATH, postgres://USER@HOST/DB or sc://HOST:PORT (Spark Connect)",
+            mask_password(url)
         ))
     }
 
@@ -56,16 +63,19 @@ impl DatabaseUrl {
             DatabaseUrl::DuckDb(_) => DialectName::Duckdb,
             DatabaseUrl::Sqlite(_) => DialectName::Sqlite,
             DatabaseUrl::Postgres(_) => DialectName::Postgres,
+            DatabaseUrl::SparkConnect(_) => DialectName::Spark,
         }
     }
 
-    /// The URL as shown to people: a PostgreSQL password is masked.
+    /// The URL as shown to people: a PostgreSQL password and a Spark
+    /// Connect token are masked.
     pub fn display(&self) -> String {
         match self {
             DatabaseUrl::DuckDb(None) => "duckdb://:memory:".to_string(),
             DatabaseUrl::DuckDb(Some(p)) => format!("duckdb://{}", p.display()),
             DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
             DatabaseUrl::Postgres(url) => mask_password(url),
+            DatabaseUrl::SparkConnect(url) => url.display(),
         }
     }
 }
@@ -142,6 +152,7 @@ pub enum Database {
     DuckDb(duckdb::Connection),
     Sqlite(rusqlite::Connection),
     Postgres(Box<postgres::Client>),
+    SparkConnect(Box<SparkConnect>),
 }
 
 /// How long cpic waits for a PostgreSQL server before giving up.
@@ -206,6 +217,9 @@ impl Database {
                     .map_err(|e| error_chain(&e))?;
                 Ok(Database::Postgres(Box::new(client)))
             }
+            DatabaseUrl::SparkConnect(url) => {
+                SparkConnect::connect(url).map(|s| Database::SparkConnect(Box::new(s)))
+            }
         }
     }
 
@@ -216,6 +230,7 @@ impl Database {
             Database::DuckDb(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
             Database::Sqlite(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
             Database::Postgres(client) => client.batch_execute(sql).map_err(|e| error_chain(&e)),
+            Database::SparkConnect(session) => session.execute_batch(sql),
         }
     }
 
@@ -258,6 +273,7 @@ impl Database {
                     )?);
                 }
             }
+            Database::SparkConnect(session) => out = session.query(sql, kinds)?,
         }
         Ok(out)
     }
@@ -281,9 +297,12 @@ fn read_row<E>(
 }
 
 /// An error with its causes ("db error: ERROR: relation ... does not exist").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
+    with_causes(e.to_string(), e.source())
+}
+
+/// `text` followed by each cause it does not already say.
+pub(super) fn with_causes(mut text: String, mut source: Option<&dyn std::error::Error>) -> String {
     while let Some(s) = source {
         let more = s.to_string();
         if !text.contains(&more) {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod expectations;
 pub mod experiments;
 pub mod report;
+pub mod spark_connect;
 pub mod test_report;
 pub mod words;
 
@@ -372,7 +373,7 @@ pub fn plan<'m>(
         .metrics
         .iter()
         .any(|m| !m.targets.is_empty() && wanted.contains(m.name.as_str()));
-    let kept = if options.standalone {
+    let kept = if options.standalone || !dialect.dialect().temporary_tables() {
         standalone_steps(model, dialect, &sql_options, &wanted, &options, &mut push);
         None
     } else {

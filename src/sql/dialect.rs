@@ -132,6 +132,13 @@ pub trait Dialect: Sync {
         true
     }
 
+    /// Whether a session may create and fill temporary tables (`CREATE
+    /// TEMPORARY TABLE`, `INSERT`), which a run keeps its series in (see
+    /// `sql::kept`); without them a run sends the standalone queries.
+    fn temporary_tables(&self) -> bool {
+        true
+    }
+
     /// A value as text (dates as `YYYY-MM-DD`).
     fn to_text(&self, expr: &str) -> String {
         format!("CAST({expr} AS {})", self.text_type())
@@ -641,6 +648,11 @@ impl Dialect for Spark {
     }
     fn percentile(&self, value: &str, fraction: f64) -> Option<String> {
         Some(format!("PERCENTILE({value}, {fraction:?})"))
+    }
+    /// Spark's temporary objects are views: nothing can be inserted into
+    /// them.
+    fn temporary_tables(&self) -> bool {
+        false
     }
 }
 

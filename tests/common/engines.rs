@@ -1,10 +1,7 @@
 //! Real SQL engines for the execution tests: DuckDB and SQLite in memory,
 //! PostgreSQL when `CPIC_TEST_POSTGRES_URL` names a server (`.ci/run`
-//! starts one on loopback) and Spark when `CPIC_TEST_PYSPARK` names a
-//! Python with PySpark (`.ci/run` installs one).
-
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+//! starts one on loopback) and Spark when `CPIC_TEST_SPARK_CONNECT` names a
+//! Spark Connect server (`.ci/run` starts one on loopback).
 
 use cpic::sql::DialectName;
 
@@ -272,113 +269,26 @@ impl Engine for Postgres {
     }
 }
 
-/// Spark SQL through PySpark: one local session in a Python child process
-/// (`tests/support/spark_server.py`), spoken to in JSON lines.
-pub struct Spark {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Spark {
-    /// Starts the session; None (with the reason printed) when no PySpark
-    /// is configured outside CI.
-    pub fn start(test: &str) -> Option<Spark> {
-        let Ok(python) = std::env::var("CPIC_TEST_PYSPARK") else {
-            if std::env::var_os("CI").is_some() {
-                panic!("CI must provide a Python with PySpark in CPIC_TEST_PYSPARK");
-            }
-            eprintln!("skipping Spark for {test}: CPIC_TEST_PYSPARK is not set");
-            return None;
-        };
-        let script = super::root().join("tests/support/spark_server.py");
-        let mut child = Command::new(&python)
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {python}: {e}"));
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut ready = String::new();
-        stdout.read_line(&mut ready).expect("Spark starts");
-        assert!(ready.contains("ready"), "Spark did not start: {ready:?}");
-        Some(Spark {
-            child,
-            stdin,
-            stdout,
-        })
-    }
-
-    fn request(&mut self, sql: &str, fetch: bool) -> Vec<Vec<serde_json::Value>> {
-        let line = serde_json::json!({ "sql": sql, "fetch": fetch }).to_string();
-        writeln!(self.stdin, "{line}").expect("a request");
-        self.stdin.flush().expect("a request");
-        let mut answer = String::new();
-        self.stdout.read_line(&mut answer).expect("an answer");
-        let answer: serde_json::Value =
-            serde_json::from_str(&answer).unwrap_or_else(|e| panic!("spark: {e}: {answer:?}"));
-        if let Some(error) = answer.get("error") {
-            panic!("spark: {}\n{sql}", error.as_str().unwrap_or_default());
-        }
-        serde_json::from_value(answer["rows"].clone()).expect("rows")
-    }
-}
-
-impl Drop for Spark {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Engine for Spark {
-    fn dialect(&self) -> DialectName {
-        DialectName::Spark
-    }
-    fn execute(&mut self, sql: &str) {
-        self.request(sql, false);
-    }
-    fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
-        self.request(sql, true)
-            .into_iter()
-            .map(|row| {
-                kinds
-                    .iter()
-                    .zip(row)
-                    .map(|(k, v)| match (k, v) {
-                        (Kind::Num, serde_json::Value::Number(n)) => Val::Num(n.as_f64()),
-                        (Kind::Num, serde_json::Value::Null) => Val::Num(None),
-                        (Kind::Text, serde_json::Value::String(s)) => Val::Text(Some(s)),
-                        (Kind::Text, serde_json::Value::Null) => Val::Text(None),
-                        (Kind::Text, other) => Val::Text(Some(other.to_string())),
-                        (Kind::Num, other) => panic!("spark: not a number: {other}"),
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-    fn as_text(&self, expr: &str) -> String {
+/// How the Spark engine spells test tables.
+mod spark_sql {
+    pub fn as_text(expr: &str) -> String {
         format!("CAST({expr} AS STRING)")
     }
-    fn as_num(&self, expr: &str) -> String {
+    pub fn as_num(expr: &str) -> String {
         format!("CAST({expr} AS DOUBLE)")
     }
-    fn column_type(&self, ty: &str) -> &'static str {
+    pub fn column_type(ty: &str) -> &'static str {
         match ty {
             "text" => "STRING",
             "number" => "DOUBLE",
             "int" => "INT",
-            other => match other {
-                "timestamp" => "TIMESTAMP",
-                "date" => "DATE",
-                "bool" => "BOOLEAN",
-                _ => panic!("no column type for {other}"),
-            },
+            "timestamp" => "TIMESTAMP",
+            "date" => "DATE",
+            "bool" => "BOOLEAN",
+            other => panic!("no column type for {other}"),
         }
     }
-    fn literal(&self, ty: &str, text: Option<&str>) -> String {
+    pub fn literal(ty: &str, text: Option<&str>) -> String {
         match (ty, text) {
             (_, None) => "NULL".to_string(),
             // Spark strings process backslash escapes.
@@ -387,6 +297,114 @@ impl Engine for Spark {
             ("date", Some(t)) => format!("DATE '{t}'"),
             (_, Some(t)) => t.to_string(),
         }
+    }
+}
+
+/// Spark SQL on a Spark Connect server (`CPIC_TEST_SPARK_CONNECT`, an
+/// `sc://` URL; `.ci/run` starts one from the PySpark wheel), spoken to
+/// through cpic's own client (`cpic::run::spark_connect`), each test's
+/// tables in a database of its own, which is the session's current one.
+pub struct Spark {
+    db: cpic::run::db::Database,
+    url: String,
+    database: String,
+}
+
+impl Spark {
+    /// Connects, in a fresh database named after the test; None (with the
+    /// reason printed) when no server is configured outside CI.
+    pub fn start(test: &str) -> Option<Spark> {
+        let url = spark_connect_url(test)?;
+        let parsed = cpic::run::db::DatabaseUrl::parse(&url, std::path::Path::new("."))
+            .expect("a Spark Connect URL");
+        let mut db = cpic::run::db::Database::open(&parsed, std::path::Path::new("."))
+            .unwrap_or_else(|e| panic!("Spark Connect at {}: {e}", parsed.display()));
+        let database = format!("cpic_{}_{}", test, std::process::id());
+        db.execute_batch(&format!(
+            "DROP DATABASE IF EXISTS {database} CASCADE; CREATE DATABASE {database}; USE {database}"
+        ))
+        .unwrap_or_else(|e| panic!("a fresh database: {e}"));
+        Some(Spark { db, url, database })
+    }
+
+    /// The server's URL (as given in `CPIC_TEST_SPARK_CONNECT`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database this connection's tables are in.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+}
+
+/// The test server's URL; None (with the reason printed) outside CI when
+/// none is configured.
+pub fn spark_connect_url(test: &str) -> Option<String> {
+    match std::env::var("CPIC_TEST_SPARK_CONNECT") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI must provide a Spark Connect server in CPIC_TEST_SPARK_CONNECT")
+        }
+        Err(_) => {
+            eprintln!("skipping Spark Connect for {test}: CPIC_TEST_SPARK_CONNECT is not set");
+            None
+        }
+    }
+}
+
+impl Drop for Spark {
+    fn drop(&mut self) {
+        let _ = self.db.execute_batch(&format!(
+            "DROP DATABASE IF EXISTS {} CASCADE",
+            self.database
+        ));
+    }
+}
+
+impl Engine for Spark {
+    fn dialect(&self) -> DialectName {
+        DialectName::Spark
+    }
+    fn execute(&mut self, sql: &str) {
+        self.db
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("spark connect: {e}\n{sql}"));
+    }
+    fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
+        use cpic::run::db::{Cell, ColumnKind};
+        let kinds: Vec<ColumnKind> = kinds
+            .iter()
+            .map(|k| match k {
+                Kind::Num => ColumnKind::Number,
+                Kind::Text => ColumnKind::Text,
+            })
+            .collect();
+        self.db
+            .query(sql, &kinds)
+            .unwrap_or_else(|e| panic!("spark connect: {e}\n{sql}"))
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|cell| match cell {
+                        Cell::Number(n) => Val::Num(n),
+                        Cell::Text(t) => Val::Text(t),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+    fn as_text(&self, expr: &str) -> String {
+        spark_sql::as_text(expr)
+    }
+    fn as_num(&self, expr: &str) -> String {
+        spark_sql::as_num(expr)
+    }
+    fn column_type(&self, ty: &str) -> &'static str {
+        spark_sql::column_type(ty)
+    }
+    fn literal(&self, ty: &str, text: Option<&str>) -> String {
+        spark_sql::literal(ty, text)
     }
 }
 

@@ -95,6 +95,7 @@ pub fn examples() -> Vec<PathBuf> {
 }
 pub mod browser;
 pub mod engines;
+pub mod loaded;
 pub mod oracle;
 pub mod plans;
 pub mod section9;
