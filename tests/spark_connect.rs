@@ -84,3 +84,193 @@ fn same_report(name: &str, dir: &Path) {
     ]);
     assert_eq!(status, 0, "{name}: {stdout}{stderr}");
 }
+
+// ------------------------------------------------------------ errors
+
+/// A server that does not answer: every command that opens the database
+/// exits 1 and names the URL with its token masked.
+#[test]
+fn an_unreachable_server_is_an_error_without_the_token() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy_in("insurance", dir.path(), Some("anywhere"));
+    let copy = copy.to_string_lossy();
+    let url = "sc://127.0.0.1:9/;token=s3cret-token;connect_timeout=3";
+    let site = dir.path().join("site");
+    let site = site.to_string_lossy();
+    for args in [
+        vec!["run", &copy, "--db", url],
+        vec!["test", &copy, "--db", url],
+        vec!["docs", &copy, "-o", &site, "--db", url],
+    ] {
+        let (status, stdout, stderr) = cpic(&args);
+        assert_eq!(status, 1, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.contains("cannot open database sc://127.0.0.1:9/;token=***;connect_timeout=3"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("s3cret"), "{args:?}: {stderr}");
+    }
+    assert!(!dir.path().join("site").exists(), "no site is written");
+}
+
+/// A `file` source cannot run on Spark: E0701, before any connection.
+#[test]
+fn file_sources_are_e0701_on_spark() {
+    let (status, _, stderr) = cpic(&[
+        "run",
+        &example("insurance").to_string_lossy(),
+        "--db",
+        "sc://127.0.0.1:9",
+    ]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("E0701"), "{stderr}");
+    assert!(!stderr.contains("cannot open database"), "{stderr}");
+}
+
+/// A wrong token is refused by the server, and not printed.
+#[test]
+fn a_wrong_token_is_refused_and_not_printed() {
+    let Some(url) = common::engines::spark_connect_url("wrong_token") else {
+        return;
+    };
+    let wrong = match url.split_once(";token=") {
+        Some((base, _)) => format!("{base};token=wrong-s3cret"),
+        None => format!("{url}/;token=wrong-s3cret"),
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy_in("insurance", dir.path(), Some("anywhere"));
+    let (status, _, stderr) = cpic(&["run", &copy.to_string_lossy(), "--db", &wrong]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("cannot open database sc://"), "{stderr}");
+    assert!(stderr.contains("token=***"), "{stderr}");
+    assert!(!stderr.contains("wrong-s3cret"), "{stderr}");
+}
+
+/// A table that does not exist: the source, the database and Spark's own
+/// message; no half-written report.
+#[test]
+fn a_missing_table_names_the_source_and_spark_says_why() {
+    let Some(spark) = Spark::start("missing_table") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    // The database exists, its tables do not.
+    let copy = tables_copy_in("insurance", dir.path(), Some(spark.database()));
+    let (status, stdout, stderr) = cpic(&["run", &copy.to_string_lossy(), "--db", spark.url()]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stdout.is_empty(), "no half-written report: {stdout}");
+    assert!(stderr.contains("cannot compute source `"), "{stderr}");
+    assert!(stderr.contains("token=***"), "{stderr}");
+    assert!(stderr.contains("TABLE_OR_VIEW_NOT_FOUND"), "{stderr}");
+}
+
+/// A query Spark refuses (a declared column the table lacks): Spark's
+/// own message.
+#[test]
+fn a_query_spark_refuses_gives_its_message() {
+    let Some(mut spark) = Spark::start("query_error") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy_in("insurance", dir.path(), Some(spark.database()));
+    let model = model_of(&example("insurance"));
+    load_tables(&mut spark, &model, &example("insurance"), "");
+    // `quotes` without its `channel` column.
+    common::engines::Engine::execute(
+        &mut spark,
+        "CREATE TABLE quotes_without_channel AS SELECT * EXCEPT (channel) FROM quotes; \
+         DROP TABLE quotes; \
+         ALTER TABLE quotes_without_channel RENAME TO quotes",
+    );
+    let (status, stdout, stderr) = cpic(&["run", &copy.to_string_lossy(), "--db", spark.url()]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stdout.is_empty(), "no half-written report: {stdout}");
+    assert!(stderr.contains("UNRESOLVED_COLUMN"), "{stderr}");
+    assert!(stderr.contains("`channel`"), "{stderr}");
+}
+
+/// A query longer than `query_timeout` is interrupted on the server, and
+/// the session serves the next query.
+#[test]
+fn a_query_past_its_time_out_is_interrupted() {
+    let Some(url) = common::engines::spark_connect_url("query_timeout") else {
+        return;
+    };
+    let url = format!("{url};query_timeout=2");
+    let url = cpic::run::db::DatabaseUrl::parse(&url, Path::new(".")).expect("a URL");
+    let mut db = cpic::run::db::Database::open(&url, Path::new(".")).expect("the server");
+    use cpic::run::db::{Cell, ColumnKind};
+    let started = std::time::Instant::now();
+    let error = db
+        .query(
+            "SELECT COUNT(*) FROM range(0, 1000000000000) WHERE id % 7 = 3",
+            &[ColumnKind::Number],
+        )
+        .expect_err("too long");
+    assert!(
+        error.contains("did not finish within 2 s (query_timeout) and was interrupted"),
+        "{error}"
+    );
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let rows = db
+        .query("SELECT 1 + 1", &[ColumnKind::Number])
+        .expect("the session still serves");
+    assert_eq!(rows, vec![vec![Cell::Number(Some(2.0))]]);
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+/// `[database] init` runs on the session, statement by statement (a `;`
+/// inside a string does not cut), before the queries: here it defines the
+/// view the source reads.
+#[test]
+fn the_init_file_runs_on_the_session() {
+    let Some(url) = common::engines::spark_connect_url("init") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path();
+    std::fs::write(
+        root.join("init.sql"),
+        "CREATE OR REPLACE TEMPORARY VIEW sales AS\n\
+         SELECT * FROM VALUES\n\
+           (TIMESTAMP '2026-05-04 00:30:00', 10.0, 'a;b'),\n\
+           (TIMESTAMP '2026-05-10 23:30:00', 20.0, 'c'),\n\
+           (TIMESTAMP '2026-05-11 00:10:00', 5.0, 'd')\n\
+         AS t(at, amount, note);\n\
+         SELECT 'one more; statement' AS x; -- done\n",
+    )
+    .expect("written");
+    std::fs::write(
+        root.join("cpi.toml"),
+        "[project]\nname = \"Init\"\n\n[database]\ninit = \"init.sql\"\n",
+    )
+    .expect("written");
+    std::fs::write(
+        root.join("spec.cpi"),
+        "team ops {\n  name: \"Ops\"\n}\n\nsource sales {\n  table: \"sales\"\n  time: at\n  columns {\n    at:     timestamp\n    amount: USD\n    note:   text\n  }\n}\n\nkpi revenue {\n  title: \"Revenue\"\n  owner: ops\n  unit: USD\n  direction: higher\n  source: sales\n  measure: sum(amount)\n  grain: week\n}\n",
+    )
+    .expect("written");
+    let report = common::run_json(root, &["--db", &url]);
+    let series = &report["metrics"][0]["series"];
+    let points: Vec<(String, f64)> = series
+        .as_array()
+        .expect("a series")
+        .iter()
+        .map(|p| {
+            (
+                p["period"].as_str().expect("a period").to_string(),
+                p["value"].as_f64().expect("a value"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        points,
+        vec![
+            ("2026-05-04".to_string(), 30.0),
+            ("2026-05-11".to_string(), 5.0)
+        ],
+        "{report}"
+    );
+}

@@ -19,7 +19,7 @@ pub enum DatabaseUrl {
     /// `postgres://...` or `postgresql://...`, passed to the driver as is.
     Postgres(String),
     /// `sc://HOST:PORT/;token=...` (Spark Connect).
-    SparkConnect(ConnectUrl),
+    SparkConnect(Box<ConnectUrl>),
 }
 
 impl DatabaseUrl {
@@ -50,7 +50,7 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl::Postgres(url.to_string()));
         }
         if url.starts_with("sc://") {
-            return ConnectUrl::parse(url).map(DatabaseUrl::SparkConnect);
+            return ConnectUrl::parse(url).map(|u| DatabaseUrl::SparkConnect(Box::new(u)));
         }
         Err(format!(
             "`{}` is not a database URL cpic knows: use duckdb://PATH, duckdb://:memory:, sqlite://PATH, postgres://USER@HOST/DB or sc://HOST:PORT (Spark Connect)",
