@@ -69,6 +69,14 @@ fn same_report(name: &str, dir: &Path) {
         started.elapsed().as_secs_f64()
     );
     assert_same_report(&duckdb, &report, &format!("spark connect {name}"));
+    let database = report["database"].as_str().expect("the database");
+    assert!(database.starts_with("sc://"), "{database}");
+    if spark.url().contains(";token=") {
+        assert!(
+            database.contains(";token=***"),
+            "the token is masked: {database}"
+        );
+    }
     assert_eq!(
         report["experiments"].as_array().map_or(0, Vec::len),
         model.experiments.len(),

@@ -134,7 +134,7 @@ pub fn build(args: &BuildArgs) -> Outcome {
         project.database = project
             .database
             .as_deref()
-            .map(crate::run::db::mask_password);
+            .map(crate::run::db::mask_secrets);
         let manifest = Manifest {
             schema_version: MANIFEST_SCHEMA_VERSION,
             generator: format!("cpic {}", env!("CARGO_PKG_VERSION")),

@@ -29,9 +29,9 @@ pub struct RunArgs {
     /// A project directory or one `.cpi` file.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// The database: duckdb://PATH, duckdb://:memory:, sqlite://PATH or
-    /// postgres://... (default: `[database] url` of `cpi.toml`, else an
-    /// in-memory DuckDB).
+    /// The database: duckdb://PATH, duckdb://:memory:, sqlite://PATH,
+    /// postgres://... or sc://HOST:PORT (Spark Connect) (default:
+    /// `[database] url` of `cpi.toml`, else an in-memory DuckDB).
     #[arg(long, value_name = "URL")]
     db: Option<String>,
     /// Report only this metric (repeatable); links touching it are kept.

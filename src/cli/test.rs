@@ -32,8 +32,9 @@ pub struct TestArgs {
     /// A project directory or one `.cpi` file.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// The database: duckdb://PATH, sqlite://PATH or postgres://...
-    /// (default: `[database] url` of `cpi.toml`, else an in-memory DuckDB).
+    /// The database: duckdb://PATH, sqlite://PATH, postgres://... or
+    /// sc://HOST:PORT (Spark Connect) (default: `[database] url` of
+    /// `cpi.toml`, else an in-memory DuckDB).
     #[arg(long, value_name = "URL")]
     db: Option<String>,
     /// Judge as of the start (00:00 UTC) of this day: the age of the

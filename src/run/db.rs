@@ -54,7 +54,7 @@ impl DatabaseUrl {
         }
         Err(format!(
             "`{}` is not a database URL cpic knows: use duckdb://PATH, duckdb://:memory:, sqlite://PATH, postgres://USER@HOST/DB or sc://HOST:PORT (Spark Connect)",
-            mask_password(url)
+            mask_secrets(url)
         ))
     }
 
@@ -77,6 +77,15 @@ impl DatabaseUrl {
             DatabaseUrl::Postgres(url) => mask_password(url),
             DatabaseUrl::SparkConnect(url) => url.display(),
         }
+    }
+}
+
+/// A database URL as written, its secrets masked: a Spark Connect token,
+/// a PostgreSQL password.
+pub fn mask_secrets(url: &str) -> String {
+    match url.starts_with("sc://") {
+        true => super::spark_connect::url::mask_token(url),
+        false => mask_password(url),
     }
 }
 
@@ -361,5 +370,17 @@ mod tests {
             assert!(!mask_password(url).contains("s3cret"));
         }
         assert_eq!(pg.dialect(), DialectName::Postgres);
+        // Spark Connect: the token, parsed or not.
+        let sc = DatabaseUrl::parse("sc://h:1/;user_id=ana;token=s3cret", base).expect("a URL");
+        assert_eq!(sc.display(), "sc://h:1/;user_id=ana;token=***");
+        assert_eq!(sc.dialect(), DialectName::Spark);
+        assert_eq!(
+            mask_secrets("sc://h:1/;token=s3cret;user_id=ana"),
+            "sc://h:1/;token=***;user_id=ana"
+        );
+        let error = DatabaseUrl::parse("sc://h:port/;token=s3cret", base).expect_err("a bad port");
+        assert!(!error.contains("s3cret"), "{error}");
+        let error = DatabaseUrl::parse("mysql://me:s3cret@h/db", base).expect_err("unknown");
+        assert!(!error.contains("s3cret"), "{error}");
     }
 }

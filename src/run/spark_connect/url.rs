@@ -201,7 +201,7 @@ impl ConnectUrl {
 }
 
 /// `token=...` masked in a URL that may not parse.
-fn mask_token(url: &str) -> String {
+pub fn mask_token(url: &str) -> String {
     url.split(';')
         .map(|part| match part.split_once('=') {
             Some((TOKEN, _)) => format!("{TOKEN}=***"),
