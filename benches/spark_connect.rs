@@ -5,7 +5,6 @@
 //! `CPIC_TEST_SPARK_CONNECT` (`.ci/spark-connect VENV` starts one on
 //! loopback); prints why it did nothing otherwise.
 
-#[allow(dead_code)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 

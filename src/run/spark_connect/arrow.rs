@@ -133,7 +133,7 @@ mod tests {
         TimestampMicrosecondArray,
     };
     use arrow_ipc::writer::StreamWriter;
-    use arrow_schema::{Field, Schema, TimeUnit};
+    use arrow_schema::{Field, Schema};
 
     use super::*;
 
@@ -246,7 +246,8 @@ mod tests {
     #[test]
     fn text_that_is_not_a_number_is_an_error() {
         let s = stream(vec![("s", Arc::new(StringArray::from(vec![Some("abc")])))]);
-        let error = rows(&[s.clone()], &[ColumnKind::Number]).expect_err("not a number");
+        let error =
+            rows(std::slice::from_ref(&s), &[ColumnKind::Number]).expect_err("not a number");
         assert!(
             error.contains("cannot read a Utf8 column as a number"),
             "{error}"
