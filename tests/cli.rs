@@ -3,19 +3,7 @@
 mod common;
 
 use common::cpic;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = cpic()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("cpic runs");
-    (
-        out.status.code().expect("an exit status"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
+use common::cpic_output as run;
 
 fn fixture(name: &str) -> String {
     common::root()

@@ -23,17 +23,7 @@ fn today() -> Date {
 
 /// Runs `cpic run` and returns (exit status, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = common::cpic()
-        .arg("run")
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("cpic runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::cpic_output(&[&["run"], args].concat())
 }
 
 fn model_of(path: &Path) -> Model {

@@ -44,6 +44,20 @@ pub fn cpic() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_cpic"))
 }
 
+/// Runs `cpic` with `args`, colour off: (exit status, stdout, stderr).
+pub fn cpic_output(args: &[&str]) -> (i32, String, String) {
+    let out = cpic()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cpic runs");
+    (
+        out.status.code().expect("an exit status"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
 /// Runs `cpic` with `args` and requires success; its output.
 pub fn cpic_ok<I, S>(args: I) -> std::process::Output
 where
