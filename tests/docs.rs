@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// The date of every site built here (the examples' data ends in 2026).
 const TODAY: &str = "2026-11-23";
 
-use common::example;
+use common::{example, files};
 
 fn hostile() -> PathBuf {
     common::root().join("tests/fixtures/docs/hostile")
@@ -41,25 +41,6 @@ fn build(project: &Path, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let (status, stderr) = docs(&args);
     assert_eq!(status, 0, "cpic docs {project} failed: {stderr}");
     (tmp, out)
-}
-
-/// Every file of a site: relative path → bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(dir: &Path, base: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).expect("a folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else {
-                let rel = path.strip_prefix(base).expect("inside");
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                out.insert(rel, std::fs::read(&path).expect("readable"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn html_pages(site: &BTreeMap<String, Vec<u8>>) -> Vec<(&str, String)> {

@@ -273,3 +273,81 @@ fn the_init_file_runs_on_the_session() {
         "{report}"
     );
 }
+
+/// `cpic docs` on Spark builds the site DuckDB builds from the same
+/// tables (loaded into both, in a schema of the same name), page for page,
+/// but for the database's URL.
+#[test]
+fn the_site_on_spark_is_the_site_on_duckdb() {
+    let Some(mut spark) = Spark::start("docs") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = tables_copy_in("insurance", dir.path(), Some(spark.database()));
+    let model = model_of(&example("insurance"));
+    load_tables(&mut spark, &model, &example("insurance"), "");
+    let file = dir.path().join("insurance.duckdb");
+    {
+        let mut duck =
+            common::engines::DuckDb(duckdb::Connection::open(&file).expect("a DuckDB file"));
+        common::engines::Engine::execute(&mut duck, &format!("CREATE SCHEMA {}", spark.database()));
+        let prefix = format!("{}.", spark.database());
+        load_tables(&mut duck, &model, &example("insurance"), &prefix);
+    }
+    let duck_url = format!("duckdb://{}", file.display());
+    let build = |url: &str, name: &str| {
+        let out = dir.path().join(name);
+        let (status, _, stderr) = run_cpic(&[
+            "docs",
+            &copy.to_string_lossy(),
+            "-o",
+            &out.to_string_lossy(),
+            "--db",
+            url,
+            "--today",
+            TODAY,
+        ]);
+        assert_eq!(status, 0, "{url}: {stderr}");
+        common::files(&out)
+    };
+    let on_duckdb = build(&duck_url, "duckdb");
+    let on_spark = build(spark.url(), "spark");
+    assert_eq!(
+        on_duckdb.keys().collect::<Vec<_>>(),
+        on_spark.keys().collect::<Vec<_>>()
+    );
+    let spark_shown = cpic::run::db::DatabaseUrl::parse(spark.url(), Path::new("."))
+        .expect("a URL")
+        .display();
+    for (path, duck_bytes) in &on_duckdb {
+        let spark_bytes = &on_spark[path];
+        let (Ok(a), Ok(b)) = (
+            std::str::from_utf8(duck_bytes),
+            std::str::from_utf8(spark_bytes),
+        ) else {
+            assert_eq!(duck_bytes, spark_bytes, "{path}");
+            continue;
+        };
+        assert!(!b.contains("cpic-test-token"), "{path} shows the token");
+        let a = a.replace(&duck_url, "DATABASE");
+        let b = b.replace(&spark_shown, "DATABASE");
+        assert!(a == b, "{path} differs:\n{}", first_difference(&a, &b));
+    }
+}
+
+/// The lines around the first difference of two texts.
+fn first_difference(a: &str, b: &str) -> String {
+    let line = a
+        .lines()
+        .zip(b.lines())
+        .position(|(x, y)| x != y)
+        .unwrap_or(0);
+    let around = |t: &str| {
+        t.lines()
+            .skip(line.saturating_sub(2))
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!("duckdb:\n{}\nspark:\n{}", around(a), around(b))
+}

@@ -44,6 +44,25 @@ pub fn cpic() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_cpic"))
 }
 
+/// Every file of a folder (a site): relative path, with `/`, → bytes.
+pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, base: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else {
+                let rel = path.strip_prefix(base).expect("inside");
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read(&path).expect("readable"));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
 /// Runs `cpic` with `args`, colour off: (exit status, stdout, stderr).
 pub fn cpic_output(args: &[&str]) -> (i32, String, String) {
     let out = cpic()
