@@ -56,11 +56,7 @@ impl SparkConnect {
             .build()
             .map_err(|e| e.to_string())?;
         let scheme = if url.tls() { "https" } else { "http" };
-        let host = match url.host.contains(':') {
-            true => format!("[{}]", url.host),
-            false => url.host.clone(),
-        };
-        let mut endpoint = Endpoint::from_shared(format!("{scheme}://{host}:{}", url.port))
+        let mut endpoint = Endpoint::from_shared(format!("{scheme}://{}", url.authority()))
             .map_err(|e| error_chain(&e))?
             .connect_timeout(url.connect_timeout)
             .tcp_nodelay(true);
@@ -83,12 +79,7 @@ impl SparkConnect {
         let channel = runtime.block_on(async {
             tokio::time::timeout(url.connect_timeout, endpoint.connect())
                 .await
-                .map_err(|_| {
-                    format!(
-                        "no answer within {} s (connect_timeout)",
-                        url.connect_timeout.as_secs_f64()
-                    )
-                })?
+                .map_err(|_| no_answer(url.connect_timeout))?
                 .map_err(|e| error_chain(&e))
         })?;
         let client = SparkConnectServiceClient::with_interceptor(channel, headers)
@@ -137,12 +128,7 @@ impl SparkConnect {
         let response = self.runtime.block_on(async {
             tokio::time::timeout(timeout, client.config(request))
                 .await
-                .map_err(|_| {
-                    format!(
-                        "no answer within {} s (connect_timeout)",
-                        timeout.as_secs_f64()
-                    )
-                })?
+                .map_err(|_| no_answer(timeout))?
                 .map_err(|status| status_message(&status))
         })?;
         self.server_session = Some(response.into_inner().server_side_session_id);
@@ -308,6 +294,14 @@ impl tonic::service::Interceptor for Headers {
         }
         Ok(request)
     }
+}
+
+/// The error of a call the server did not answer within `connect_timeout`.
+fn no_answer(timeout: Duration) -> String {
+    format!(
+        "no answer within {} s (connect_timeout)",
+        timeout.as_secs_f64()
+    )
 }
 
 /// The server's message (Spark's own, e.g. `[TABLE_OR_VIEW_NOT_FOUND] ...`),

@@ -182,13 +182,17 @@ impl ConnectUrl {
         matches!(self.host.as_str(), "localhost" | "127.0.0.1" | "::1")
     }
 
+    /// `host:port`, an IPv6 host in brackets.
+    pub fn authority(&self) -> String {
+        match self.host.contains(':') {
+            true => format!("[{}]:{}", self.host, self.port),
+            false => format!("{}:{}", self.host, self.port),
+        }
+    }
+
     /// The URL as shown to people: the token is `***`.
     pub fn display(&self) -> String {
-        let host = match self.host.contains(':') {
-            true => format!("[{}]", self.host),
-            false => self.host.clone(),
-        };
-        let mut shown = format!("sc://{host}:{}", self.port);
+        let mut shown = format!("sc://{}", self.authority());
         if !self.written.is_empty() {
             shown.push('/');
             for (name, value) in &self.written {
