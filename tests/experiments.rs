@@ -26,6 +26,11 @@ source events {{
   time: at
   columns {{ customer_id: text  at: timestamp  ok: bool  amount: USD  wait: s  channel: text  order_id: text }}
 }}
+source payments {{
+  table: "payments"
+  time: paid_at
+  columns {{ customer_id: text  paid_at: timestamp  method: text }}
+}}
 source assignments {{
   table: "assignments"
   time: assigned_at
@@ -41,10 +46,12 @@ kpi web_share {{ title: "Web share" owner: ops unit: % direction: higher source:
 kpi visits {{ title: "Visits" owner: ops unit: count direction: higher source: events measure: count() grain: week }}
 kpi slow {{ title: "Slow waits" owner: ops unit: s direction: lower source: events measure: percentile(wait, 0.9) grain: week }}
 kpi paid {{ title: "Paid" owner: ops unit: USD direction: higher source: events measure: sum(amount where ok) grain: week }}
+kpi converted {{ title: "Paid by card within 2 days" owner: ops unit: % direction: higher source: events measure: avg(followed_by(payments, customer_id, 2 days where method = "card")) filter: channel != "test" grain: week }}
+kpi paying {{ title: "Paid within a day" owner: ops unit: count direction: higher source: events measure: count(where followed_by(payments, customer_id, 1 day)) grain: week window: 28 days fill: 0 }}
 link wait -> conversion {{ hypothesis: "h" }}
 experiment two_arms {{
   title: "Two arms" owner: ops tests: wait -> conversion assignments: assignments
-  guardrails: spend, web_share, visits, slow, paid
+  guardrails: spend, web_share, visits, slow, paid, converted, paying
   unit: customer_id variant: arm control: "control" split: 30% 70%
   from: 2026-04-01 until: 2026-04-28
 }}
@@ -518,6 +525,86 @@ struct Event {
     wait: Option<f64>,
     channel: &'static str,
     order: Option<String>,
+    /// Followed by a card payment of its unit within 2 days (`converted`).
+    card_2d: bool,
+    /// Followed by any payment of its unit within a day (`paying`).
+    paid_1d: bool,
+}
+
+/// A payment: its unit, seconds since 1970, method.
+type Payment = (Option<String>, i64, &'static str);
+
+/// Seconds since 1970 of a time of 2026.
+fn seconds((month, day, hour, minute): Time) -> i64 {
+    let date = Date::from_ymd(2026, month, day).expect("a date");
+    date.days_since_epoch() * 86_400 + i64::from(hour * 3600 + minute * 60)
+}
+
+/// Payments around the events: at both edges of the 2-day and 1-day
+/// windows and just outside them, before the event, of the wrong method,
+/// without a unit; then each event's flags, straight from LANGUAGE.md
+/// section 5 (a payment of the same non-null unit, its time in [t, t + W],
+/// passing the filter).
+fn payments(events: &mut [Event]) -> Vec<Payment> {
+    let mut next = draws(11);
+    let mut rows: Vec<Payment> = Vec::new();
+    for e in events.iter() {
+        let t = seconds(e.at);
+        let (day, minute) = (86_400, 60);
+        let (offset, method) = match next(12) {
+            0 => (2 * day, "card"),
+            1 => (2 * day + minute, "card"),
+            2 => (0, "cash"),
+            3 => (day, "cash"),
+            4 => (day + minute, "cash"),
+            5 => (-minute, "card"),
+            6 => (next(4 * day as u64) as i64, "card"),
+            _ => continue,
+        };
+        let unit = if next(15) == 0 { None } else { e.unit.clone() };
+        rows.push((unit, t + offset, method));
+    }
+    for e in events.iter_mut() {
+        let (Some(unit), t) = (e.unit.as_deref(), seconds(e.at)) else {
+            continue;
+        };
+        let within = |w: i64, card: bool| {
+            rows.iter().any(|(u, at, method)| {
+                u.as_deref() == Some(unit)
+                    && (t..=t + w).contains(at)
+                    && (!card || *method == "card")
+            })
+        };
+        e.card_2d = within(2 * 86_400, true);
+        e.paid_1d = within(86_400, false);
+    }
+    rows
+}
+
+fn load_payments(engine: &mut dyn Engine, rows: &[Payment]) {
+    let columns = [
+        ("customer_id", "text"),
+        ("paid_at", "timestamp"),
+        ("method", "text"),
+    ];
+    let texts: Vec<Vec<Option<String>>> = rows
+        .iter()
+        .map(|(unit, at, method)| {
+            let date = Date::from_days_since_epoch(at.div_euclid(86_400));
+            let second = at.rem_euclid(86_400);
+            vec![
+                unit.clone(),
+                Some(format!(
+                    "{date} {:02}:{:02}:{:02}",
+                    second / 3600,
+                    second / 60 % 60,
+                    second % 60
+                )),
+                Some(method.to_string()),
+            ]
+        })
+        .collect();
+    engines::load_table(engine, "payments", &columns, &texts);
 }
 
 /// Events of the assigned units and of others: several rows per unit,
@@ -549,6 +636,8 @@ fn events() -> Vec<Event> {
                     1 => Some(format!("shared{}", next(3))),
                     _ => Some(format!("o{i}_{k}")),
                 },
+                card_2d: false,
+                paid_1d: false,
             });
         }
     }
@@ -682,6 +771,20 @@ fn reference(metric: &str) -> Reference {
                     0.0
                 }
             }],
+            distinct: None,
+            combine: |m| Some(m[0].clone()),
+        },
+        // `window` and `fill` shape periods only: the experiment reads the
+        // measure over the rows (docs/experiments.md).
+        "converted" => Reference::Sums {
+            filter: |e| e.channel != "test",
+            rows: vec![|e| f64::from(e.card_2d), |_| 1.0],
+            distinct: None,
+            combine: |m| m[0].div(&m[1]).map(|r| r.scale(100.0)),
+        },
+        "paying" => Reference::Sums {
+            filter: all,
+            rows: vec![|e| f64::from(e.paid_1d)],
             distinct: None,
             combine: |m| Some(m[0].clone()),
         },
@@ -954,8 +1057,15 @@ fn check_effects(engine: &mut dyn Engine) {
         .model
         .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)));
     // The assignments are loaded by `check` or by the caller.
-    let (assignments, events) = (assignments(), events());
+    let (assignments, mut events) = (assignments(), events());
+    let payments = payments(&mut events);
+    // The fixture has both kinds of row, at the windows' edges too.
+    for flag in [|e: &Event| e.card_2d, |e: &Event| e.paid_1d] {
+        let n = events.iter().filter(|e| flag(e)).count();
+        assert!(n > 50 && n < events.len() / 2, "{n} of {}", events.len());
+    }
     load_events(engine, &events);
+    load_payments(engine, &payments);
     let name = engine.dialect().name();
     let columns: Vec<(&str, Kind)> = EffectColumn::ALL
         .iter()

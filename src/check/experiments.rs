@@ -141,19 +141,22 @@ fn experiment(
                         .hint("analyse the source metrics it is made of (as guardrails), or compare it by hand from their results"),
                     );
                 }
-                Measure::Source { .. } if !metric.in_scan() => {
-                    // Windows, snapshots and fills are about periods, and
-                    // `followed_by` reads another source: none is a sum
-                    // over a unit's own rows, which the analysis needs.
+                Measure::Source { .. } if metric.snapshot.is_some() => {
+                    // A snapshot keeps the rows at a period's edge; an
+                    // experiment has no periods, and summing a level over
+                    // a unit's rows measures nothing. (A `window` or `fill`
+                    // only shapes periods: the experiment reads the
+                    // measure over the rows, as LANGUAGE.md section 11
+                    // says; `followed_by` is a flag of each row.)
                     analysed_ok = false;
                     checker.diags.push(
                         Diagnostic::new(
                             Code::ExperimentDerivedMetric,
                             span,
-                            format!("metric `{name}` has a window, a snapshot, a fill or `followed_by`; an experiment analyses plain source measures"),
+                            format!("metric `{name}` has a `snapshot`; an experiment analyses a measure over each variant's rows, which a level taken at a period's edge is not"),
                         )
-                        .label("not a plain source measure")
-                        .hint("analyse a metric that aggregates the unit's own rows over the experiment, e.g. the same measure without `window`"),
+                        .label("a snapshot")
+                        .hint("analyse a metric of the events that change the level (e.g. tickets opened, tickets closed)"),
                     );
                 }
                 Measure::Source { source, .. } => {

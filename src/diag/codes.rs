@@ -111,7 +111,7 @@ codes! {
     ExperimentUnit = "E0804", Error, "experiment unit is not a column of the assignments";
     ExperimentMetricUnit = "E0805", Error, "analysed metric's source lacks the experiment's unit column";
     ExperimentVariant = "E0806", Error, "experiment variant is not a text column of the assignments";
-    ExperimentDerivedMetric = "E0807", Error, "analysed metric is not a plain source measure";
+    ExperimentDerivedMetric = "E0807", Error, "analysed metric is derived or a snapshot";
     ExperimentSplit = "E0808", Error, "split shares are not percentages that sum to 100%";
     ExperimentDates = "E0809", Error, "experiment `from` after `until`";
 }

@@ -23,17 +23,19 @@
 //! t/c − 1: var(t)/c² + t²·var(c)/c⁴.
 
 use super::delta::{is_bool, Decomposition, Method, Moment, Var};
-use super::queries::QueryBuilder;
+use super::queries::{followed_by_nodes, FlagColumns, QueryBuilder};
 use super::render::{number, ExprContext, ExprWriter};
 use super::results::{EffectColumn, EnrolmentColumn, ExperimentVerdict, SRM_ALPHA, Z_95};
 use super::stats;
 use super::Unsupported;
 use crate::model::{Direction, Experiment, Grain, Measure, Metric, Model, ScalarType, TExpr};
 
-/// Row expressions over the source's alias.
+/// Row expressions over the source's alias, whose rows carry the flags of
+/// the metrics' `followed_by` calls.
 struct Rows {
     d: &'static dyn super::dialect::Dialect,
     alias: String,
+    flags: FlagColumns,
 }
 
 impl ExprContext for Rows {
@@ -43,6 +45,10 @@ impl ExprContext for Rows {
 
     fn column(&self, name: &str) -> String {
         format!("{}.{}", self.alias, self.d.ident(name))
+    }
+
+    fn followed_by(&mut self, e: &TExpr) -> String {
+        self.column(&self.flags.column(e))
     }
 }
 
@@ -161,13 +167,33 @@ impl QueryBuilder<'_> {
         let id = |s: &str| d.ident(s);
         let measure = source_measure(members[0].1);
         let source = model.source(measure.source).expect("a checked source");
-        let table = d
+        let mut table = d
             .table(&source.origin)
             .ok_or_else(|| Unsupported::file_source(d.name(), source))?;
+        // A `followed_by` is a flag of each row, as in a metric's series:
+        // the source's rows with the flags of every metric of the group.
+        let nodes = followed_by_nodes(members.iter().flat_map(|(_, m, _)| {
+            let s = source_measure(m);
+            std::iter::once(s.expr).chain(s.filter)
+        }));
+        let flags = FlagColumns::of(&nodes);
+        if !nodes.is_empty() {
+            let all = format!("_g{g}_source");
+            self.add_fixed(&all, &format!("SELECT *\nFROM {table}"));
+            let flagged = self.followed_rows(
+                &format!("_g{g} flagged"),
+                &format!("_g{g}_flagged"),
+                &all,
+                (measure.time, measure.time_type),
+                &nodes,
+            )?;
+            table = id(&flagged);
+        }
         let alias = id("_source");
         let mut rows = Rows {
             d,
             alias: alias.clone(),
+            flags,
         };
         let mut w = ExprWriter::new(&mut rows);
         let (enrolled, unit, variant, at) =
@@ -671,7 +697,8 @@ impl QueryBuilder<'_> {
 }
 
 /// A source measure's parts (the checker allows experiments to analyse
-/// source measures only, E0807).
+/// source measures only, without `snapshot`, E0807; a `window` or `fill`
+/// shapes periods, which an experiment does not have).
 #[derive(Clone, Copy)]
 struct SourceMeasure<'m> {
     source: &'m str,

@@ -20,6 +20,8 @@ use crate::model::{Grain, Link, Measure, Metric, Model, ScalarType, Source, TExp
 mod expectations;
 mod kinds;
 
+pub(super) use kinds::{followed_by_nodes, FlagColumns};
+
 pub use expectations::{null_example_columns, EXAMPLES};
 
 /// Where a metric's filter goes in a query.
@@ -512,10 +514,8 @@ impl<'m> QueryBuilder<'m> {
         (expr, also): (&TExpr, Option<&TExpr>),
         (owner, prefix, first): (&'q str, &'q str, usize),
     ) -> SourceMeasure<'q> {
-        let followed = kinds::followed_by_nodes(expr, also)
-            .into_iter()
-            .map(kinds::followed_key)
-            .collect();
+        let followed =
+            FlagColumns::of(&kinds::followed_by_nodes(std::iter::once(expr).chain(also)));
         SourceMeasure {
             d: self.d,
             rows: self.d.ident(rows),
@@ -682,7 +682,7 @@ impl<'m> QueryBuilder<'m> {
             .source(source)
             .expect("the model resolves sources");
         let mut rows = self.rows(source, time, time_type, grain)?;
-        let followed = kinds::followed_by_nodes(expr, filter);
+        let followed = kinds::followed_by_nodes(std::iter::once(expr).chain(filter));
         if !followed.is_empty() {
             rows = self.followed_rows(key, preferred, &rows, (time, time_type), &followed)?;
         }
@@ -1355,9 +1355,8 @@ struct SourceMeasure<'q> {
     first: usize,
     /// The keys of the percentile CTEs claimed, in order.
     keys: Vec<String>,
-    /// The `followed_by` calls of the measure (`kinds::followed_key`),
-    /// whose flags the rows carry in this order.
-    followed: Vec<String>,
+    /// The columns of the `followed_by` flags the rows carry.
+    followed: FlagColumns,
 }
 
 impl ExprContext for SourceMeasure<'_> {
@@ -1375,13 +1374,7 @@ impl ExprContext for SourceMeasure<'_> {
     }
 
     fn followed_by(&mut self, e: &TExpr) -> String {
-        let key = kinds::followed_key(e);
-        let n = self
-            .followed
-            .iter()
-            .position(|k| *k == key)
-            .expect("the rows carry every followed_by of the measure");
-        self.column(&kinds::followed_column(n + 1))
+        self.column(&self.followed.column(e))
     }
 
     fn percentile_name(&mut self, _: usize) -> String {

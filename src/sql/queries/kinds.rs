@@ -27,12 +27,15 @@ pub(super) fn followed_column(n: usize) -> String {
     format!("{FOLLOWED}{n}")
 }
 
-/// The `followed_by` nodes of a measure and its filter, each once, in
-/// order; their position (from 1) numbers their flag column.
-pub(super) fn followed_by_nodes<'e>(expr: &'e TExpr, filter: Option<&'e TExpr>) -> Vec<&'e TExpr> {
+/// The `followed_by` nodes of some expressions (a measure and its filter,
+/// or the measures and filters of an experiment's metrics of one source),
+/// each once, in order; their position (from 1) numbers their flag column.
+pub(in crate::sql) fn followed_by_nodes<'e>(
+    exprs: impl IntoIterator<Item = &'e TExpr>,
+) -> Vec<&'e TExpr> {
     let mut found: Vec<&TExpr> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
-    for e in std::iter::once(expr).chain(filter) {
+    for e in exprs {
         e.walk(&mut |node| {
             if matches!(node.kind, TExprKind::FollowedBy { .. }) {
                 let key = followed_key(node);
@@ -44,6 +47,29 @@ pub(super) fn followed_by_nodes<'e>(expr: &'e TExpr, filter: Option<&'e TExpr>) 
         });
     }
     found
+}
+
+/// Where the rows of [`QueryBuilder::followed_rows`] keep the flag of each
+/// of its `followed_by` nodes.
+#[derive(Default)]
+pub(in crate::sql) struct FlagColumns(Vec<String>);
+
+impl FlagColumns {
+    /// The columns of `nodes`' flags, numbered in their order.
+    pub(in crate::sql) fn of(nodes: &[&TExpr]) -> FlagColumns {
+        FlagColumns(nodes.iter().map(|n| followed_key(n)).collect())
+    }
+
+    /// The flag column of the `followed_by` node `e` (unquoted).
+    pub(in crate::sql) fn column(&self, e: &TExpr) -> String {
+        let key = followed_key(e);
+        let n = self
+            .0
+            .iter()
+            .position(|k| *k == key)
+            .expect("the rows carry every followed_by of the measure");
+        followed_column(n + 1)
+    }
 }
 
 /// When every aggregate of `expr` is a `count_distinct`, the columns (of
@@ -149,7 +175,7 @@ impl QueryBuilder<'_> {
     /// non-null column at a time in `[t, t + window]`, from the other
     /// source's first and last time per key and bucket of time (see
     /// below).
-    pub(super) fn followed_rows(
+    pub(in crate::sql) fn followed_rows(
         &mut self,
         key: &str,
         preferred: &str,
