@@ -200,7 +200,31 @@ pub fn parse_quantity_unit(text: &str) -> Result<QuantityUnit, UnitError> {
 /// A value in its unit as people read it: `38 s`, `81.4 %`, `12.90 EUR`,
 /// `3.2 options`.
 pub fn format_value(value: f64, unit: &Unit) -> String {
-    let number = match unit {
+    let number = value_number(value, unit);
+    match unit {
+        Unit::Dimensionless | Unit::Ratio => number,
+        Unit::Count(None) => number,
+        Unit::Count(Some(thing)) => format!("{number} {thing}"),
+        other => format!("{number} {other}"),
+    }
+}
+
+/// The size of a difference between two values in `unit`, written as
+/// [`format_value`] writes values but in the unit of a change: `2.7 pp`
+/// between 5.4% and 2.7% (percentage points, not a percent of the value),
+/// `3.5 min`, `12.00 USD`.
+pub fn format_difference(value: f64, unit: &Unit) -> String {
+    let number = value_number(value, unit);
+    match unit_of_change(unit) {
+        Some(u) => format!("{number} {u}"),
+        None => number,
+    }
+}
+
+/// The number of [`format_value`]: money to the cent, percentages to a
+/// tenth, other quantities to three significant digits or so.
+fn value_number(value: f64, unit: &Unit) -> String {
+    match unit {
         Unit::Money(_) => grouped(value, 2),
         Unit::Percent => grouped(value, 1),
         _ => {
@@ -213,12 +237,6 @@ pub fn format_value(value: f64, unit: &Unit) -> String {
             };
             trim_zeros(grouped(value, decimals))
         }
-    };
-    match unit {
-        Unit::Dimensionless | Unit::Ratio => number,
-        Unit::Count(None) => number,
-        Unit::Count(Some(thing)) => format!("{number} {thing}"),
-        other => format!("{number} {other}"),
     }
 }
 
@@ -301,6 +319,17 @@ mod tests {
     #[test]
     fn changes_are_signed_to_two_significant_digits() {
         assert_eq!(format_change(0.1234, &Unit::Percent), "+0.12 pp");
+        assert_eq!(format_difference(2.7, &Unit::Percent), "2.7 pp");
+        assert_eq!(format_value(2.7, &Unit::Percent), "2.7 %");
+        assert_eq!(
+            format_difference(12.0, &Unit::Money("USD".into())),
+            "12.00 USD"
+        );
+        assert_eq!(
+            format_difference(3.0, &Unit::Count(Some("options".into()))),
+            "3 options"
+        );
+        assert_eq!(format_difference(0.25, &Unit::Ratio), "0.25");
         assert_eq!(
             format_change(-3.41, &Unit::Duration(DurationUnit::S)),
             "-3.4 s"

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::run::{expectations, words, LinkResult, MetricResult};
 use crate::sql::results::{TargetStatus, Verdict};
 use crate::sql::{self, DialectName, Generator, Unsupported};
-use crate::units::format_value;
+use crate::units::{format_difference, format_value};
 
 /// What every page shares: where the root is, the title, the footer.
 pub struct Layout {
@@ -232,7 +232,7 @@ fn change_text(r: &MetricResult) -> String {
     };
     format!(
         "{arrow} {}{judgement}",
-        format_value(change.abs(), &r.metric.unit)
+        format_difference(change.abs(), &r.metric.unit)
     )
 }
 

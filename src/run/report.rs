@@ -11,7 +11,7 @@ use super::words::p_text;
 use super::{words, Evidence, ExperimentResult, LinkResult, MetricResult, Report};
 use crate::model::MetricKind;
 use crate::sql::results::{ExperimentVerdict, Verdict};
-use crate::units::format_value;
+use crate::units::{format_difference, format_value};
 
 /// Glyphs for a terminal, or plain ASCII for pipes and files.
 #[derive(Clone, Copy)]
@@ -99,7 +99,7 @@ fn metric_row(m: &MetricResult, style: Style) -> Vec<Cell> {
             let mut text = format!(
                 "{} {}",
                 style.arrow(c > 0.0),
-                format_value(c.abs(), &metric.unit)
+                format_difference(c.abs(), &metric.unit)
             );
             if !style.unicode {
                 // Without colour, say it.
