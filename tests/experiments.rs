@@ -590,16 +590,9 @@ fn load_payments(engine: &mut dyn Engine, rows: &[Payment]) {
     let texts: Vec<Vec<Option<String>>> = rows
         .iter()
         .map(|(unit, at, method)| {
-            let date = Date::from_days_since_epoch(at.div_euclid(86_400));
-            let second = at.rem_euclid(86_400);
             vec![
                 unit.clone(),
-                Some(format!(
-                    "{date} {:02}:{:02}:{:02}",
-                    second / 3600,
-                    second / 60 % 60,
-                    second % 60
-                )),
+                Some(common::timestamp(*at)),
                 Some(method.to_string()),
             ]
         })
