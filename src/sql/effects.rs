@@ -178,8 +178,15 @@ impl QueryBuilder<'_> {
         }));
         let flags = FlagColumns::of(&nodes);
         if !nodes.is_empty() {
-            let all = format!("_g{g}_source");
-            self.add_fixed(&all, &format!("SELECT *\nFROM {table}"));
+            // Only the enrolled units' rows need a flag.
+            let (all, enrolled, unit) = (format!("_g{g}_source"), id("_enrolled"), id("_unit"));
+            self.add_fixed(
+                &all,
+                &format!(
+                    "SELECT *\nFROM {table}\nWHERE {} IN (SELECT {enrolled}.{unit} FROM {enrolled})",
+                    id(&e.unit)
+                ),
+            );
             let flagged = self.followed_rows(
                 &format!("_g{g} flagged"),
                 &format!("_g{g}_flagged"),
