@@ -19,10 +19,7 @@ fn main() {
     };
     let mut spark = common::engines::Spark::start("bench").expect("the server");
     let insurance = common::example("insurance");
-    let model = {
-        let (_, c) = common::compile_path(&insurance);
-        c.model.expect("the example checks")
-    };
+    let model = common::checked_model_at(&insurance);
     let started = Instant::now();
     common::loaded::load_tables(&mut spark, &model, &insurance, "");
     println!(

@@ -11,7 +11,7 @@ use std::path::Path;
 use common::engines::{self, close};
 use common::oracle;
 use cpic::date::Date;
-use cpic::model::{Direction, Model};
+use cpic::model::Direction;
 use serde_json::Value;
 
 use common::loaded::{assert_same_report, load_tables, tables_copy};
@@ -24,12 +24,6 @@ fn today() -> Date {
 /// Runs `cpic run` and returns (exit status, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
     common::cpic_output(&[&["run"], args].concat())
-}
-
-fn model_of(path: &Path) -> Model {
-    let (db, c) = common::compile_path(path);
-    c.model
-        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)))
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -47,7 +41,7 @@ fn check_example(name: &str, designed: &[(&str, &str, &str)]) -> BTreeSet<String
 
 fn check_project(root: &Path, designed: &[(&str, &str, &str)]) -> BTreeSet<String> {
     let root = root.to_path_buf();
-    let model = model_of(&root);
+    let model = common::checked_model_at(&root);
     let tables = oracle::load_sources(&model, &root);
     let report = common::run_json(&root, &[]);
     let metrics = report["metrics"].as_array().expect("metrics");
@@ -433,7 +427,7 @@ fn sqlite_and_postgres_give_the_same_report() {
     for name in ["insurance", "customer-service"] {
         let duckdb = common::run_json(&example(name), &[]);
         let copy = tables_copy(name, dir.path());
-        let model = model_of(&example(name));
+        let model = common::checked_model_at(&example(name));
         // SQLite: a file loaded by the test, opened read-only by cpic.
         let file = dir.path().join(format!("{name}.sqlite"));
         let mut sqlite =
@@ -597,7 +591,7 @@ fn link_pairs_match_the_data() {
     use cpic::run::db::{Database, DatabaseUrl};
     use cpic::run::{execute, plan, RunOptions};
     let root = example("insurance");
-    let model = model_of(&root);
+    let model = common::checked_model_at(&root);
     let tables = oracle::load_sources(&model, &root);
     let options = RunOptions {
         metrics: Vec::new(),
@@ -642,7 +636,7 @@ fn link_pairs_match_the_data() {
 #[test]
 fn the_run_plan_and_the_standalone_queries_agree() {
     for root in common::examples() {
-        let model = model_of(&root);
+        let model = common::checked_model_at(&root);
         let url = cpic::run::db::DatabaseUrl::DuckDb(None);
         let kept = plans::library_run(&model, &root, &url, today(), false);
         let standalone = plans::library_run(&model, &root, &url, today(), true);
@@ -664,7 +658,7 @@ fn the_run_plan_agrees_on_sqlite_and_postgres() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     for name in ["insurance", "grocery-delivery"] {
         let copy = tables_copy(name, dir.path());
-        let model = model_of(&copy);
+        let model = common::checked_model_at(&copy);
         let file = dir.path().join(format!("{name}.sqlite"));
         let mut sqlite =
             common::engines::Sqlite(rusqlite::Connection::open(&file).expect("a SQLite file"));
@@ -698,7 +692,7 @@ fn the_run_plan_agrees_on_sqlite_and_postgres() {
 fn a_duckdb_file_is_unchanged_by_a_run() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let copy = tables_copy("insurance", dir.path());
-    let model = model_of(&copy);
+    let model = common::checked_model_at(&copy);
     let file = dir.path().join("insurance.duckdb");
     {
         let mut duck = common::engines::DuckDb(duckdb::Connection::open(&file).expect("a file"));
@@ -749,7 +743,7 @@ fn a_postgres_role_without_temp_gets_the_report() {
     }
     let dir = tempfile::tempdir().expect("a temporary folder");
     let copy = tables_copy("insurance", dir.path());
-    let model = model_of(&copy);
+    let model = common::checked_model_at(&copy);
     let owner_url = format!(
         "postgres://{}:{}@{host}:{port}/{database}",
         config.get_user().unwrap_or("postgres"),
@@ -786,7 +780,7 @@ fn a_postgres_role_without_temp_gets_the_report() {
         "{}",
         report.notes[0]
     );
-    let original = model_of(&example("insurance"));
+    let original = common::checked_model_at(&example("insurance"));
     let url = cpic::run::db::DatabaseUrl::DuckDb(None);
     let duckdb = plans::library_run(&original, &example("insurance"), &url, today(), false);
     plans::assert_same_results(&report, &duckdb, "postgres without TEMP");

@@ -8,18 +8,14 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use cpic::model::Model;
 
 use common::cpic_output as run_cpic;
 use common::engines::Spark;
 use common::loaded::{assert_same_report, load_tables, tables_copy_in};
 use common::{example, EXAMPLES, TODAY};
-
-fn model_of(path: &Path) -> cpic::model::Model {
-    let (db, c) = common::compile_path(path);
-    c.model
-        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)))
-}
 
 /// Every example, its tables loaded into a Spark database: `cpic run
 /// --test` reports the same metrics, targets, links, experiments and
@@ -37,12 +33,19 @@ fn every_example_gives_the_same_report_as_duckdb() {
     }
 }
 
+/// Example `name`'s tables loaded into `spark`'s database, a copy of the
+/// example (in `dir`) whose sources name them there, and its model.
+fn on_spark(spark: &mut Spark, name: &str, dir: &Path) -> (PathBuf, Model) {
+    let copy = tables_copy_in(name, dir, Some(spark.database()));
+    let model = common::checked_model_at(&example(name));
+    load_tables(spark, &model, &example(name), "");
+    (copy, model)
+}
+
 fn same_report(name: &str, dir: &Path) {
     let mut spark = Spark::start(&format!("run_{}", name.replace('-', "_"))).expect("a server");
-    let copy = tables_copy_in(name, dir, Some(spark.database()));
-    let model = model_of(&example(name));
     let started = std::time::Instant::now();
-    load_tables(&mut spark, &model, &example(name), "");
+    let (copy, model) = on_spark(&mut spark, name, dir);
     let loaded = started.elapsed();
     let duckdb = common::run_json(&example(name), &["--test"]);
     let started = std::time::Instant::now();
@@ -165,9 +168,7 @@ fn a_query_spark_refuses_gives_its_message() {
         return;
     };
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let copy = tables_copy_in("insurance", dir.path(), Some(spark.database()));
-    let model = model_of(&example("insurance"));
-    load_tables(&mut spark, &model, &example("insurance"), "");
+    let (copy, _) = on_spark(&mut spark, "insurance", dir.path());
     // `quotes` without its `channel` column.
     common::engines::Engine::execute(
         &mut spark,
@@ -283,9 +284,7 @@ fn the_site_on_spark_is_the_site_on_duckdb() {
         return;
     };
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let copy = tables_copy_in("insurance", dir.path(), Some(spark.database()));
-    let model = model_of(&example("insurance"));
-    load_tables(&mut spark, &model, &example("insurance"), "");
+    let (copy, model) = on_spark(&mut spark, "insurance", dir.path());
     let file = dir.path().join("insurance.duckdb");
     {
         let mut duck =

@@ -192,6 +192,14 @@ pub fn checked_model(spec: &str) -> cpic::model::Model {
     c.model.expect("a model")
 }
 
+/// The model of the project (or `.cpi` file) at `path`; panics with the
+/// diagnostics when it has none.
+pub fn checked_model_at(path: &Path) -> cpic::model::Model {
+    let (db, c) = compile_path(path);
+    c.model
+        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)))
+}
+
 /// `YYYY-MM-DD HH:MM:SS` of a time in seconds since 1970 (UTC), as test
 /// tables take it.
 pub fn timestamp(secs: i64) -> String {
