@@ -269,37 +269,6 @@ impl Engine for Postgres {
     }
 }
 
-/// How the Spark engine spells test tables.
-mod spark_sql {
-    pub fn as_text(expr: &str) -> String {
-        format!("CAST({expr} AS STRING)")
-    }
-    pub fn as_num(expr: &str) -> String {
-        format!("CAST({expr} AS DOUBLE)")
-    }
-    pub fn column_type(ty: &str) -> &'static str {
-        match ty {
-            "text" => "STRING",
-            "number" => "DOUBLE",
-            "int" => "INT",
-            "timestamp" => "TIMESTAMP",
-            "date" => "DATE",
-            "bool" => "BOOLEAN",
-            other => panic!("no column type for {other}"),
-        }
-    }
-    pub fn literal(ty: &str, text: Option<&str>) -> String {
-        match (ty, text) {
-            (_, None) => "NULL".to_string(),
-            // Spark strings process backslash escapes.
-            ("text", Some(t)) => format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'")),
-            ("timestamp", Some(t)) => format!("TIMESTAMP '{t}'"),
-            ("date", Some(t)) => format!("DATE '{t}'"),
-            (_, Some(t)) => t.to_string(),
-        }
-    }
-}
-
 /// Spark SQL on a Spark Connect server (`CPIC_TEST_SPARK_CONNECT`, an
 /// `sc://` URL; `.ci/run` starts one from the PySpark wheel), spoken to
 /// through cpic's own client (`cpic::run::spark_connect`), each test's
@@ -395,16 +364,31 @@ impl Engine for Spark {
             .collect()
     }
     fn as_text(&self, expr: &str) -> String {
-        spark_sql::as_text(expr)
+        format!("CAST({expr} AS STRING)")
     }
     fn as_num(&self, expr: &str) -> String {
-        spark_sql::as_num(expr)
+        format!("CAST({expr} AS DOUBLE)")
     }
     fn column_type(&self, ty: &str) -> &'static str {
-        spark_sql::column_type(ty)
+        match ty {
+            "text" => "STRING",
+            "number" => "DOUBLE",
+            "int" => "INT",
+            "timestamp" => "TIMESTAMP",
+            "date" => "DATE",
+            "bool" => "BOOLEAN",
+            other => panic!("no column type for {other}"),
+        }
     }
     fn literal(&self, ty: &str, text: Option<&str>) -> String {
-        spark_sql::literal(ty, text)
+        match (ty, text) {
+            (_, None) => "NULL".to_string(),
+            // Spark strings process backslash escapes.
+            ("text", Some(t)) => format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'")),
+            ("timestamp", Some(t)) => format!("TIMESTAMP '{t}'"),
+            ("date", Some(t)) => format!("DATE '{t}'"),
+            (_, Some(t)) => t.to_string(),
+        }
     }
 }
 
