@@ -14,7 +14,7 @@ use cpic::date::Date;
 use cpic::model::Direction;
 use serde_json::Value;
 
-use common::loaded::{assert_same_report, load_tables, tables_copy};
+use common::loaded::{assert_close, assert_same_report, load_tables, num, tables_copy};
 use common::{example, plans};
 
 fn today() -> Date {
@@ -24,14 +24,6 @@ fn today() -> Date {
 /// Runs `cpic run` and returns (exit status, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
     common::cpic_output(&[&["run"], args].concat())
-}
-
-fn num(v: &Value) -> Option<f64> {
-    v.as_f64()
-}
-
-fn assert_close(what: &str, got: Option<f64>, want: Option<f64>) {
-    engines::assert_same(what, got, want, close);
 }
 
 /// Every number of the report against the oracle, and the designed verdicts.

@@ -9,11 +9,13 @@ use serde_json::Value;
 use super::engines::{self, close, Engine};
 use super::example;
 
-fn num(v: &Value) -> Option<f64> {
+/// A number of a report's JSON (None for `null`).
+pub fn num(v: &Value) -> Option<f64> {
     v.as_f64()
 }
 
-fn assert_close(what: &str, got: Option<f64>, want: Option<f64>) {
+/// Two numbers of reports equal to the engines' tolerance, or both absent.
+pub fn assert_close(what: &str, got: Option<f64>, want: Option<f64>) {
     engines::assert_same(what, got, want, close);
 }
 
