@@ -252,26 +252,12 @@ fn seconds(name: &str, value: &str) -> Result<Duration, String> {
 }
 
 /// `%XX` escapes decoded (Python's `urllib.parse.unquote`, which PySpark
-/// applies to every value).
+/// applies to every value; a `%` without two hex digits stays as it is).
 fn percent_decode(value: &str) -> Result<String, String> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = value
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(byte) = hex {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| "a parameter is not UTF-8 once decoded".to_string())
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .map(|text| text.into_owned())
+        .map_err(|_| "a parameter is not UTF-8 once decoded".to_string())
 }
 
 #[cfg(test)]
@@ -329,6 +315,17 @@ mod tests {
         assert!(url.headers.is_empty());
         let url = ConnectUrl::parse("sc://h/;grpc_keepalive_enabled=false").expect("a URL");
         assert_eq!(url.keepalive, None);
+    }
+
+    #[test]
+    fn values_are_percent_decoded_as_python_unquotes_them() {
+        assert_eq!(percent_decode("a%3Bb%3db").as_deref(), Ok("a;b=b"));
+        assert_eq!(percent_decode("%E2%82%AC").as_deref(), Ok("€"));
+        // A `%` without two hex digits stays.
+        assert_eq!(percent_decode("100%").as_deref(), Ok("100%"));
+        assert_eq!(percent_decode("%zz%4").as_deref(), Ok("%zz%4"));
+        assert_eq!(percent_decode("%é").as_deref(), Ok("%é"));
+        assert!(percent_decode("%FF").is_err());
     }
 
     #[test]
