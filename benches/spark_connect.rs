@@ -31,16 +31,16 @@ fn main() {
 
     for run in 1..=2 {
         let started = Instant::now();
-        let out = common::cpic()
-            .args(["run", &copy.to_string_lossy(), "--db", &url])
-            .args(["--today", common::TODAY, "--timings"])
-            .output()
-            .expect("cpic runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let copy = copy.to_string_lossy();
+        let out = common::cpic_ok([
+            "run",
+            &copy,
+            "--db",
+            &url,
+            "--today",
+            common::TODAY,
+            "--timings",
+        ]);
         println!(
             "cpic run insurance #{run}: {:.1?}\n  {}",
             started.elapsed(),
@@ -55,10 +55,7 @@ fn main() {
         "session opened (connect, time zone set): {:.1?}",
         started.elapsed()
     );
-    let tables = {
-        let (_, c) = common::compile_path(&copy);
-        c.model.expect("the copy checks")
-    };
+    let tables = common::checked_model_at(&copy);
     let generator = cpic::sql::Generator::new(
         &tables,
         cpic::sql::DialectName::Spark,

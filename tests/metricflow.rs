@@ -51,17 +51,15 @@ fn tool(venv: &Path, dir: &Path, program: &str, args: &[&str]) -> String {
 
 /// Exports `example` to `out`; returns the metrics left out (warned).
 fn export(example: &Path, out: &Path) -> Vec<String> {
-    let run = common::cpic()
-        .args(["export", "metricflow", "--today", common::TODAY, "-o"])
-        .arg(out)
-        .arg(example)
-        .output()
-        .expect("cpic runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = common::cpic_ok([
+        "export".as_ref(),
+        "metricflow".as_ref(),
+        "--today".as_ref(),
+        common::TODAY.as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        example.as_os_str(),
+    ]);
     String::from_utf8_lossy(&run.stderr)
         .lines()
         .filter_map(|l| {
