@@ -340,7 +340,22 @@ fn json_schema() {
     let report = common::run_json(&example("insurance"), &[]);
     let schema = serde_json::to_string_pretty(&shape(&report)).expect("JSON");
     insta::assert_snapshot!("run_json_schema", schema);
-    assert_eq!(report["schema"], "cpic-run/2");
+    // The schema's name is read from one place; docs/run-json.md and
+    // `cpic run --help` give the same.
+    let name = cpic::run::report::JSON_SCHEMA;
+    assert_eq!(report["schema"], name);
+    assert_eq!(
+        name, "cpic-run/2",
+        "a new schema version needs docs/run-json.md"
+    );
+    let docs = std::fs::read_to_string(common::root().join("docs/run-json.md")).expect("docs");
+    assert!(docs.starts_with(&format!("# `cpic run --format json`: schema `{name}`")));
+    let help = common::cpic_ok(["run", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains(&format!("Every number, schema `{name}`")),
+        "`cpic run --help` names another schema:\n{help}"
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::run::{execute, plan, Phase, RunError, RunOptions};
 pub enum RunFormat {
     /// A report for people (colour and Unicode only on a terminal).
     Table,
-    /// Every number, schema `cpic-run/1`.
+    #[value(help = format!("Every number, schema `{}`.", output::JSON_SCHEMA))]
     Json,
     /// One row per metric and period.
     Csv,

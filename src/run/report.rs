@@ -456,7 +456,11 @@ fn effect_unit(model: &crate::model::Model, link: &crate::model::Link) -> Value 
     json!(format!("{} per {}", of(&to.unit), of(&from.unit)))
 }
 
-/// The report for programs: schema `cpic-run/2`.
+/// The name and version of the JSON report's schema (`docs/run-json.md`):
+/// the report and `cpic run --help` read it here.
+pub const JSON_SCHEMA: &str = "cpic-run/2";
+
+/// The report for programs: schema [`JSON_SCHEMA`].
 pub fn json(report: &Report) -> Value {
     let metrics: Vec<Value> = report
         .metrics
@@ -528,7 +532,7 @@ pub fn json(report: &Report) -> Value {
         })
         .collect();
     json!({
-        "schema": "cpic-run/2",
+        "schema": JSON_SCHEMA,
         "project": report.model.project.name,
         "database": report.database,
         "today": report.today,
