@@ -10,7 +10,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cpic::run::db::{ColumnKind, Database, DatabaseUrl};
+use cpic::run::cell::ColumnKind;
+use cpic::run::db::{Database, DatabaseUrl};
 
 fn main() {
     let Ok(url) = std::env::var("CPIC_TEST_SPARK_CONNECT") else {

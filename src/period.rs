@@ -3,21 +3,17 @@
 //! `today`. An incomplete period (this week, so far) is never a metric's
 //! latest value and never judged against a target. The run applies the
 //! rule with [`is_complete`]; the SQL backend writes the same rule with
-//! [`is_complete_sql`]. Both read `Grain::add`'s calendar (weeks start on
-//! Monday; months, quarters and years on their first day).
+//! `sql::Dialect::period_is_complete` (the SQL half lives on the SQL side,
+//! so that this module stays on the model's floor). Both read
+//! `Grain::add`'s calendar (weeks start on Monday; months, quarters and
+//! years on their first day).
 
 use crate::date::Date;
 use crate::model::Grain;
-use crate::sql::Dialect;
 
 /// Whether the period of `grain` starting on `start` is complete on `today`.
 pub fn is_complete(grain: Grain, start: Date, today: Date) -> bool {
     grain.add(start, 1) <= today
-}
-
-/// The same rule in SQL: `start` and `today` are date expressions.
-pub fn is_complete_sql(d: &dyn Dialect, grain: Grain, start: &str, today: &str) -> String {
-    format!("{} <= {today}", d.add_periods(start, grain, 1))
 }
 
 #[cfg(test)]

@@ -11,7 +11,18 @@
 use crate::model::{
     Direction, EvidenceKind, Expect, Grain, LinkStatus, Review, Snapshot, Tier, WindowWord,
 };
-use crate::syntax::ast::ItemKind;
+
+keyword_enum! {
+    /// The keyword that starts an item.
+    pub enum ItemKind {
+        Team = "team",
+        Source = "source",
+        Cpi = "cpi",
+        Kpi = "kpi",
+        Link = "link",
+        Experiment = "experiment",
+    }
+}
 
 /// A block that holds fields: an item, or a target inside a metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use common::engines::{self, Engine, Kind, Val};
 use cpic::date::{Date, Moment};
 use cpic::model::Model;
-use cpic::run::db::{Cell, ColumnKind, Database, DatabaseUrl};
+use cpic::run::cell::{Cell, ColumnKind};
+use cpic::run::db::{Database, DatabaseUrl};
 use cpic::run::expectations::{evaluate, evaluate_with, Found, Outcome};
 use cpic::sql::results::ExpectationStatus;
 
@@ -176,31 +177,31 @@ fn load_as(
     (orders, visits): &(Vec<Order>, Vec<Visit>),
 ) {
     let d = engine.dialect().dialect();
-    let rows: Vec<Vec<Option<String>>> = orders
-        .iter()
-        .map(|o| {
-            vec![
-                o.id.clone(),
-                Some(common::timestamp(o.at)),
-                o.group.map(str::to_string),
-                o.order.map(str::to_string),
-                Some(o.amount.to_string()),
-                Some(o.wait.to_string()),
-            ]
-        })
-        .collect();
-    engines::load_table(engine, &d.ident(orders_table), &ORDER_COLUMNS, &rows);
-    let rows: Vec<Vec<Option<String>>> = visits
-        .iter()
-        .map(|v| {
-            vec![
-                Some(v.visit.to_string()),
-                Some(v.day.to_string()),
-                v.ok.map(|b| b.to_string()),
-            ]
-        })
-        .collect();
-    engines::load_table(engine, &d.ident("visits"), &VISIT_COLUMNS, &rows);
+    engines::load_table(engine, &d.ident(orders_table), &ORDER_COLUMNS, orders);
+    engines::load_table(engine, &d.ident("visits"), &VISIT_COLUMNS, visits);
+}
+
+impl engines::TableRow for Order {
+    fn texts(&self) -> Vec<Option<String>> {
+        vec![
+            self.id.clone(),
+            Some(common::timestamp(self.at)),
+            self.group.map(str::to_string),
+            self.order.map(str::to_string),
+            Some(self.amount.to_string()),
+            Some(self.wait.to_string()),
+        ]
+    }
+}
+
+impl engines::TableRow for Visit {
+    fn texts(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.visit.to_string()),
+            Some(self.day.to_string()),
+            self.ok.map(|b| b.to_string()),
+        ]
+    }
 }
 
 /// What an expectation should find, computed from the rows.

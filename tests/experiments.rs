@@ -176,25 +176,26 @@ fn timestamp((month, day, hour, minute): Time) -> String {
     format!("2026-{month:02}-{day:02} {hour:02}:{minute:02}:00")
 }
 
+const ASSIGNMENT_COLUMNS: [(&str, &str); 4] = [
+    ("customer_id", "text"),
+    ("assigned_at", "timestamp"),
+    ("arm", "text"),
+    ("cohort", "text"),
+];
+
+impl engines::TableRow for Assignment {
+    fn texts(&self) -> Vec<Option<String>> {
+        vec![
+            self.unit.clone(),
+            Some(timestamp(self.at)),
+            self.arm.clone(),
+            self.cohort.clone(),
+        ]
+    }
+}
+
 fn load(engine: &mut dyn Engine, rows: &[Assignment]) {
-    let columns = [
-        ("customer_id", "text"),
-        ("assigned_at", "timestamp"),
-        ("arm", "text"),
-        ("cohort", "text"),
-    ];
-    let texts: Vec<Vec<Option<String>>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.unit.clone(),
-                Some(timestamp(r.at)),
-                r.arm.clone(),
-                r.cohort.clone(),
-            ]
-        })
-        .collect();
-    engines::load_table(engine, "assignments", &columns, &texts);
+    engines::load_table(engine, "assignments", &ASSIGNMENT_COLUMNS, rows);
 }
 
 /// What the enrolment query must return, computed here.
@@ -581,23 +582,21 @@ fn payments(events: &mut [Event]) -> Vec<Payment> {
     rows
 }
 
-fn load_payments(engine: &mut dyn Engine, rows: &[Payment]) {
-    let columns = [
-        ("customer_id", "text"),
-        ("paid_at", "timestamp"),
-        ("method", "text"),
-    ];
-    let texts: Vec<Vec<Option<String>>> = rows
-        .iter()
-        .map(|(unit, at, method)| {
-            vec![
-                unit.clone(),
-                Some(common::timestamp(*at)),
-                Some(method.to_string()),
-            ]
-        })
-        .collect();
-    engines::load_table(engine, "payments", &columns, &texts);
+const PAYMENT_COLUMNS: [(&str, &str); 3] = [
+    ("customer_id", "text"),
+    ("paid_at", "timestamp"),
+    ("method", "text"),
+];
+
+impl engines::TableRow for Payment {
+    fn texts(&self) -> Vec<Option<String>> {
+        let (unit, at, method) = self;
+        vec![
+            unit.clone(),
+            Some(common::timestamp(*at)),
+            Some(method.to_string()),
+        ]
+    }
 }
 
 /// Events of the assigned units and of others: several rows per unit,
@@ -1058,7 +1057,7 @@ fn check_effects(engine: &mut dyn Engine) {
         assert!(n > 50 && n < events.len() / 2, "{n} of {}", events.len());
     }
     load_events(engine, &events);
-    load_payments(engine, &payments);
+    engines::load_table(engine, "payments", &PAYMENT_COLUMNS, &payments);
     let name = engine.dialect().name();
     let columns: Vec<(&str, Kind)> = EffectColumn::ALL
         .iter()

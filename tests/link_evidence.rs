@@ -299,6 +299,7 @@ fn model(fixtures: &[Fixture]) -> Model {
     compilation.model.expect("a model")
 }
 
+/// Every fixture's rows in one table, `scenario` naming the fixture.
 fn load(engine: &mut dyn Engine, fixtures: &[Fixture]) {
     let columns = [
         ("at", "date"),
@@ -307,7 +308,7 @@ fn load(engine: &mut dyn Engine, fixtures: &[Fixture]) {
         ("x", "number"),
         ("y", "number"),
     ];
-    let texts: Vec<Vec<Option<String>>> = fixtures
+    let rows: Vec<Vec<Option<String>>> = fixtures
         .iter()
         .flat_map(|f| {
             f.rows.iter().map(move |r| {
@@ -321,7 +322,7 @@ fn load(engine: &mut dyn Engine, fixtures: &[Fixture]) {
             })
         })
         .collect();
-    engines::load_table(engine, "obs", &columns, &texts);
+    engines::load_table(engine, "obs", &columns, &rows);
 }
 
 const COLUMNS: [(&str, Kind); 16] = [

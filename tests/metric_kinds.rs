@@ -122,32 +122,36 @@ const ORDER_COLUMNS: [(&str, &str); 7] = [
 const SIGNUP_COLUMNS: [(&str, &str); 3] =
     [("customer", "text"), ("at", "timestamp"), ("plan", "text")];
 
-fn order_texts(o: &Order) -> Vec<Option<String>> {
-    vec![
-        Some(o.id.clone()),
-        o.customer.clone(),
-        Some(common::timestamp(o.at)),
-        Some(Date::from_days_since_epoch(o.at.div_euclid(86_400)).to_string()),
-        o.amount.map(|a| a.to_string()),
-        o.group.map(str::to_string),
-        Some(o.order.to_string()),
-    ]
+impl engines::TableRow for Order {
+    fn texts(&self) -> Vec<Option<String>> {
+        let o = self;
+        vec![
+            Some(o.id.clone()),
+            o.customer.clone(),
+            Some(common::timestamp(o.at)),
+            Some(Date::from_days_since_epoch(o.at.div_euclid(86_400)).to_string()),
+            o.amount.map(|a| a.to_string()),
+            o.group.map(str::to_string),
+            Some(o.order.to_string()),
+        ]
+    }
 }
 
-fn signup_texts(s: &Signup) -> Vec<Option<String>> {
-    vec![
-        Some(s.customer.clone()),
-        Some(common::timestamp(s.at)),
-        Some(s.plan.to_string()),
-    ]
+impl engines::TableRow for Signup {
+    fn texts(&self) -> Vec<Option<String>> {
+        let s = self;
+        vec![
+            Some(s.customer.clone()),
+            Some(common::timestamp(s.at)),
+            Some(s.plan.to_string()),
+        ]
+    }
 }
 
 fn load(engine: &mut dyn Engine, (orders, signups): &(Vec<Order>, Vec<Signup>)) {
     let d = engine.dialect().dialect();
-    let rows: Vec<_> = orders.iter().map(order_texts).collect();
-    engines::load_table(engine, &d.ident("orders"), &ORDER_COLUMNS, &rows);
-    let rows: Vec<_> = signups.iter().map(signup_texts).collect();
-    engines::load_table(engine, &d.ident("signups"), &SIGNUP_COLUMNS, &rows);
+    engines::load_table(engine, &d.ident("orders"), &ORDER_COLUMNS, orders);
+    engines::load_table(engine, &d.ident("signups"), &SIGNUP_COLUMNS, signups);
 }
 
 /// The same rows for the oracle.
@@ -182,11 +186,17 @@ fn tables((orders, signups): &(Vec<Order>, Vec<Signup>)) -> BTreeMap<String, Tab
     BTreeMap::from([
         (
             "orders".to_string(),
-            table(&ORDER_COLUMNS, orders.iter().map(order_texts).collect()),
+            table(
+                &ORDER_COLUMNS,
+                orders.iter().map(engines::TableRow::texts).collect(),
+            ),
         ),
         (
             "signups".to_string(),
-            table(&SIGNUP_COLUMNS, signups.iter().map(signup_texts).collect()),
+            table(
+                &SIGNUP_COLUMNS,
+                signups.iter().map(engines::TableRow::texts).collect(),
+            ),
         ),
     ])
 }

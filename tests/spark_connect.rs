@@ -193,7 +193,7 @@ fn a_query_past_its_time_out_is_interrupted() {
     let url = format!("{url};query_timeout=5");
     let url = cpic::run::db::DatabaseUrl::parse(&url, Path::new(".")).expect("a URL");
     let mut db = cpic::run::db::Database::open(&url, Path::new(".")).expect("the server");
-    use cpic::run::db::{Cell, ColumnKind};
+    use cpic::run::cell::{Cell, ColumnKind};
     // A first query, so that the JVM's warming up is not counted.
     db.query("SELECT 1", &[ColumnKind::Number])
         .expect("an answer");

@@ -123,37 +123,35 @@ fn data() -> Vec<Row> {
         .collect()
 }
 
-fn load(engine: &mut dyn Engine, rows: &[Row]) {
-    let columns = [
-        ("id", "text"),
-        ("customer", "text"),
-        ("at", "timestamp"),
-        ("done_at", "timestamp"),
-        ("day", "date"),
-        ("closed", "date"),
-        ("amount", "number"),
-        ("ok", "bool"),
-        ("kind", "text"),
-        ("n", "int"),
-    ];
-    let texts: Vec<Vec<Option<String>>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                Some(r.id.clone()),
-                Some(r.customer.clone()),
-                Some(common::timestamp(r.at)),
-                r.done_at.map(common::timestamp),
-                Some(r.day.to_string()),
-                Some(r.closed.to_string()),
-                r.amount.map(|a| format!("{a:?}")),
-                r.ok.map(|b| b.to_string()),
-                Some(r.kind.to_string()),
-                Some(r.n.to_string()),
-            ]
-        })
-        .collect();
-    engines::load_table(engine, "events", &columns, &texts);
+const EVENT_COLUMNS: [(&str, &str); 10] = [
+    ("id", "text"),
+    ("customer", "text"),
+    ("at", "timestamp"),
+    ("done_at", "timestamp"),
+    ("day", "date"),
+    ("closed", "date"),
+    ("amount", "number"),
+    ("ok", "bool"),
+    ("kind", "text"),
+    ("n", "int"),
+];
+
+impl engines::TableRow for Row {
+    fn texts(&self) -> Vec<Option<String>> {
+        let r = self;
+        vec![
+            Some(r.id.clone()),
+            Some(r.customer.clone()),
+            Some(common::timestamp(r.at)),
+            r.done_at.map(common::timestamp),
+            Some(r.day.to_string()),
+            Some(r.closed.to_string()),
+            r.amount.map(|a| format!("{a:?}")),
+            r.ok.map(|b| b.to_string()),
+            Some(r.kind.to_string()),
+            Some(r.n.to_string()),
+        ]
+    }
 }
 
 // ------------------------------------------------------------ expectations
@@ -527,7 +525,7 @@ fn on_every_engine(test: &str, check: fn(&mut dyn Engine, &cpic::model::Model, &
     let model = model();
     let rows = data();
     for mut engine in engines::all(test) {
-        load(engine.as_mut(), &rows);
+        engines::load_table(engine.as_mut(), "events", &EVENT_COLUMNS, &rows);
         check(engine.as_mut(), &model, &rows);
     }
 }
@@ -700,7 +698,7 @@ fn everything_matches_on_spark() {
     };
     let model = model();
     let rows = data();
-    load(&mut spark, &rows);
+    engines::load_table(&mut spark, "events", &EVENT_COLUMNS, &rows);
     for check in [
         check_series,
         check_by_dimension,

@@ -34,38 +34,24 @@ kpi user {
 const HOSTILE: &str = "it's \\ \"; DROP TABLE \"group\"; --\n  ' /* a second line";
 
 fn load(engine: &mut dyn engines::Engine) {
-    let d = engine.dialect().dialect();
     let columns = [
         ("from", "timestamp"),
         ("where_", "text"),
         ("table", "text"),
         ("limit", "number"),
     ];
-    let definitions: Vec<String> = columns
-        .iter()
-        .map(|(name, ty)| format!("{} {}", d.ident(name), engine.column_type(ty)))
-        .collect();
-    engine.execute(&format!(
-        "CREATE TABLE {} ({})",
-        d.ident("group"),
-        definitions.join(", ")
-    ));
-    let rows = [
+    let rows: Vec<Vec<Option<String>>> = [
         ("2026-01-05 10:00:00", "a", HOSTILE),
         ("2026-01-06 10:00:00", "b", HOSTILE),
         ("2026-01-07 10:00:00", "x' OR '1'='1", HOSTILE),
         ("2026-01-08 10:00:00", "c", "plain"),
         ("2026-02-02 10:00:00", "d", HOSTILE),
-    ];
-    for (at, w, t) in rows {
-        engine.execute(&format!(
-            "INSERT INTO {} VALUES ({}, {}, {}, 1.0)",
-            d.ident("group"),
-            engine.literal("timestamp", Some(at)),
-            engine.literal("text", Some(w)),
-            engine.literal("text", Some(t))
-        ));
-    }
+    ]
+    .iter()
+    .map(|(at, w, t)| [*at, *w, *t, "1.0"].map(|v| Some(v.to_string())).to_vec())
+    .collect();
+    let table = engine.dialect().dialect().ident("group");
+    engines::load_table(engine, &table, &columns, &rows);
 }
 
 /// Every check of this file on one engine.
@@ -122,15 +108,9 @@ fn check(engine: &mut dyn engines::Engine, model: &cpic::model::Model) {
     assert_eq!(left[0][0].num(), Some(5.0));
 }
 
-fn model() -> cpic::model::Model {
-    let (db, c) = common::compile_text(&[("hostile.cpi", SPEC)]);
-    c.model
-        .unwrap_or_else(|| panic!("{}", cpic::diag::render::human_string(&db, &c.diagnostics)))
-}
-
 #[test]
 fn keywords_and_hostile_strings_run_exactly() {
-    let model = model();
+    let model = common::checked_model(SPEC);
     for mut engine in engines::all("hostile") {
         check(engine.as_mut(), &model);
     }
@@ -139,7 +119,7 @@ fn keywords_and_hostile_strings_run_exactly() {
 #[test]
 fn keywords_and_hostile_strings_run_exactly_on_spark() {
     if let Some(mut spark) = engines::Spark::start("sql_hostile") {
-        check(&mut spark, &model());
+        check(&mut spark, &common::checked_model(SPEC));
     }
 }
 

@@ -9,7 +9,6 @@
 //! [`markdown::render`], which lets no HTML through.
 
 mod chart;
-mod experiment;
 mod map;
 mod markdown;
 mod pages;
@@ -155,11 +154,11 @@ pub fn render(
     sink("sources.html", &page(pages::sources_list(&ctx).render()))?;
     sink(
         "experiments.html",
-        &page(experiment::experiments_list(&ctx).render()),
+        &page(pages::experiment::experiments_list(&ctx).render()),
     )?;
     let sql = pages::SqlWriter::new(model, sql_files);
     for e in &model.experiments {
-        let html = page(experiment::experiment(&ctx, &sql, e).render());
+        let html = page(pages::experiment::experiment(&ctx, &sql, e).render());
         sink(&format!("experiments/{}.html", e.name), &html)?;
     }
     // Each worker has its own SQL generators (one per dialect), reused

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::cell::error_chain;
+use super::cell::{Cell, ColumnKind};
 use super::spark_connect::{ConnectUrl, SparkConnect};
 use crate::sql::DialectName;
 
@@ -125,34 +127,21 @@ pub fn mask_password(url: &str) -> String {
     format!("{scheme}://{authority}{tail}")
 }
 
-/// A query result read back as numbers (doubles) and text.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Number(Option<f64>),
-    Text(Option<String>),
-}
-
-impl Cell {
-    pub fn number(&self) -> Option<f64> {
-        match self {
-            Cell::Number(n) => *n,
-            Cell::Text(t) => t.as_deref().and_then(|t| t.parse().ok()),
+/// The row loop of the two embedded engines, whose drivers share
+/// rusqlite's API but not its types (a macro, not a generic function).
+macro_rules! embedded_rows {
+    ($conn:expr, $sql:expr, $kinds:expr, $out:expr) => {{
+        let mut stmt = $conn.prepare($sql).map_err(|e| e.to_string())?;
+        let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+            $out.push(read_row(
+                $kinds,
+                |i| row.get(i),
+                |i| row.get(i),
+                |e| e.to_string(),
+            )?);
         }
-    }
-
-    pub fn text(&self) -> Option<&str> {
-        match self {
-            Cell::Text(t) => t.as_deref(),
-            Cell::Number(_) => None,
-        }
-    }
-}
-
-/// How a column is read back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColumnKind {
-    Number,
-    Text,
+    }};
 }
 
 /// An open connection.
@@ -248,30 +237,8 @@ impl Database {
         let mut out = Vec::new();
         match self {
             #[cfg(feature = "duckdb")]
-            Database::DuckDb(conn) => {
-                let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
-                let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-                while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-                    out.push(read_row(
-                        kinds,
-                        |i| row.get(i),
-                        |i| row.get(i),
-                        |e| e.to_string(),
-                    )?);
-                }
-            }
-            Database::Sqlite(conn) => {
-                let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
-                let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-                while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-                    out.push(read_row(
-                        kinds,
-                        |i| row.get(i),
-                        |i| row.get(i),
-                        |e| e.to_string(),
-                    )?);
-                }
-            }
+            Database::DuckDb(conn) => embedded_rows!(conn, sql, kinds, out),
+            Database::Sqlite(conn) => embedded_rows!(conn, sql, kinds, out),
             Database::Postgres(client) => {
                 for row in client.query(sql, &[]).map_err(|e| error_chain(&e))? {
                     out.push(read_row(
@@ -303,24 +270,6 @@ fn read_row<E>(
             ColumnKind::Text => text(i).map(Cell::Text).map_err(&message),
         })
         .collect()
-}
-
-/// An error with its causes ("db error: ERROR: relation ... does not exist").
-pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
-    with_causes(e.to_string(), e.source())
-}
-
-/// `text` followed by each cause it does not already say.
-pub(super) fn with_causes(mut text: String, mut source: Option<&dyn std::error::Error>) -> String {
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use super::db::{Cell, ColumnKind, Database};
+use super::cell::{Cell, ColumnKind};
+use super::db::Database;
 use crate::date::Moment;
 use crate::model::{Expectation, ExpectationKind, Location, Model};
 use crate::sql::results::{expectation_value, position, ExpectationColumn, ExpectationStatus};
@@ -119,7 +120,7 @@ pub fn evaluate(
     now: Moment,
 ) -> Vec<Outcome> {
     evaluate_with(model, expectations, dialect, now, &mut |sql, columns| {
-        super::fetch(db, sql, dialect, columns)
+        super::read::fetch(db, sql, dialect, columns)
     })
 }
 
@@ -183,16 +184,7 @@ fn read(
 ) -> Result<(ExpectationStatus, Found), String> {
     let shown = value_columns(e);
     let names: Vec<String> = (1..=shown.len()).map(expectation_value).collect();
-    let mut columns: Vec<(&str, ColumnKind)> = ExpectationColumn::ALL
-        .iter()
-        .map(|c| {
-            let kind = match c {
-                ExpectationColumn::Status | ExpectationColumn::Newest => ColumnKind::Text,
-                _ => ColumnKind::Number,
-            };
-            (c.name(), kind)
-        })
-        .collect();
+    let mut columns: Vec<(&str, ColumnKind)> = ColumnKind::of::<ExpectationColumn>();
     columns.extend(names.iter().map(|n| (n.as_str(), ColumnKind::Text)));
     let mut rows = query(sql, &columns)?;
     let first = rows.first().ok_or("the query returned no row")?.clone();

@@ -1,7 +1,7 @@
 //! An experiment's results, read from its enrolment and effects queries
 //! (LANGUAGE.md section 11), and what the run says about them.
 
-use super::db::Cell;
+use super::cell::Cell;
 use crate::keyword::Keyword;
 use crate::model::{Experiment, LinkStatus, Model};
 use crate::sql::results::{position, EffectColumn, EnrolmentColumn, ExperimentVerdict};
@@ -163,7 +163,8 @@ pub fn add_effects(result: &mut ExperimentResult, rows: &[Vec<Cell>]) -> Result<
             relative_high: number(EffectColumn::RelativeHigh),
         };
         if !result.verdicts.iter().any(|(v, _)| *v == effect.variant) {
-            let verdict = super::word(column(r, EffectColumn::Verdict), "experiment verdict")?;
+            let verdict =
+                super::read::word(column(r, EffectColumn::Verdict), "experiment verdict")?;
             result.verdicts.push((effect.variant.clone(), verdict));
         }
         result.effects.push(effect);

@@ -171,6 +171,13 @@ pub trait Dialect: Sync {
         format!("CAST({date} + INTERVAL '{n}' {unit} AS DATE)")
     }
 
+    /// Whether the period of `grain` starting on the date `start` is
+    /// complete on the date `today`: [`crate::period::is_complete`]'s
+    /// rule, in SQL (a final method: dialects differ in `add_periods`).
+    fn period_is_complete(&self, grain: Grain, start: &str, today: &str) -> String {
+        format!("{} <= {today}", self.add_periods(start, grain, 1))
+    }
+
     /// `date + n periods of grain` for an integer expression `n`, a date.
     fn add_periods_by(&self, date: &str, grain: Grain, n: &str) -> String {
         let (unit, k) = interval(grain, 1);

@@ -1216,7 +1216,7 @@ impl<'m> QueryBuilder<'m> {
         let id = |s: &str| self.d.ident(s);
         let (p, v) = (id(PERIOD), id(VALUE));
         let later = self.d.add_periods(&format!("{xs}.{p}"), grain, lag);
-        let complete = crate::period::is_complete_sql(self.d, grain, &later, &self.today());
+        let complete = self.d.period_is_complete(grain, &later, &self.today());
         let mut columns = vec![
             (format!("{xs}.{p}"), p.clone()),
             (
@@ -1284,7 +1284,7 @@ impl<'m> QueryBuilder<'m> {
             let start = format!("{c}.{p}");
             let end = self.d.add_periods(&start, metric.grain, 1);
             let last = self.d.add_periods(&end, Grain::Day, -1);
-            let complete = crate::period::is_complete_sql(self.d, metric.grain, &start, &today);
+            let complete = self.d.period_is_complete(metric.grain, &start, &today);
             let name = self.d.string(&metric.name);
             scratch.clear();
             let _ = write!(

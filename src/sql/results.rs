@@ -5,7 +5,42 @@
 //! verdict added changes both or neither.
 //!
 //! Each column set is a `keyword_enum!` whose order is the order of the
-//! query's SELECT list.
+//! query's SELECT list, and a [`ResultColumn`]: which of its columns are
+//! read back as text.
+
+use crate::keyword::Keyword;
+
+/// The columns of one kind of query, in SELECT order: each is read back as
+/// a number (a double) or, when it holds a period, a name or a word, as
+/// text.
+pub trait ResultColumn: Keyword + PartialEq {
+    /// The columns read as text; every other one is a number.
+    const TEXT: &'static [Self];
+
+    fn is_text(self) -> bool {
+        Self::TEXT.contains(&self)
+    }
+}
+
+/// Says which columns of each result are text, next to the result's enum.
+macro_rules! text_columns {
+    ($($columns:ident: [$($text:ident),*];)+) => {
+        $(impl ResultColumn for $columns {
+            const TEXT: &'static [Self] = &[$($columns::$text),*];
+        })+
+    };
+}
+
+text_columns! {
+    SeriesColumn: [Period];
+    LinkColumn: [Segment, Verdict];
+    EnrolmentColumn: [Variant];
+    EffectColumn: [Metric, Variant, Verdict];
+    PairColumn: [Period];
+    LagColumn: [];
+    TargetColumn: [Metric, Period, Status, Good];
+    ExpectationColumn: [Status, Newest];
+}
 
 keyword_enum! {
     /// A metric's series (`metrics/<name>.sql`): one row per period.
@@ -231,7 +266,7 @@ keyword_enum! {
 }
 
 /// The position of `column` in its query's SELECT list.
-pub fn position<C: crate::keyword::Keyword + PartialEq>(column: C) -> usize {
+pub fn position<C: Keyword + PartialEq>(column: C) -> usize {
     C::ALL
         .iter()
         .position(|&c| c == column)

@@ -13,17 +13,9 @@ pub struct File {
     pub items: Vec<Item>,
 }
 
-keyword_enum! {
-    /// The keyword that starts an item.
-    pub enum ItemKind {
-        Team = "team",
-        Source = "source",
-        Cpi = "cpi",
-        Kpi = "kpi",
-        Link = "link",
-        Experiment = "experiment",
-    }
-}
+/// The keyword that starts an item: the schema's (it lists each kind's
+/// fields), named here too because the tree holds it.
+pub use crate::schema::ItemKind;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Ident {

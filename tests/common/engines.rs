@@ -341,7 +341,7 @@ impl Engine for Spark {
             .unwrap_or_else(|e| panic!("spark connect: {e}\n{sql}"));
     }
     fn rows(&mut self, sql: &str, kinds: &[Kind]) -> Vec<Vec<Val>> {
-        use cpic::run::db::{Cell, ColumnKind};
+        use cpic::run::cell::{Cell, ColumnKind};
         let kinds: Vec<ColumnKind> = kinds
             .iter()
             .map(|k| match k {
@@ -392,15 +392,27 @@ impl Engine for Spark {
     }
 }
 
+/// A row of a test table: a text per column as [`Engine::literal`] reads
+/// it, None for NULL. Each test's row type says how it is written; every
+/// table is loaded by [`load_table`].
+pub trait TableRow {
+    fn texts(&self) -> Vec<Option<String>>;
+}
+
+impl TableRow for Vec<Option<String>> {
+    fn texts(&self) -> Vec<Option<String>> {
+        self.clone()
+    }
+}
+
 /// Creates `table` with `columns` (name and cpi type, as
-/// [`Engine::column_type`] reads it) and inserts `rows` (a text per
-/// column as [`Engine::literal`] reads it, None for NULL), a few hundred
+/// [`Engine::column_type`] reads it) and inserts `rows`, a few hundred
 /// rows per INSERT.
-pub fn load_table(
+pub fn load_table<R: TableRow>(
     engine: &mut dyn Engine,
     table: &str,
     columns: &[(&str, &str)],
-    rows: &[Vec<Option<String>>],
+    rows: &[R],
 ) {
     let d = engine.dialect().dialect();
     let definitions: Vec<String> = columns
@@ -414,10 +426,10 @@ pub fn load_table(
     for chunk in rows.chunks(300) {
         let values: Vec<String> = chunk
             .iter()
-            .map(|texts| {
+            .map(|row| {
                 let literals: Vec<String> = columns
                     .iter()
-                    .zip(texts)
+                    .zip(row.texts())
                     .map(|((_, ty), text)| engine.literal(ty, text.as_deref()))
                     .collect();
                 format!("({})", literals.join(", "))

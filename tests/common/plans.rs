@@ -7,11 +7,7 @@ use std::path::Path;
 use cpic::date::Date;
 use cpic::model::Model;
 
-use super::engines;
-
-fn close(what: &str, got: Option<f64>, want: Option<f64>) {
-    engines::assert_same(what, got, want, engines::close);
-}
+use super::loaded::assert_close as close;
 
 /// A run by the library, with the pairs and lag profiles the docs use: by
 /// the run plan (series kept in temporary tables, every link of a grain in

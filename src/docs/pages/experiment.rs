@@ -5,12 +5,11 @@
 
 use askama::Template;
 
-use super::chart::{self, ForestRow};
-use super::markdown;
-use super::pages::{
-    experiment_href, fact, link_href, Badge, Fact, Layout, ListItem, ListPage, Ref,
-};
-use super::Ctx;
+use super::lists::ListPage;
+use super::widgets::{experiment_href, fact, link_href, Badge, Fact, Layout, ListItem, Ref};
+use crate::docs::chart::{self, ForestRow};
+use crate::docs::markdown;
+use crate::docs::Ctx;
 use crate::model::{Direction, Experiment};
 use crate::run::{words, ExperimentResult};
 use crate::sql::results::{ExperimentVerdict, SRM_ALPHA};
@@ -113,14 +112,14 @@ pub struct ExperimentPage {
     pub rows: Vec<EffectRow>,
     /// As HTML.
     pub warnings: Vec<String>,
-    pub sql: super::pages::SqlSection,
+    pub sql: super::SqlSection,
     pub location: String,
     pub definition: String,
 }
 
 pub fn experiment<'m>(
     ctx: &Ctx<'m>,
-    sql: &super::pages::SqlWriter<'m>,
+    sql: &super::SqlWriter<'m>,
     e: &'m Experiment,
 ) -> ExperimentPage {
     let root = "../";
@@ -128,11 +127,11 @@ pub fn experiment<'m>(
     let result: Option<&ExperimentResult> = ctx.experiments.get(e.name.as_str()).copied();
     let mut facts = vec![
         Fact {
-            href: Some(super::pages::team_href(root, &e.owner)),
+            href: Some(super::team_href(root, &e.owner)),
             ..fact("Owner", ctx.team_ref(root, &e.owner).label)
         },
         Fact {
-            href: Some(super::pages::source_href(root, &e.assignments)),
+            href: Some(super::source_href(root, &e.assignments)),
             ..fact("Assignments", e.assignments.clone())
         },
         fact("Unit", e.unit.clone()),
@@ -157,7 +156,7 @@ pub fn experiment<'m>(
     ];
     for g in &e.guardrails {
         facts.push(Fact {
-            href: Some(super::pages::metric_href(root, g)),
+            href: Some(super::metric_href(root, g)),
             ..fact("Guardrail", ctx.metric_ref(root, g).label)
         });
     }
@@ -205,7 +204,7 @@ pub fn experiment<'m>(
         for f in &r.effects {
             rows.push(EffectRow {
                 metric: Ref {
-                    href: super::pages::metric_href(root, &f.metric),
+                    href: super::metric_href(root, &f.metric),
                     label: f.metric.clone(),
                 },
                 variant: f.variant.clone(),
@@ -261,7 +260,7 @@ pub fn experiment<'m>(
         ),
         rows,
         warnings,
-        sql: sql.section(root, super::pages::SqlQuery::Experiment(e)),
+        sql: sql.section(root, super::SqlQuery::Experiment(e)),
         location: e.location.to_string(),
         definition: ctx.definition(&e.location),
     }

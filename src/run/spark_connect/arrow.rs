@@ -10,7 +10,7 @@ use arrow_cast::{cast_with_options, CastOptions};
 use arrow_ipc::reader::StreamReader;
 use arrow_schema::DataType;
 
-use crate::run::db::{Cell, ColumnKind};
+use crate::run::cell::{Cell, ColumnKind};
 
 /// The rows of every batch, in order.
 pub fn rows(streams: &[Vec<u8>], kinds: &[ColumnKind]) -> Result<Vec<Vec<Cell>>, String> {

@@ -26,7 +26,7 @@ use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 use proto::spark_connect_service_client::SparkConnectServiceClient;
 
-use super::db::{error_chain, with_causes, Cell, ColumnKind};
+use super::cell::{error_chain, with_causes, Cell, ColumnKind};
 pub use url::ConnectUrl;
 
 /// The largest message cpic accepts from the server (an Arrow batch),

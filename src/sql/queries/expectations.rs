@@ -243,8 +243,9 @@ impl QueryBuilder<'_> {
         let c = self.id(&series);
         let (p, v) = (self.id(PERIOD), self.id(VALUE));
         let today = self.d.date(now.date);
-        let complete =
-            crate::period::is_complete_sql(self.d, metric.grain, &format!("{c}.{p}"), &today);
+        let complete = self
+            .d
+            .period_is_complete(metric.grain, &format!("{c}.{p}"), &today);
         let k = self.id("_judged");
         let (rank, found, checked) = (self.id("_example"), self.id("_found"), self.id("_checked"));
         self.add_fixed(
