@@ -53,7 +53,7 @@ fn edge_label(model: &Model, link: &Link) -> String {
 fn inputs_of(metric: &Metric) -> Vec<(&str, i64)> {
     match &metric.measure {
         Measure::Derived { expr, .. } => expr.reads(),
-        Measure::Source { .. } => Vec::new(),
+        Measure::Source(_) => Vec::new(),
     }
 }
 

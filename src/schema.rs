@@ -24,6 +24,61 @@ keyword_enum! {
     }
 }
 
+keyword_enum! {
+    /// Every key a field may have, each once: the schema's rows below name
+    /// their key by it, and the checker, the formatter and the language
+    /// server read fields by it (a misspelt key does not compile).
+    pub enum Key {
+        Name = "name",
+        Contact = "contact",
+        Table = "table",
+        File = "file",
+        Time = "time",
+        Columns = "columns",
+        Fresh = "fresh",
+        Unique = "unique",
+        NotNull = "not_null",
+        Title = "title",
+        Outcome = "outcome",
+        Description = "description",
+        Owner = "owner",
+        Unit = "unit",
+        Direction = "direction",
+        Tier = "tier",
+        Evidence = "evidence",
+        Source = "source",
+        Measure = "measure",
+        Filter = "filter",
+        Grain = "grain",
+        Dimensions = "dimensions",
+        Review = "review",
+        Reviewed = "reviewed",
+        Window = "window",
+        Snapshot = "snapshot",
+        Fill = "fill",
+        Expect = "expect",
+        Target = "target",
+        Hypothesis = "hypothesis",
+        Lag = "lag",
+        Status = "status",
+        Experiment = "experiment",
+        MinPeriods = "min_periods",
+        Segments = "segments",
+        Tests = "tests",
+        Guardrails = "guardrails",
+        Assignments = "assignments",
+        Variant = "variant",
+        Control = "control",
+        Split = "split",
+        From = "from",
+        Until = "until",
+        Range = "range",
+        Baseline = "baseline",
+        Competitor = "competitor",
+        Note = "note",
+    }
+}
+
 /// A block that holds fields: an item, or a target inside a metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block {
@@ -79,8 +134,13 @@ impl Block {
     }
 
     /// The field `key` of this block, if it takes one.
-    pub fn field(self, key: &str) -> Option<&'static FieldSpec> {
+    pub fn field(self, key: Key) -> Option<&'static FieldSpec> {
         self.fields().find(|f| f.key == key)
+    }
+
+    /// The field spelt `key` of this block, if it takes one.
+    pub fn field_named(self, key: &str) -> Option<&'static FieldSpec> {
+        Key::parse(key).and_then(|key| self.field(key))
     }
 }
 
@@ -176,7 +236,7 @@ impl ValueKind {
 /// One field of one kind of block.
 #[derive(Debug)]
 pub struct FieldSpec {
-    pub key: &'static str,
+    pub key: Key,
     pub value: ValueKind,
     /// A block without it is an error (E0203).
     pub required: bool,
@@ -188,7 +248,7 @@ pub struct FieldSpec {
     pub doc: &'static str,
 }
 
-const fn field(key: &'static str, value: ValueKind, doc: &'static str) -> FieldSpec {
+const fn field(key: Key, value: ValueKind, doc: &'static str) -> FieldSpec {
     FieldSpec {
         key,
         value,
@@ -225,215 +285,227 @@ impl FieldSpec {
 use ValueKind as V;
 
 const TEAM: &[FieldSpec] = &[
-    field("name", V::Text, "the team's display name").required(),
-    field("contact", V::Text, "how to reach the team"),
+    field(Key::Name, V::Text, "the team's display name").required(),
+    field(Key::Contact, V::Text, "how to reach the team"),
 ];
 
 const SOURCE: &[FieldSpec] = &[
-    field("table", V::Text, "the table or view the rows come from"),
+    field(Key::Table, V::Text, "the table or view the rows come from"),
     field(
-        "file",
+        Key::File,
         V::Text,
         "a CSV or Parquet file, relative to the project",
     ),
     field(
-        "time",
+        Key::Time,
         V::Name(Refers::Column),
         "the default time column of its metrics",
     ),
-    field("columns", V::ColumnBlock, "the columns metrics may use").required(),
+    field(Key::Columns, V::ColumnBlock, "the columns metrics may use").required(),
     field(
-        "fresh",
+        Key::Fresh,
         V::Quantity,
         "`cpic test`: the newest `time` is at most this old (`2 days`)",
     ),
     field(
-        "unique",
+        Key::Unique,
         V::Columns,
         "`cpic test`: no two rows share these columns' values",
     ),
     field(
-        "not_null",
+        Key::NotNull,
         V::Columns,
         "`cpic test`: no row has a null in these columns",
     ),
 ];
 
 const METRIC: &[FieldSpec] = &[
-    field("title", V::Text, "the name people read").required(),
+    field(Key::Title, V::Text, "the name people read").required(),
     field(
-        "outcome",
+        Key::Outcome,
         V::Text,
         "the customer's desired outcome, in their words",
     )
     .required()
     .only(ItemKind::Cpi),
-    field("description", V::Text, "Markdown: what it measures and why"),
     field(
-        "owner",
+        Key::Description,
+        V::Text,
+        "Markdown: what it measures and why",
+    ),
+    field(
+        Key::Owner,
         V::Name(Refers::Team),
         "the team accountable for it",
     )
     .required(),
-    field("unit", V::Unit, "the unit of its values").required(),
+    field(Key::Unit, V::Unit, "the unit of its values").required(),
     field(
-        "direction",
+        Key::Direction,
         V::Keyword(Direction::NAMES),
         "which way is better",
     )
     .required(),
     field(
-        "tier",
+        Key::Tier,
         V::Keyword(Tier::NAMES),
         "its place among the metrics",
     ),
     field(
-        "evidence",
+        Key::Evidence,
         V::Evidence(EvidenceKind::NAMES),
         "how it was found to matter to customers",
     )
     .repeatable(),
     field(
-        "source",
+        Key::Source,
         V::Name(Refers::Source),
         "the source its measure reads",
     ),
-    field("measure", V::Expr, "how a period's value is computed").required(),
-    field("filter", V::Expr, "which rows take part"),
+    field(Key::Measure, V::Expr, "how a period's value is computed").required(),
+    field(Key::Filter, V::Expr, "which rows take part"),
     field(
-        "grain",
+        Key::Grain,
         V::Keyword(Grain::NAMES),
         "the length of its periods",
     )
     .required(),
     field(
-        "time",
+        Key::Time,
         V::Name(Refers::Column),
         "the time column of its rows",
     ),
-    field("dimensions", V::Columns, "columns it may be broken down by"),
     field(
-        "review",
+        Key::Dimensions,
+        V::Columns,
+        "columns it may be broken down by",
+    ),
+    field(
+        Key::Review,
         V::Keyword(Review::NAMES),
         "how often it is reviewed",
     ),
-    field("reviewed", V::Date, "when it was last reviewed"),
+    field(Key::Reviewed, V::Date, "when it was last reviewed"),
     field(
-        "window",
+        Key::Window,
         V::Window(WindowWord::NAMES),
         "which rows a period aggregates: a length (`28 days`), `month_to_date`, ... or `all`",
     ),
     field(
-        "snapshot",
+        Key::Snapshot,
         V::Keyword(Snapshot::NAMES),
         "a level: only the rows at the period's latest (`last`) or earliest time",
     ),
     field(
-        "fill",
+        Key::Fill,
         V::Quantity,
         "the value of a period without one, between the first and the last",
     ),
     field(
-        "expect",
+        Key::Expect,
         V::Range,
         "`cpic test`: every period's value lies in `LOW .. HIGH`",
     ),
-    field("target", V::TargetBlock, "a range to reach over a time").repeatable(),
+    field(Key::Target, V::TargetBlock, "a range to reach over a time").repeatable(),
 ];
 
 const LINK: &[FieldSpec] = &[
-    field("hypothesis", V::Text, "why the first moves the second"),
+    field(Key::Hypothesis, V::Text, "why the first moves the second"),
     field(
-        "expect",
+        Key::Expect,
         V::Keyword(Expect::NAMES),
         "what the second does when the first improves",
     ),
-    field("lag", V::Quantity, "how long the effect takes"),
+    field(Key::Lag, V::Quantity, "how long the effect takes"),
     field(
-        "grain",
+        Key::Grain,
         V::Keyword(Grain::NAMES),
         "the periods the two are paired on",
     ),
     field(
-        "status",
+        Key::Status,
         V::Keyword(LinkStatus::NAMES),
         "where the link stands",
     ),
     field(
-        "experiment",
+        Key::Experiment,
         V::TextOrName(Refers::Experiment),
         "the controlled experiment that tests it: an experiment's name, or a note",
     ),
     field(
-        "min_periods",
+        Key::MinPeriods,
         V::Integer,
         "the fewest pairs of periods for a verdict",
     ),
     field(
-        "segments",
+        Key::Segments,
         V::Name(Refers::Column),
         "a dimension of both metrics: also judged per value",
     ),
 ];
 
 const EXPERIMENT: &[FieldSpec] = &[
-    field("title", V::Text, "the name people read").required(),
-    field("description", V::Text, "Markdown: what was tried and why"),
-    field("owner", V::Name(Refers::Team), "the team that runs it").required(),
-    field("tests", V::LinkRef, "the link it tests: CPI -> KPI").required(),
+    field(Key::Title, V::Text, "the name people read").required(),
     field(
-        "guardrails",
+        Key::Description,
+        V::Text,
+        "Markdown: what was tried and why",
+    ),
+    field(Key::Owner, V::Name(Refers::Team), "the team that runs it").required(),
+    field(Key::Tests, V::LinkRef, "the link it tests: CPI -> KPI").required(),
+    field(
+        Key::Guardrails,
         V::Metrics,
         "more metrics to analyse, which must not get worse",
     ),
     field(
-        "assignments",
+        Key::Assignments,
         V::Name(Refers::Source),
         "the source with a row per assigned unit",
     )
     .required(),
     field(
-        "unit",
+        Key::Unit,
         V::UnitColumn,
         "the column that identifies a unit, in the assignments and every analysed metric's source",
     )
     .required(),
     field(
-        "variant",
+        Key::Variant,
         V::Name(Refers::Column),
         "the text column of the assignments naming the variant",
     )
     .required(),
-    field("control", V::Text, "the control variant's value").required(),
+    field(Key::Control, V::Text, "the control variant's value").required(),
     field(
-        "split",
+        Key::Split,
         V::Shares,
         "the expected shares of the variants, in their sorted order",
     ),
-    field("from", V::Date, "the first day of enrolment").required(),
-    field("until", V::Date, "the last day analysed").required(),
+    field(Key::From, V::Date, "the first day of enrolment").required(),
+    field(Key::Until, V::Date, "the last day analysed").required(),
 ];
 
 const TARGET: &[FieldSpec] = &[
     field(
-        "range",
+        Key::Range,
         V::Range,
         "the achievable range, in the metric's unit",
     )
     .required(),
-    field("from", V::Date, "the first day it holds").required(),
-    field("until", V::Date, "the last day it holds").required(),
+    field(Key::From, V::Date, "the first day it holds").required(),
+    field(Key::Until, V::Date, "the last day it holds").required(),
     field(
-        "baseline",
+        Key::Baseline,
         V::Quantity,
         "where the metric stood when it was set",
     ),
     field(
-        "competitor",
+        Key::Competitor,
         V::Quantity,
         "where the best competitor stands",
     ),
-    field("note", V::Text, "why this range"),
+    field(Key::Note, V::Text, "why this range"),
 ];
 
 /// Every block that holds fields.
@@ -453,8 +525,8 @@ pub fn item_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
     for &kind in ItemKind::ALL {
         for field in Block::Item(kind).fields() {
-            if !keys.contains(&field.key) {
-                keys.push(field.key);
+            if !keys.contains(&field.key.name()) {
+                keys.push(field.key.name());
             }
         }
     }
@@ -463,7 +535,7 @@ pub fn item_keys() -> Vec<&'static str> {
 
 /// The keys of `block`, in the language's order.
 pub fn keys(block: Block) -> Vec<&'static str> {
-    block.fields().map(|f| f.key).collect()
+    block.fields().map(|f| f.key.name()).collect()
 }
 
 #[cfg(test)]
@@ -482,7 +554,7 @@ mod tests {
 
     #[test]
     fn outcome_is_a_cpi_field_only() {
-        assert!(Block::Item(ItemKind::Cpi).field("outcome").is_some());
-        assert!(Block::Item(ItemKind::Kpi).field("outcome").is_none());
+        assert!(Block::Item(ItemKind::Cpi).field(Key::Outcome).is_some());
+        assert!(Block::Item(ItemKind::Kpi).field(Key::Outcome).is_none());
     }
 }

@@ -177,7 +177,8 @@ fn metric_expr(extra: &str, unit: &str, measure: &str) -> TExpr {
         .expect("metric")
         .measure
     {
-        Measure::Source { expr, .. } | Measure::Derived { expr, .. } => expr,
+        Measure::Source(cpic::model::SourceMeasure { expr, .. })
+        | Measure::Derived { expr, .. } => expr,
     }
 }
 

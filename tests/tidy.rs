@@ -176,7 +176,7 @@ fn the_schema_and_the_grammar_list_the_same_keys() {
                 grammar
                     .iter()
                     .any(|(rule, keys)| rules.contains(&rule.as_str())
-                        && keys.iter().any(|k| k == field.key)),
+                        && keys.iter().any(|k| k == field.key.name())),
                 "{block:?} field `{}` ({:?}) is not a key of {rules:?} in grammar/cpi.pest",
                 field.key,
                 field.value
@@ -187,7 +187,7 @@ fn the_schema_and_the_grammar_list_the_same_keys() {
     for (rule, keys) in &grammar {
         for key in keys {
             assert!(
-                BLOCKS.iter().any(|b| b.field(key).is_some()),
+                BLOCKS.iter().any(|b| b.field_named(key).is_some()),
                 "grammar/cpi.pest's {rule} lists `{key}`, which no block of src/schema.rs takes"
             );
         }

@@ -9,6 +9,7 @@ use super::targets::convert;
 use super::Checker;
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{ColumnType, ColumnsRule, ExpectRange, Fresh, Location};
+use crate::schema::Key;
 use crate::syntax::ast::{Field, Item, Quantity, Value};
 use crate::units::{QuantityUnit, Unit};
 
@@ -29,7 +30,7 @@ pub(crate) fn source(
     columns: &HashMap<String, ColumnType>,
 ) -> Option<SourceExpectations> {
     let mut ok = true;
-    let fresh = match f.get("fresh") {
+    let fresh = match f.get(Key::Fresh) {
         Some(field) => match (&field.value, has_time) {
             (Value::Quantity(q), true) => match duration_seconds(checker, q) {
                 Some(seconds) => Some(Fresh {
@@ -58,7 +59,7 @@ pub(crate) fn source(
         },
         None => None,
     };
-    let mut rule = |key: &str| -> Option<ColumnsRule> {
+    let mut rule = |key: Key| -> Option<ColumnsRule> {
         let field = f.get(key)?;
         let Value::Names { names } = &field.value else {
             return None;
@@ -85,8 +86,8 @@ pub(crate) fn source(
             location: at(checker, item, field),
         })
     };
-    let unique = rule("unique");
-    let not_null = rule("not_null");
+    let unique = rule(Key::Unique);
+    let not_null = rule(Key::NotNull);
     ok.then_some(SourceExpectations {
         fresh,
         unique,
@@ -102,7 +103,7 @@ pub(crate) fn metric(
     f: &Fields,
     unit: &Unit,
 ) -> Result<Option<ExpectRange>, ()> {
-    let Some(field) = f.get("expect") else {
+    let Some(field) = f.get(Key::Expect) else {
         return Ok(None);
     };
     let Value::Range { low, high } = &field.value else {

@@ -10,6 +10,7 @@ use super::metrics::{by_name, MetricInfo};
 use super::{Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{ColumnType, Experiment, Link, LinkEnds, Measure, ScalarType, Type};
+use crate::schema::Key;
 use crate::syntax::ast::{Ident, Item, ItemKind, Quantity, Value};
 use crate::units::{QuantityUnit, Unit};
 
@@ -50,10 +51,10 @@ fn experiment(
     metrics: &HashMap<&str, &MetricInfo>,
     links: &[Link],
 ) -> Option<Experiment> {
-    let title = f.string("title").map(|s| s.value.clone());
-    let description = f.string("description").map(|s| s.value.clone());
+    let title = f.string(Key::Title).map(|s| s.value.clone());
+    let description = f.string(Key::Description).map(|s| s.value.clone());
     let owner = f
-        .word("owner")
+        .word(Key::Owner)
         .filter(|w| {
             checker.refers_to(
                 w,
@@ -64,7 +65,7 @@ fn experiment(
         })
         .map(|w| w.name.clone());
     let tests = tested_link(checker, f, links);
-    let guardrails: Vec<&Ident> = match f.get("guardrails").map(|g| &g.value) {
+    let guardrails: Vec<&Ident> = match f.get(Key::Guardrails).map(|g| &g.value) {
         Some(Value::Names { names }) => names.iter().collect(),
         _ => Vec::new(),
     };
@@ -78,7 +79,7 @@ fn experiment(
             "guardrails are metrics the experiment must not make worse",
         );
     }
-    let assignments = f.word("assignments").and_then(|w| {
+    let assignments = f.word(Key::Assignments).and_then(|w| {
         checker
             .refers_to(
                 w,
@@ -93,9 +94,9 @@ fn experiment(
         Some(a) => assignment_columns(checker, f, a),
         None => (None, None, None),
     };
-    let control = f.string("control").map(|s| s.value.clone());
+    let control = f.string(Key::Control).map(|s| s.value.clone());
     let split = split(checker, f);
-    let (from, until) = (f.date("from"), f.date("until"));
+    let (from, until) = (f.date(Key::From), f.date(Key::Until));
     if let (Some(from), Some(until)) = (from, until) {
         if from.value > until.value {
             checker.diags.push(
@@ -113,7 +114,7 @@ fn experiment(
     }
     // The analysed metrics: the link's two ends (checked against the
     // `tests` field), then the guardrails.
-    let tests_spans = match f.get("tests").map(|t| &t.value) {
+    let tests_spans = match f.get(Key::Tests).map(|t| &t.value) {
         Some(Value::LinkRef { from, to }) => Some((from.span, to.span)),
         _ => None,
     };
@@ -141,7 +142,7 @@ fn experiment(
                         .hint("analyse the source metrics it is made of (as guardrails), or compare it by hand from their results"),
                     );
                 }
-                Measure::Source { .. } if metric.snapshot.is_some() => {
+                Measure::Source(_) if metric.snapshot.is_some() => {
                     // A snapshot keeps the rows at a period's edge; an
                     // experiment has no periods, and summing a level over
                     // a unit's rows measures nothing. (A `window` or `fill`
@@ -159,8 +160,8 @@ fn experiment(
                         .hint("analyse a metric of the events that change the level (e.g. tickets opened, tickets closed)"),
                     );
                 }
-                Measure::Source { source, .. } => {
-                    let Some(source) = sources.get(source.as_str()) else {
+                Measure::Source(m) => {
+                    let Some(source) = sources.get(m.source.as_str()) else {
                         continue;
                     };
                     if source.columns.get(unit_name.as_str()) != Some(unit_type) {
@@ -215,7 +216,7 @@ fn experiment(
 
 /// The declared link of `tests: FROM -> TO`.
 fn tested_link(checker: &mut Checker, f: &Fields, links: &[Link]) -> Option<LinkEnds> {
-    let field = f.get("tests")?;
+    let field = f.get(Key::Tests)?;
     let Value::LinkRef { from, to } = &field.value else {
         return None;
     };
@@ -266,7 +267,7 @@ fn assignment_columns(
             _ => None, // reported on the source
         },
         None => {
-            let anchor = f.word("assignments").map(|w| w.span);
+            let anchor = f.word(Key::Assignments).map(|w| w.span);
             if let Some(span) = anchor {
                 checker.diags.push(
                     Diagnostic::new(
@@ -282,7 +283,7 @@ fn assignment_columns(
             None
         }
     };
-    let unit = match f.get("unit").map(|u| &u.value) {
+    let unit = match f.get(Key::Unit).map(|u| &u.value) {
         Some(Value::Unit(word)) => match assignments.columns.get(&word.name) {
             Some(ty) => Some((word.name.clone(), ty.clone())),
             None => {
@@ -305,7 +306,7 @@ fn assignment_columns(
         },
         _ => None,
     };
-    let variant = f.word("variant").and_then(|word| {
+    let variant = f.word(Key::Variant).and_then(|word| {
         let problem = match assignments.columns.get(&word.name) {
             Some(ColumnType::Scalar(ScalarType::Text)) => return Some(word.name.clone()),
             Some(other) => format!("column `{}` is {}, not text", word.name, column_type(other)),
@@ -325,7 +326,7 @@ fn assignment_columns(
 /// `split: 50% 50%`: percentages above 0 that sum to 100%. None (the
 /// outer) when invalid; Some(None) when absent (equal shares).
 fn split(checker: &mut Checker, f: &Fields) -> Option<Option<Vec<f64>>> {
-    let Some(field) = f.get("split") else {
+    let Some(field) = f.get(Key::Split) else {
         return Some(None);
     };
     let Value::Quantities { quantities } = &field.value else {
@@ -370,7 +371,7 @@ fn split(checker: &mut Checker, f: &Fields) -> Option<Option<Vec<f64>>> {
 /// A link's `experiment: NAME` names an experiment that tests it.
 fn named_by_links(checker: &mut Checker, experiments: &[Experiment]) {
     for item in checker.items_of(&[ItemKind::Link]) {
-        let Some(field) = item.fields.iter().find(|f| f.key.name == "experiment") else {
+        let Some(field) = item.fields.iter().find(|f| f.is(Key::Experiment)) else {
             continue;
         };
         let Value::Word(word) = &field.value else {

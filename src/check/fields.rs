@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::keyword::Keyword;
-use crate::schema::{Block, ValueKind};
+use crate::schema::{Block, Key, ValueKind};
 use crate::source::Span;
 use crate::syntax::ast::{DateLit, Field, Ident, ItemKind, Quantity, Str, Value};
 
@@ -16,7 +16,7 @@ pub struct Fields<'a> {
     /// The span to point at when a required field is missing.
     anchor: Span,
     what: String,
-    by_key: HashMap<&'a str, Vec<&'a Field>>,
+    by_key: HashMap<Key, Vec<&'a Field>>,
 }
 
 impl<'a> Fields<'a> {
@@ -27,25 +27,25 @@ impl<'a> Fields<'a> {
         fields: &'a [Field],
         diags: &mut Vec<Diagnostic>,
     ) -> Fields<'a> {
-        let mut by_key: HashMap<&'a str, Vec<&'a Field>> = HashMap::new();
+        let mut by_key: HashMap<Key, Vec<&'a Field>> = HashMap::new();
         for field in fields {
             if matches!(field.value, Value::Unknown) {
                 continue; // already reported by the parser
             }
             let key = field.key.name.as_str();
-            let Some(spec) = owner.field(key) else {
+            let Some(spec) = owner.field_named(key) else {
                 let mut d = Diagnostic::new(
                     Code::FieldNotAllowed,
                     field.key.span,
                     format!("field `{key}` is not allowed on {}", owner.describe()),
                 )
                 .label("not allowed here");
-                if key == "outcome" && owner == Block::Item(ItemKind::Kpi) {
+                if key == Key::Outcome.name() && owner == Block::Item(ItemKind::Kpi) {
                     d = d.hint(
                         "an outcome is the customer's; only CPIs have one. Is this metric a CPI?",
                     );
                 } else {
-                    d = d.hint_opt(did_you_mean(key, owner.fields().map(|f| f.key)));
+                    d = d.hint_opt(did_you_mean(key, owner.fields().map(|f| f.key.name())));
                 }
                 diags.push(d);
                 continue;
@@ -67,7 +67,7 @@ impl<'a> Fields<'a> {
                 );
                 continue;
             }
-            let entry = by_key.entry(key).or_default();
+            let entry = by_key.entry(spec.key).or_default();
             if let (false, Some(first)) = (spec.repeatable, entry.first()) {
                 diags.push(
                     Diagnostic::new(
@@ -91,20 +91,20 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&'a Field> {
-        self.by_key.get(key).and_then(|v| v.first().copied())
+    pub fn get(&self, key: Key) -> Option<&'a Field> {
+        self.by_key.get(&key).and_then(|v| v.first().copied())
     }
 
-    pub fn all(&self, key: &str) -> &[&'a Field] {
-        self.by_key.get(key).map_or(&[], Vec::as_slice)
+    pub fn all(&self, key: Key) -> &[&'a Field] {
+        self.by_key.get(&key).map_or(&[], Vec::as_slice)
     }
 
-    pub fn has(&self, key: &str) -> bool {
-        self.by_key.contains_key(key)
+    pub fn has(&self, key: Key) -> bool {
+        self.by_key.contains_key(&key)
     }
 
     /// Reports a missing required field.
-    pub fn missing(&self, key: &str, diags: &mut Vec<Diagnostic>, hint: Option<String>) {
+    pub fn missing(&self, key: Key, diags: &mut Vec<Diagnostic>, hint: Option<String>) {
         diags.push(
             Diagnostic::new(
                 Code::MissingField,
@@ -119,53 +119,56 @@ impl<'a> Fields<'a> {
     /// Reports, in one diagnostic, every field the schema requires of this
     /// block that is missing.
     pub fn require(&self, diags: &mut Vec<Diagnostic>, hint: Option<String>) {
-        let missing: Vec<String> = self
+        let missing: Vec<Key> = self
             .owner
             .fields()
             .filter(|f| f.required && !self.has(f.key))
-            .map(|f| format!("`{}`", f.key))
+            .map(|f| f.key)
             .collect();
         match missing.as_slice() {
             [] => {}
-            [one] => self.missing(one.trim_matches('`'), diags, hint),
-            [init @ .., last] => diags.push(
-                Diagnostic::new(
-                    Code::MissingField,
-                    self.anchor,
-                    format!(
-                        "{} is missing the required fields {} and {last}",
-                        self.what,
-                        init.join(", ")
-                    ),
+            [one] => self.missing(*one, diags, hint),
+            [init @ .., last] => {
+                let init: Vec<String> = init.iter().map(|k| format!("`{k}`")).collect();
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingField,
+                        self.anchor,
+                        format!(
+                            "{} is missing the required fields {} and `{last}`",
+                            self.what,
+                            init.join(", ")
+                        ),
+                    )
+                    .label(format!("{} needs these fields", self.owner.describe()))
+                    .hint_opt(hint),
                 )
-                .label(format!("{} needs these fields", self.owner.describe()))
-                .hint_opt(hint),
-            ),
+            }
         }
     }
 
-    pub fn string(&self, key: &str) -> Option<&'a Str> {
+    pub fn string(&self, key: Key) -> Option<&'a Str> {
         match &self.get(key)?.value {
             Value::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn word(&self, key: &str) -> Option<&'a Ident> {
+    pub fn word(&self, key: Key) -> Option<&'a Ident> {
         match &self.get(key)?.value {
             Value::Word(w) => Some(w),
             _ => None,
         }
     }
 
-    pub fn date(&self, key: &str) -> Option<&'a DateLit> {
+    pub fn date(&self, key: Key) -> Option<&'a DateLit> {
         match &self.get(key)?.value {
             Value::Date(d) => Some(d),
             _ => None,
         }
     }
 
-    pub fn quantity(&self, key: &str) -> Option<&'a Quantity> {
+    pub fn quantity(&self, key: Key) -> Option<&'a Quantity> {
         match &self.get(key)?.value {
             Value::Quantity(q) => Some(q),
             _ => None,
@@ -173,9 +176,9 @@ impl<'a> Fields<'a> {
     }
 
     /// An enumerated value such as `direction: higher`, reported if unknown.
-    pub fn keyword<T: Keyword>(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<T> {
+    pub fn keyword<T: Keyword>(&self, key: Key, diags: &mut Vec<Diagnostic>) -> Option<T> {
         let word = self.word(key)?;
-        keyword(word, key, diags)
+        keyword(word, key.name(), diags)
     }
 }
 

@@ -9,6 +9,7 @@ use super::periods::whole_periods;
 use super::{graph, Checker};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{Expect, Grain, Link, LinkStatus, MetricKind};
+use crate::schema::Key;
 use crate::source::Span;
 use crate::syntax::ast::{Ident, Item, ItemKind, Quantity};
 
@@ -105,15 +106,15 @@ fn link(
     from: Option<&MetricInfo>,
     to: Option<&MetricInfo>,
 ) -> Option<Link> {
-    let expect = match f.word("expect") {
-        Some(_) => f.keyword("expect", &mut checker.diags),
+    let expect = match f.word(Key::Expect) {
+        Some(_) => f.keyword(Key::Expect, &mut checker.diags),
         None => Some(Expect::Improves),
     };
-    let status = match f.word("status") {
-        Some(_) => f.keyword("status", &mut checker.diags),
+    let status = match f.word(Key::Status) {
+        Some(_) => f.keyword(Key::Status, &mut checker.diags),
         None => Some(LinkStatus::Hypothesized),
     };
-    let min_periods = match f.get("min_periods").map(|x| &x.value) {
+    let min_periods = match f.get(Key::MinPeriods).map(|x| &x.value) {
         Some(crate::syntax::ast::Value::Integer { value, span }) => {
             if *value < 3 {
                 checker.diags.push(
@@ -134,9 +135,9 @@ fn link(
     let coarser = from_grain.max(to_grain);
     // Both series are recomputed from their rows at the link grain, so any
     // grain at least as coarse as both metrics' works.
-    let grain = match f.word("grain") {
+    let grain = match f.word(Key::Grain) {
         Some(word) => {
-            let grain = f.keyword::<Grain>("grain", &mut checker.diags)?;
+            let grain = f.keyword::<Grain>(Key::Grain, &mut checker.diags)?;
             for (metric, metric_grain) in [(from, from_grain), (to, to_grain)] {
                 if grain < metric_grain {
                     checker.diags.push(
@@ -164,11 +165,11 @@ fn link(
         }
         None => coarser,
     };
-    let lag = match f.quantity("lag") {
+    let lag = match f.quantity(Key::Lag) {
         Some(q) => lag_periods(checker, q, grain)?,
         None => 0,
     };
-    let segments = match f.word("segments") {
+    let segments = match f.word(Key::Segments) {
         Some(word) => Some(segments(checker, word, from, to)?),
         None => None,
     };
@@ -182,16 +183,16 @@ fn link(
     Some(Link {
         from: from.name().to_string(),
         to: to.name().to_string(),
-        hypothesis: f.string("hypothesis").map(|s| s.value.clone()),
+        hypothesis: f.string(Key::Hypothesis).map(|s| s.value.clone()),
         expect: expect?,
         lag,
         grain,
         status: status?,
         experiment: f
-            .string("experiment")
+            .string(Key::Experiment)
             .map(|s| s.value.clone())
-            .or_else(|| f.word("experiment").map(|w| w.name.clone())),
-        experiment_item: f.word("experiment").map(|w| w.name.clone()),
+            .or_else(|| f.word(Key::Experiment).map(|w| w.name.clone())),
+        experiment_item: f.word(Key::Experiment).map(|w| w.name.clone()),
         min_periods: min_periods?,
         segments,
         expected_sign,

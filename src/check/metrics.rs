@@ -9,8 +9,9 @@ use super::{graph, periods, targets, Checker, SourceInfo};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::model::{
     Direction, Evidence, EvidenceKind, Grain, Measure, Metric, MetricKind, PeriodLength, Snapshot,
-    TExpr, Tier, Type, Window, WindowWord,
+    SourceMeasure, TExpr, Tier, Type, Window, WindowWord,
 };
+use crate::schema::Key;
 use crate::source::Span;
 use crate::syntax::ast::{Expr, ExprKind, Item, ItemKind, Value};
 use crate::units::{QuantityUnit, Unit};
@@ -80,7 +81,7 @@ pub(crate) fn check_metrics<'a>(
             if let Some(unit) = &h.unit {
                 cx.units.insert(item.name.name.clone(), unit.clone());
             }
-            if let (Some(grain), Some(f)) = (h.grain, h.fields.get("grain")) {
+            if let (Some(grain), Some(f)) = (h.grain, h.fields.get(Key::Grain)) {
                 cx.grains.insert(&item.name.name, (grain, f.value_span()));
             }
         }
@@ -100,11 +101,11 @@ pub(crate) fn check_metrics<'a>(
 
 fn header<'a>(checker: &mut Checker<'a>, item: &'a Item) -> Header<'a> {
     let fields = checker.fields(item);
-    let unit = match fields.get("unit").map(|f| &f.value) {
+    let unit = match fields.get(Key::Unit).map(|f| &f.value) {
         Some(Value::Unit(word)) => checker.unit(word),
         _ => None,
     };
-    let grain = fields.keyword("grain", &mut checker.diags);
+    let grain = fields.keyword(Key::Grain, &mut checker.diags);
     Header {
         fields,
         unit,
@@ -134,20 +135,20 @@ fn metric<'a>(
     } else {
         MetricKind::Kpi
     };
-    let hint = (kind == MetricKind::Cpi && !f.has("outcome")).then(|| {
+    let hint = (kind == MetricKind::Cpi && !f.has(Key::Outcome)).then(|| {
         "a CPI states the customer's desired outcome, in the customer's words: `outcome: \"Know the price before calling anyone else\"`".to_string()
     });
     f.require(diags, hint);
-    let title = f.string("title").map(|s| s.value.clone());
-    let outcome = f.string("outcome").map(|s| s.value.clone());
-    let description = f.string("description").map(|s| s.value.clone());
-    let direction = f.keyword("direction", diags);
-    let tier = f.keyword("tier", diags);
-    let review = f.keyword("review", diags);
-    let reviewed = f.date("reviewed").map(|d| d.value);
+    let title = f.string(Key::Title).map(|s| s.value.clone());
+    let outcome = f.string(Key::Outcome).map(|s| s.value.clone());
+    let description = f.string(Key::Description).map(|s| s.value.clone());
+    let direction = f.keyword(Key::Direction, diags);
+    let tier = f.keyword(Key::Tier, diags);
+    let review = f.keyword(Key::Review, diags);
+    let reviewed = f.date(Key::Reviewed).map(|d| d.value);
     let mut evidence = Vec::new();
     let mut evidence_ok = true;
-    for field in f.all("evidence") {
+    for field in f.all(Key::Evidence) {
         if let Value::Evidence { kind, text } = &field.value {
             match keyword(kind, "evidence kind", diags) {
                 Some(kind) => evidence.push(Evidence {
@@ -159,7 +160,7 @@ fn metric<'a>(
         }
     }
     let owner = f
-        .word("owner")
+        .word(Key::Owner)
         .filter(|owner| {
             checker.refers_to(
                 owner,
@@ -171,7 +172,7 @@ fn metric<'a>(
         .map(|owner| owner.name.clone());
 
     let (measure, inputs) = measure(checker, item, h, cx);
-    let kinds = period_kinds(checker, h, f.has("source"));
+    let kinds = period_kinds(checker, h, f.has(Key::Source));
     let targets = match &h.unit {
         Some(unit) => targets::check_targets(checker, f, unit),
         None => None,
@@ -199,7 +200,7 @@ fn metric<'a>(
             measure: measure?,
             grain: h.grain?,
             dimensions: f
-                .get("dimensions")
+                .get(Key::Dimensions)
                 .map(|d| match &d.value {
                     Value::Names { names } => names.iter().map(|n| n.name.clone()).collect(),
                     _ => Vec::new(),
@@ -241,7 +242,7 @@ struct PeriodKinds {
 fn period_kinds(checker: &mut Checker, h: &Header, has_source: bool) -> Option<PeriodKinds> {
     let f = &h.fields;
     let mut ok = true;
-    let window = match f.get("window") {
+    let window = match f.get(Key::Window) {
         Some(field) => {
             let window = window(checker, field, h.grain);
             ok &= window.is_some();
@@ -249,9 +250,9 @@ fn period_kinds(checker: &mut Checker, h: &Header, has_source: bool) -> Option<P
         }
         None => None,
     };
-    let snapshot = f.keyword::<Snapshot>("snapshot", &mut checker.diags);
-    ok &= f.has("snapshot") == snapshot.is_some();
-    for key in ["window", "snapshot"] {
+    let snapshot = f.keyword::<Snapshot>(Key::Snapshot, &mut checker.diags);
+    ok &= f.has(Key::Snapshot) == snapshot.is_some();
+    for key in [Key::Window, Key::Snapshot] {
         if let (Some(field), false) = (f.get(key), has_source) {
             ok = false;
             checker.diags.push(
@@ -267,7 +268,7 @@ fn period_kinds(checker: &mut Checker, h: &Header, has_source: bool) -> Option<P
             );
         }
     }
-    if let (Some(w), Some(s)) = (f.get("window"), f.get("snapshot")) {
+    if let (Some(w), Some(s)) = (f.get(Key::Window), f.get(Key::Snapshot)) {
         if has_source {
             ok = false;
             checker.diags.push(
@@ -282,7 +283,7 @@ fn period_kinds(checker: &mut Checker, h: &Header, has_source: bool) -> Option<P
             );
         }
     }
-    let fill = match (f.quantity("fill"), &h.unit) {
+    let fill = match (f.quantity(Key::Fill), &h.unit) {
         (Some(q), Some(unit)) => {
             let fill = targets::convert(checker, q, unit, Code::FillUnit);
             ok &= fill.is_some();
@@ -422,17 +423,17 @@ fn measure<'a>(
     cx: &Context,
 ) -> (Option<Measure>, Vec<(String, Span)>) {
     let f = &h.fields;
-    let Some(measure_field) = f.get("measure") else {
+    let Some(measure_field) = f.get(Key::Measure) else {
         return (None, Vec::new());
     };
     let Value::Expr(expr) = &measure_field.value else {
         return (None, Vec::new());
     };
-    let source_word = f.word("source");
+    let source_word = f.word(Key::Source);
     if source_word.is_none() {
         if contains_aggregate(expr) {
             f.missing(
-                "source",
+                Key::Source,
                 &mut checker.diags,
                 Some("a measure that aggregates rows needs `source:`; a derived measure (over other metrics) has no aggregates".into()),
             );
@@ -465,7 +466,7 @@ fn measure<'a>(
     };
 
     // The time column: the metric's own, else the source's.
-    let time_word = f.word("time");
+    let time_word = f.word(Key::Time);
     let time = match time_word {
         Some(word) => checker
             .time_column(&source.source.name, word, &source.columns)
@@ -496,7 +497,7 @@ fn measure<'a>(
         },
     };
 
-    for dims in f.all("dimensions") {
+    for dims in f.all(Key::Dimensions) {
         if let Value::Names { names } = &dims.value {
             for name in names {
                 if !source.columns.contains_key(&name.name) {
@@ -532,7 +533,7 @@ fn measure<'a>(
         inputs: Vec::new(),
     };
     let checked = ec.check(expr, Place::Measure);
-    let filter = match f.get("filter").map(|f| &f.value) {
+    let filter = match f.get(Key::Filter).map(|f| &f.value) {
         Some(Value::Expr(filter_expr)) => {
             let mut ec = ExprChecker {
                 scope: scope(),
@@ -561,13 +562,13 @@ fn measure<'a>(
     let expr = checked.and_then(|e| to_declared_unit(checker, e, h.unit.as_ref(), expr.span));
     let measure = (|| {
         let (time, time_type) = time?;
-        Some(Measure::Source {
+        Some(Measure::Source(SourceMeasure {
             source: source.source.name.clone(),
             time,
             time_type,
             expr: expr?,
             filter: filter?,
-        })
+        }))
     })();
     (measure, Vec::new())
 }
@@ -633,7 +634,7 @@ fn derived<'a>(
 ) -> (Option<Measure>, Vec<(String, Span)>) {
     let f = &h.fields;
     let mut ok = true;
-    for key in ["filter", "dimensions", "time"] {
+    for key in [Key::Filter, Key::Dimensions, Key::Time] {
         if let Some(field) = f.get(key) {
             ok = false;
             checker.diags.push(

@@ -27,7 +27,7 @@ use crate::syntax::ast::{Item, ItemKind, Value};
 use crate::syntax::Ast;
 use crate::units::{Unit, UnitError};
 
-use crate::schema::Block;
+use crate::schema::{Block, Key};
 use fields::Fields;
 
 pub use exprs::functions;
@@ -252,8 +252,8 @@ impl<'a> Checker<'a> {
         for item in self.items_of(&[ItemKind::Team]) {
             let fields = self.fields(item);
             fields.require(&mut self.diags, None);
-            let display_name = fields.string("name");
-            let contact = fields.string("contact").map(|s| s.value.clone());
+            let display_name = fields.string(Key::Name);
+            let contact = fields.string(Key::Contact).map(|s| s.value.clone());
             if let (Some(display_name), true) = (display_name, self.is_canonical(item)) {
                 teams.push(Team {
                     name: item.name.name.clone(),
@@ -270,7 +270,7 @@ impl<'a> Checker<'a> {
         let mut sources = Vec::new();
         for item in self.items_of(&[ItemKind::Source]) {
             let fields = self.fields(item);
-            let origin = match (fields.string("table"), fields.string("file")) {
+            let origin = match (fields.string(Key::Table), fields.string(Key::File)) {
                 (Some(table), None) => {
                     if table_name_is_valid(&table.value) {
                         Some(Origin::Table(table.value.clone()))
@@ -297,7 +297,7 @@ impl<'a> Checker<'a> {
                         )
                         .label("second origin")
                         .secondary(
-                            fields.get("table").expect("table").span,
+                            fields.get(Key::Table).expect("table").span,
                             "`table` given here",
                         )
                         .hint("a source reads either a table (or view) or a file, not both"),
@@ -305,7 +305,7 @@ impl<'a> Checker<'a> {
                     None
                 }
                 (None, None) => {
-                    if !fields.has("table") && !fields.has("file") {
+                    if !fields.has(Key::Table) && !fields.has(Key::File) {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::TableOrFile,
@@ -330,7 +330,8 @@ impl<'a> Checker<'a> {
             let mut by_name: HashMap<String, ColumnType> = HashMap::new();
             let mut first_span: HashMap<String, Span> = HashMap::new();
             let mut columns_ok = true;
-            if let Some(Value::Columns { columns: cols }) = fields.get("columns").map(|f| &f.value)
+            if let Some(Value::Columns { columns: cols }) =
+                fields.get(Key::Columns).map(|f| &f.value)
             {
                 for col in cols {
                     let Some(ty) = self.column_type(&col.ty) else {
@@ -358,7 +359,7 @@ impl<'a> Checker<'a> {
                     });
                 }
             }
-            let time = fields.word("time").cloned();
+            let time = fields.word(Key::Time).cloned();
             if let Some(time) = &time {
                 self.time_column(&item.name.name, time, &by_name);
             }

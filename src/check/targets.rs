@@ -5,7 +5,7 @@ use super::fields::Fields;
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::model::Target;
-use crate::schema::Block;
+use crate::schema::{Block, Key};
 use crate::source::Span;
 use crate::syntax::ast::{Quantity, Value};
 use crate::units::{QuantityUnit, Unit};
@@ -17,7 +17,7 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
     // The latest `until` of any target, for W0606.
     let mut latest: Option<(crate::date::Date, Span)> = None;
     let mut names: Vec<(String, Span)> = Vec::new();
-    for field in f.all("target") {
+    for field in f.all(Key::Target) {
         let Value::Target(block) = &field.value else {
             continue;
         };
@@ -37,7 +37,7 @@ pub(crate) fn check_targets(checker: &mut Checker, f: &Fields, unit: &Unit) -> O
             }
             names.push((name.name.clone(), name.span));
         }
-        for until in block.fields.iter().filter(|f| f.key.name == "until") {
+        for until in block.fields.iter().filter(|f| f.is(Key::Until)) {
             if let Value::Date(d) = &until.value {
                 if latest.is_none_or(|(l, _)| d.value > l) {
                     latest = Some((d.value, d.span));
@@ -104,7 +104,7 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
         diags,
         Some("a target is an achievable range held for a stated time: `range: 30s .. 45s  from: 2026-01-01  until: 2026-12-31`".into()),
     );
-    let (from, until) = (f.date("from"), f.date("until"));
+    let (from, until) = (f.date(Key::From), f.date(Key::Until));
     let mut ok = true;
     if let (Some(from), Some(until)) = (&from, &until) {
         if from.value > until.value {
@@ -123,7 +123,7 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
             ok = false;
         }
     }
-    let range = match f.get("range").map(|x| &x.value) {
+    let range = match f.get(Key::Range).map(|x| &x.value) {
         Some(Value::Range { low, high }) => {
             let low_value = convert(checker, low, unit, Code::TargetUnit);
             let high_value = match high {
@@ -160,7 +160,7 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
         }
         _ => None,
     };
-    let optional = |checker: &mut Checker, key: &str| -> Result<Option<f64>, ()> {
+    let optional = |checker: &mut Checker, key: Key| -> Result<Option<f64>, ()> {
         match f.quantity(key) {
             Some(q) => convert(checker, q, unit, Code::TargetUnit)
                 .map(Some)
@@ -168,9 +168,9 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
             None => Ok(None),
         }
     };
-    let baseline = optional(checker, "baseline");
-    let competitor = optional(checker, "competitor");
-    if f.get("baseline").is_none() {
+    let baseline = optional(checker, Key::Baseline);
+    let competitor = optional(checker, Key::Competitor);
+    if f.get(Key::Baseline).is_none() {
         checker.diags.push(
             Diagnostic::new(Code::NoBaseline, keyword, "the target has no baseline".to_string())
                 .label("no `baseline`")
@@ -189,7 +189,7 @@ fn target(checker: &mut Checker, f: &Fields, unit: &Unit, keyword: Span) -> Opti
         until: until?.value,
         baseline: baseline.ok()?,
         competitor: competitor.ok()?,
-        note: f.string("note").map(|s| s.value.clone()),
+        note: f.string(Key::Note).map(|s| s.value.clone()),
     })
 }
 

@@ -58,7 +58,7 @@ pub fn export(model: &Model, project_dir: &str) -> Export {
             Measure::Derived { inputs, .. } => {
                 inputs.iter().all(|i| !pending.iter().any(|p| &p.name == i))
             }
-            Measure::Source { .. } => true,
+            Measure::Source(_) => true,
         };
         let (now, later): (Vec<&Metric>, Vec<&Metric>) = pending.iter().partition(|m| ready(m));
         if now.is_empty() {
@@ -149,8 +149,8 @@ fn mf_name(name: &str) -> Result<(), &'static str> {
 /// things than the language's.
 fn not_expressible(model: &Model, metric: &Metric) -> Option<String> {
     let single = match &metric.measure {
-        Measure::Source { expr, .. } => matches!(
-            expr.kind,
+        Measure::Source(m) => matches!(
+            m.expr.kind,
             TExprKind::Aggregate {
                 func: AggFunc::Count
                     | AggFunc::CountDistinct
@@ -184,28 +184,21 @@ fn not_expressible(model: &Model, metric: &Metric) -> Option<String> {
         }
     }
     if let Some(_snapshot) = metric.snapshot {
-        let Measure::Source {
-            time_type, filter, ..
-        } = &metric.measure
-        else {
+        let Some(source) = metric.source_measure() else {
             return Some("a snapshot of a derived measure".into());
         };
-        if *time_type != ScalarType::Date {
+        if source.time_type != ScalarType::Date {
             return Some(
                 "its snapshot over a timestamp: MetricFlow's non-additive dimensions are days"
                     .into(),
             );
         }
-        if filter.is_some() || !single {
+        if source.filter.is_some() || !single {
             return Some("its snapshot with a filter or of more than one aggregate".into());
         }
     }
     let mut found = None;
-    let exprs: Vec<&TExpr> = match &metric.measure {
-        Measure::Source { expr, filter, .. } => std::iter::once(expr).chain(filter).collect(),
-        Measure::Derived { expr, .. } => vec![expr],
-    };
-    for e in exprs {
+    for e in metric.measure.exprs() {
         e.walk(&mut |node| {
             if let TExprKind::FollowedBy { .. } = node.kind {
                 found = Some("its `followed_by`: MetricFlow's conversion metrics credit each conversion to the latest event before it, not to every one".to_string());
@@ -244,13 +237,9 @@ impl<'m> Exporter<'m> {
             return;
         }
         let result = match &metric.measure {
-            Measure::Source {
-                source,
-                time,
-                expr,
-                filter,
-                ..
-            } => self.source_metric(metric, source, time, expr, filter.as_ref()),
+            Measure::Source(m) => {
+                self.source_metric(metric, &m.source, &m.time, &m.expr, m.filter.as_ref())
+            }
             Measure::Derived { expr, inputs } => {
                 match inputs.iter().find(|i| !self.exported.contains(i.as_str())) {
                     Some(missing) => Err(format!("its input `{missing}` is not exported")),

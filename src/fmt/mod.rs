@@ -152,7 +152,7 @@ fn canonical_order(file: &File) -> File {
         fields.sort_by_key(|f| {
             order
                 .iter()
-                .position(|spec| spec.key == f.key.name)
+                .position(|spec| spec.key.name() == f.key.name)
                 .unwrap_or(order.len())
         });
     };

@@ -114,8 +114,8 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
     if let Some((key, _value)) = trimmed.split_once(':') {
         let key = key.trim();
         let spec = block
-            .and_then(|b| b.field(key))
-            .or_else(|| BLOCKS.iter().find_map(|b| b.field(key)));
+            .and_then(|b| b.field_named(key))
+            .or_else(|| BLOCKS.iter().find_map(|b| b.field_named(key)));
         return match spec.map(|s| s.value) {
             Some(ValueKind::Name(Refers::Team)) => names(ItemKind::Team),
             Some(ValueKind::Name(Refers::Source)) => names(ItemKind::Source),
@@ -168,7 +168,11 @@ pub fn items(ast: &Ast, db: &SourceDb, file: FileId, offset: usize) -> Vec<Compl
                 } else {
                     format!("{}: ", f.key)
                 }),
-                ..item(f.key, CompletionItemKind::FIELD, Some(f.doc.to_string()))
+                ..item(
+                    f.key.name(),
+                    CompletionItemKind::FIELD,
+                    Some(f.doc.to_string()),
+                )
             })
             .collect(),
         (Some(_), None) => Vec::new(),

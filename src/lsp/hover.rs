@@ -5,29 +5,30 @@
 
 use super::symbols::{find_item, Symbol};
 use crate::date::Date;
+use crate::schema::Key;
 use crate::source::SourceDb;
 use crate::syntax::ast::{Field, Item, ItemKind, Value};
 use crate::syntax::Ast;
 
-fn field<'a>(item: &'a Item, key: &str) -> Option<&'a Field> {
-    item.fields.iter().find(|f| f.key.name == key)
+fn field(item: &Item, key: Key) -> Option<&Field> {
+    item.fields.iter().find(|f| f.is(key))
 }
 
-fn string<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
+fn string(item: &Item, key: Key) -> Option<&str> {
     match &field(item, key)?.value {
         Value::Str(s) => Some(&s.value),
         _ => None,
     }
 }
 
-fn word<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
+fn word(item: &Item, key: Key) -> Option<&str> {
     match &field(item, key)?.value {
         Value::Word(w) | Value::Unit(w) => Some(&w.name),
         _ => None,
     }
 }
 
-fn date(item: &Item, key: &str) -> Option<Date> {
+fn date(item: &Item, key: Key) -> Option<Date> {
     match &field(item, key)?.value {
         Value::Date(d) => Some(d.value),
         _ => None,
@@ -62,37 +63,39 @@ pub fn markdown(ast: &Ast, db: &SourceDb, symbol: &Symbol, today: Date) -> Optio
                 ItemKind::Team => {
                     let mut out = format!(
                         "**{}** — team {}",
-                        plain(string(item, "name").unwrap_or(name)),
+                        plain(string(item, Key::Name).unwrap_or(name)),
                         code(name)
                     );
-                    if let Some(contact) = string(item, "contact") {
+                    if let Some(contact) = string(item, Key::Contact) {
                         out.push_str(&format!("\n\ncontact: {}", plain(contact)));
                     }
                     out
                 }
                 ItemKind::Source => {
-                    let origin = string(item, "table")
+                    let origin = string(item, Key::Table)
                         .map(|t| format!("table {}", code(t)))
-                        .or_else(|| string(item, "file").map(|f| format!("file {}", code(f))))
+                        .or_else(|| string(item, Key::File).map(|f| format!("file {}", code(f))))
                         .unwrap_or_default();
-                    let columns = match field(item, "columns").map(|f| &f.value) {
+                    let columns = match field(item, Key::Columns).map(|f| &f.value) {
                         Some(Value::Columns { columns }) => columns.len(),
                         _ => 0,
                     };
                     format!("source {} — {origin}, {columns} columns", code(name))
                 }
                 ItemKind::Experiment => {
-                    let title = string(item, "title").unwrap_or(name);
+                    let title = string(item, Key::Title).unwrap_or(name);
                     let mut out = format!("**{}** — experiment {}", plain(title), code(name));
                     if let Some(Value::LinkRef { from, to }) =
-                        field(item, "tests").map(|f| &f.value)
+                        field(item, Key::Tests).map(|f| &f.value)
                     {
                         out.push_str(&format!(
                             "\n\ntests {}",
                             code(&format!("{} -> {}", from.name, to.name))
                         ));
                     }
-                    if let (Some(from), Some(until)) = (date(item, "from"), date(item, "until")) {
+                    if let (Some(from), Some(until)) =
+                        (date(item, Key::From), date(item, Key::Until))
+                    {
                         out.push_str(&format!(", from {from} until {until}"));
                     }
                     out
@@ -102,7 +105,8 @@ pub fn markdown(ast: &Ast, db: &SourceDb, symbol: &Symbol, today: Date) -> Optio
         }
         Symbol::Column { source, column } => {
             let (_, item) = find_item(ast, source)?;
-            let Some(Value::Columns { columns }) = field(item, "columns").map(|f| &f.value) else {
+            let Some(Value::Columns { columns }) = field(item, Key::Columns).map(|f| &f.value)
+            else {
                 return None;
             };
             let declared = columns.iter().find(|c| &c.name.name == column)?;
@@ -123,17 +127,17 @@ fn metric(ast: &Ast, text: &str, item: &Item, today: Date) -> String {
     } else {
         "KPI"
     };
-    let title = string(item, "title").unwrap_or(name);
+    let title = string(item, Key::Title).unwrap_or(name);
     let mut out = format!("**{}** — {kind} {}", plain(title), code(name));
     let mut facts = Vec::new();
-    if let Some(unit) = word(item, "unit") {
+    if let Some(unit) = word(item, Key::Unit) {
         facts.push(format!("unit {}", code(unit)));
     }
-    if let Some(direction) = word(item, "direction") {
+    if let Some(direction) = word(item, Key::Direction) {
         facts.push(format!("{} is better", plain(direction)));
     }
-    if let Some(owner) = word(item, "owner") {
-        let team = find_item(ast, owner).and_then(|(_, t)| string(t, "name"));
+    if let Some(owner) = word(item, Key::Owner) {
+        let team = find_item(ast, owner).and_then(|(_, t)| string(t, Key::Name));
         facts.push(match team {
             Some(team) => format!("owner {} ({})", plain(team), code(owner)),
             None => format!("owner {}", code(owner)),
@@ -147,7 +151,7 @@ fn metric(ast: &Ast, text: &str, item: &Item, today: Date) -> String {
         out.push_str("\n\n");
         out.push_str(&target);
     }
-    if let Some(outcome) = string(item, "outcome") {
+    if let Some(outcome) = string(item, Key::Outcome) {
         out.push_str(&format!("\n\n> {}", plain(outcome)));
     }
     out
@@ -156,7 +160,7 @@ fn metric(ast: &Ast, text: &str, item: &Item, today: Date) -> String {
 /// The target active on `today`, else the latest one, as written.
 fn current_target(text: &str, item: &Item, today: Date) -> Option<String> {
     let mut targets = Vec::new();
-    for f in item.fields.iter().filter(|f| f.key.name == "target") {
+    for f in item.fields.iter().filter(|f| f.is(Key::Target)) {
         let Value::Target(target) = &f.value else {
             continue;
         };
@@ -169,18 +173,13 @@ fn current_target(text: &str, item: &Item, today: Date) -> Option<String> {
                     _ => None,
                 })
         };
-        let Some(range) = target
-            .fields
-            .iter()
-            .find(|f| f.key.name == "range")
-            .map(|f| {
-                text[f.value_span().range()]
-                    .trim()
-                    .trim_start_matches(':')
-                    .trim()
-                    .to_string()
-            })
-        else {
+        let Some(range) = target.fields.iter().find(|f| f.is(Key::Range)).map(|f| {
+            text[f.value_span().range()]
+                .trim()
+                .trim_start_matches(':')
+                .trim()
+                .to_string()
+        }) else {
             continue;
         };
         targets.push((date("from"), date("until"), range));

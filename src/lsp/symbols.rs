@@ -3,6 +3,7 @@
 //! columns. Built from
 //! the AST, so it works while other parts of the project have errors.
 
+use crate::schema::Key;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Expr, ExprKind, Field, Ident, Item, ItemKind, Value};
 use crate::syntax::Ast;
@@ -34,10 +35,10 @@ pub fn occurrences(ast: &Ast) -> Vec<Occurrence> {
     out
 }
 
-fn word<'a>(item: &'a Item, key: &str) -> Option<&'a Ident> {
+fn word(item: &Item, key: Key) -> Option<&Ident> {
     item.fields
         .iter()
-        .find_map(|f| match (&f.value, f.key.name == key) {
+        .find_map(|f| match (&f.value, f.is(key)) {
             (Value::Word(w), true) => Some(w),
             _ => None,
         })
@@ -55,7 +56,7 @@ fn item_occurrences(item: &Item, out: &mut Vec<Occurrence>) {
             out.push(reference(to, Symbol::Item(to.name.clone())));
         }
         // `experiment: NAME` (a note in quotes names nothing).
-        if let Some(w) = word(item, "experiment") {
+        if let Some(w) = word(item, Key::Experiment) {
             out.push(reference(w, Symbol::Item(w.name.clone())));
         }
         return;
@@ -69,8 +70,8 @@ fn item_occurrences(item: &Item, out: &mut Vec<Occurrence>) {
     let source = match item.kind {
         ItemKind::Source => Some(item.name.name.clone()),
         // An experiment's columns are its assignments'.
-        ItemKind::Experiment => word(item, "assignments").map(|w| w.name.clone()),
-        _ => word(item, "source").map(|w| w.name.clone()),
+        ItemKind::Experiment => word(item, Key::Assignments).map(|w| w.name.clone()),
+        _ => word(item, Key::Source).map(|w| w.name.clone()),
     };
     let column = |name: &str| {
         source.as_ref().map(|s| Symbol::Column {

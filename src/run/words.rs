@@ -276,7 +276,7 @@ pub(crate) fn duration_phrase(seconds: f64) -> String {
 /// What a metric's window, snapshot, fill, `prior` and `followed_by` mean
 /// for it, in words (the docs' metric page), as (fact, sentence).
 pub fn period_kinds(m: &Metric) -> Vec<(&'static str, String)> {
-    use crate::model::{Measure, Snapshot, TExprKind, Window};
+    use crate::model::{Snapshot, TExprKind, Window};
     let grain = m.grain.name();
     let mut out = Vec::new();
     if let Some(window) = m.window {
@@ -324,10 +324,7 @@ pub fn period_kinds(m: &Metric) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    let exprs: Vec<&crate::model::TExpr> = match &m.measure {
-        Measure::Source { expr, filter, .. } => std::iter::once(expr).chain(filter).collect(),
-        Measure::Derived { expr, .. } => vec![expr],
-    };
+    let exprs = m.measure.exprs();
     let mut seen = Vec::new();
     for e in exprs {
         e.walk(&mut |node| {

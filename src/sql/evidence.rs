@@ -19,6 +19,50 @@ use super::results::{LinkColumn, Verdict};
 use super::stats;
 use crate::model::Grain;
 
+/// A link's pairs, pooled; with segments, also grouped (see
+/// this module).
+pub(super) const PAIRS: &str = "_pairs";
+pub(super) const GROUPED_PAIRS: &str = "_grouped_pairs";
+pub(super) const LAGGED_PAIRS: &str = "_lagged_pairs";
+pub(super) const LAG: &str = "_lag";
+
+/// A link's grain and how its pairs are grouped.
+pub(super) type StatisticsKey = (Grain, Grouping);
+
+/// How the statistics of a link group its pairs: each grouping reads its
+/// own relation of pairs, keyed by its own columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Grouping {
+    /// One group: the link's evidence (`_pairs`).
+    Pooled,
+    /// The pooled pairs and each segment's (`_grouped_pairs`).
+    Segments,
+    /// The pairs at each lag of the lag profile (`_lagged_pairs`).
+    Lags,
+    /// Every link of a run at one grain (`_pairs` keyed by `_link`, each
+    /// link's pooled pairs and its segments').
+    Links,
+    /// The lag profile of every link of a run at one grain
+    /// (`_lagged_pairs` keyed by `_link` and `_lag`).
+    LinkLags,
+}
+
+impl Grouping {
+    pub(super) fn statistics(self, d: &'static dyn Dialect, grain: Grain) -> Statistics<'static> {
+        match self {
+            Grouping::Pooled => Statistics::new(d, PAIRS, &[], false, grain),
+            Grouping::Segments => Statistics::new(d, GROUPED_PAIRS, &[], true, grain),
+            Grouping::Lags => Statistics::new(d, LAGGED_PAIRS, &[LAG], false, grain),
+            Grouping::Links => Statistics::new(d, PAIRS, &[LINK], true, grain),
+            Grouping::LinkLags => Statistics::new(d, LAGGED_PAIRS, &[LINK, LAG], false, grain),
+        }
+    }
+}
+
+/// The verdict CTEs (name, body) and the final SELECT of a link's
+/// evidence.
+pub(super) type Verdicts = (Vec<(&'static str, String)>, String);
+
 /// The one-sided 5% critical value of the test (section 9, step 7, which
 /// writes it with these digits).
 pub const CRITICAL_Z: f64 = 1.645;

@@ -5,7 +5,7 @@
 //!   `_cpic_series` (`_key`, `_segment`, `_period`, `_value`): a source's
 //!   metrics by one scan per time column, grain and dimension (the one-scan
 //!   source query, with `_period` and a count of the rows that pass each
-//!   distinct filter, see `QueryBuilder::kept_scan`), then each derived
+//!   distinct filter, see `scans::kept_scan`), then each derived
 //!   metric from its inputs there.
 //! - The links it tests go into `_cpic_links`, numbered (`_link`), with
 //!   the numbers of their series, lag, expected sign and minimum number of
@@ -25,11 +25,13 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::dialect::Dialect;
+use super::evidence::{Grouping, LAG, LAGGED_PAIRS, PAIRS};
 use super::evidence::{Parameters, EXPECTED_SIGN, LINK, MIN_PERIODS, POOLED, SEGMENT};
-use super::queries::{series_key, Grouping, QueryBuilder, LAG, LAGGED_PAIRS, PAIRS, PERIOD, VALUE};
 use super::results::LAG_PROFILE_MAX;
+use super::series::{series_key, QueryBuilder, SeriesOrigin, PERIOD, VALUE};
+use super::{links, scans};
 use super::{Generator, Unsupported};
-use crate::model::{Grain, Link, Measure, Model, Origin, ScalarType};
+use crate::model::{Grain, Link, Measure, Model, Origin, ScalarType, SourceMeasure};
 
 /// The table of kept series and its columns.
 pub const SERIES_TABLE: &str = "_cpic_series";
@@ -48,6 +50,33 @@ const SCAN_TABLE: &str = "_cpic_scan";
 const UNION_MAX: usize = 400;
 /// How many rows one `INSERT ... VALUES` writes.
 const VALUES_MAX: usize = 500;
+
+/// A run's queries read the series it keeps from `_cpic_series` and a file
+/// source read once from its table.
+impl SeriesOrigin for Kept {
+    fn read_series(&self, d: &dyn Dialect, key: &str, by: Option<&str>) -> Option<String> {
+        let number = self.number(key)?;
+        let mut columns = vec![d.ident(PERIOD)];
+        if let Some(dim) = by {
+            columns.push(format!("{} AS {}", d.ident(SEGMENT), d.ident(dim)));
+        }
+        columns.push(d.ident(VALUE));
+        Some(format!(
+            "SELECT {}\nFROM {}\nWHERE {} = {number}",
+            columns.join(", "),
+            d.ident(SERIES_TABLE),
+            d.ident(KEY),
+        ))
+    }
+
+    fn source_table(&self, source: &str) -> Option<&str> {
+        self.sources.get(source).map(String::as_str)
+    }
+
+    fn covers(&self, key: &str) -> bool {
+        self.number(key).is_some()
+    }
+}
 
 /// A series a run keeps: a metric at a grain, per value of a dimension or
 /// not.
@@ -142,11 +171,6 @@ impl Kept {
         self.numbers.get(key).copied()
     }
 
-    /// The table a file source was read into.
-    pub(super) fn source_table(&self, source: &str) -> Option<&str> {
-        self.sources.get(source).map(String::as_str)
-    }
-
     /// The series whose number is `key`.
     pub fn series(&self, key: i64) -> Option<&KeptSeries> {
         usize::try_from(key - 1)
@@ -175,12 +199,12 @@ impl Kept {
         let mut scans: BTreeMap<(&str, &str, Grain, Option<&str>), Scan> = BTreeMap::new();
         for (i, s) in self.series.iter().enumerate() {
             let m = model.metric(&s.metric).expect("a metric of the model");
-            let Measure::Source {
+            let Some(SourceMeasure {
                 source,
                 time,
                 time_type,
                 ..
-            } = &m.measure
+            }) = m.source_measure()
             else {
                 continue;
             };
@@ -276,7 +300,6 @@ impl Generator<'_> {
         }
         let number = |metric: &str, grain: Grain, by: Option<&str>| {
             kept.number(&series_key(metric, grain, by))
-                .map(|n| n.to_string())
         };
         // Grain names and numbers only: no field holds `,`, `;` or a quote.
         let rows: Vec<Vec<Option<String>>> = kept
@@ -287,17 +310,21 @@ impl Generator<'_> {
                 let l = &self.model.links[l];
                 let by = l.segments.as_deref();
                 let segments = |metric: &str| by.and_then(|_| number(metric, l.grain, by));
-                vec![
-                    Some((i + 1).to_string()),
-                    Some(l.grain.name().to_string()),
-                    number(&l.from, l.grain, None),
-                    number(&l.to, l.grain, None),
-                    segments(&l.from),
-                    segments(&l.to),
-                    Some(l.lag.to_string()),
-                    Some(l.expected_sign.to_string()),
-                    Some(l.min_periods.to_string()),
-                ]
+                LinkRow {
+                    number: i + 1,
+                    grain: l.grain.name(),
+                    from: number(&l.from, l.grain, None),
+                    to: number(&l.to, l.grain, None),
+                    from_segments: segments(&l.from),
+                    to_segments: segments(&l.to),
+                    lag: l.lag,
+                    expected_sign: l.expected_sign,
+                    min_periods: l.min_periods,
+                }
+                .cells()
+                .into_iter()
+                .map(|(_, value)| value)
+                .collect()
             })
             .collect();
         let insert = format!(
@@ -397,7 +424,8 @@ impl Generator<'_> {
                     scan.grain.name(),
                     names.join(", ")
                 );
-                let (query, rows_columns) = self.builder().kept_scan(
+                let (query, rows_columns) = scans::kept_scan(
+                    self.builder(),
                     source,
                     (scan.time, scan.time_type),
                     scan.grain,
@@ -479,7 +507,7 @@ impl Generator<'_> {
                 ),
                 None => (format!("CAST(NULL AS {})", d.text_type()), String::new()),
             };
-            let query = b.finish(&format!(
+            let query = b.query.finish(&format!(
                 "SELECT {c}.{p} AS {p}, {segment_select}{c}.{v} AS {v}\nFROM {c}",
                 p = id(PERIOD),
                 v = id(VALUE)
@@ -556,25 +584,25 @@ impl Generator<'_> {
     /// its segments by value.
     pub fn links_evidence(&self, grain: Grain) -> String {
         let mut b = self.builder();
-        b.add_fixed(PAIRS, &self.links_pairs_body(grain));
-        b.add_statistics(grain, Grouping::Links);
+        b.query.add_fixed(PAIRS, &self.links_pairs_body(grain));
+        links::add_statistics(&mut b, grain, Grouping::Links);
         let (ctes, select) = Grouping::Links
             .statistics(b.d, grain)
             .verdicts(Parameters::Columns { links: LINKS_TABLE });
         for (name, body) in &ctes {
-            b.add_fixed(name, body);
+            b.query.add_fixed(name, body);
         }
-        b.finish(&select)
+        b.query.finish(&select)
     }
 
     /// The pairs of every link tested at `grain`: `_link`, then the
     /// columns of `results::PairColumn`, by link and period.
     pub fn links_pairs(&self, grain: Grain) -> String {
         let mut b = self.builder();
-        b.add_fixed(PAIRS, &self.links_pairs_body(grain));
-        b.add_statistics(grain, Grouping::Links);
-        let select = b.pairs_select(&[LINK], true);
-        b.finish(&select)
+        b.query.add_fixed(PAIRS, &self.links_pairs_body(grain));
+        links::add_statistics(&mut b, grain, Grouping::Links);
+        let select = links::pairs_select(&b, &[LINK], true);
+        b.query.finish(&select)
     }
 
     /// The lag profile of every link tested at `grain`: `_link`, then the
@@ -584,10 +612,11 @@ impl Generator<'_> {
         let branches: Vec<String> = (0..=LAG_PROFILE_MAX)
             .map(|lag| self.links_pairs_select(&b, grain, Some(lag), None, Side::Pooled))
             .collect();
-        b.add_fixed(LAGGED_PAIRS, &branches.join("\nUNION ALL\n"));
-        b.add_statistics(grain, Grouping::LinkLags);
-        let select = b.lags_select(&[LINK]);
-        b.finish(&select)
+        b.query
+            .add_fixed(LAGGED_PAIRS, &branches.join("\nUNION ALL\n"));
+        links::add_statistics(&mut b, grain, Grouping::LinkLags);
+        let select = links::lags_select(&b, &[LINK]);
+        b.query.finish(&select)
     }
 
     /// `_pairs` of every link at `grain`: keyed by `_link`, `_pooled`,
@@ -625,7 +654,7 @@ impl Generator<'_> {
                 .map(|lag| self.links_pairs_select(&b, grain, None, Some(lag), Side::Segments)),
         );
         // The placeholders: their columns as NULLs.
-        let pair = b.pair(grain, 0, &id("_left"), &id("_right"));
+        let pair = links::pair(&b, grain, 0, &id("_left"), &id("_right"));
         let l = id("_l");
         let nulls: Vec<String> = pair
             .columns
@@ -661,7 +690,7 @@ impl Generator<'_> {
         let id = |s: &str| d.ident(s);
         let (l, left, right) = (id("_l"), id("_left"), id("_right"));
         let lag = at_lag.or(only_lag).expect("a lag");
-        let pair = b.pair(grain, lag, &left, &right);
+        let pair = links::pair(b, grain, lag, &left, &right);
         let mut columns = vec![format!("{l}.{link} AS {link}", link = id(LINK))];
         if at_lag.is_some() {
             columns.push(format!("{lag} AS {}", id(LAG)));
@@ -729,18 +758,44 @@ enum Side {
 }
 
 /// The columns of `_cpic_links`, in order.
+/// A link a run tests, as a row of `_cpic_links`: the numbers of its
+/// series (pooled, and per segment when it has `segments`) and its
+/// parameters.
+#[derive(Default)]
+struct LinkRow {
+    number: usize,
+    grain: &'static str,
+    from: Option<i64>,
+    to: Option<i64>,
+    from_segments: Option<i64>,
+    to_segments: Option<i64>,
+    lag: i64,
+    expected_sign: i8,
+    min_periods: i64,
+}
+
+impl LinkRow {
+    /// Each column's name and value, in the table's order: one list, so
+    /// that names and values cannot drift apart.
+    fn cells(&self) -> [(&'static str, Option<String>); 9] {
+        let text = |n: Option<i64>| n.map(|n| n.to_string());
+        [
+            (LINK, Some(self.number.to_string())),
+            (GRAIN, Some(self.grain.to_string())),
+            (FROM, text(self.from)),
+            (TO, text(self.to)),
+            (FROM_SEGMENTS, text(self.from_segments)),
+            (TO_SEGMENTS, text(self.to_segments)),
+            (LAG, Some(self.lag.to_string())),
+            (EXPECTED_SIGN, Some(self.expected_sign.to_string())),
+            (MIN_PERIODS, Some(self.min_periods.to_string())),
+        ]
+    }
+}
+
+/// The columns of `_cpic_links`, in order.
 fn link_columns() -> [&'static str; 9] {
-    [
-        LINK,
-        GRAIN,
-        FROM,
-        TO,
-        FROM_SEGMENTS,
-        TO_SEGMENTS,
-        LAG,
-        EXPECTED_SIGN,
-        MIN_PERIODS,
-    ]
+    LinkRow::default().cells().map(|(name, _)| name)
 }
 
 /// `INSERT INTO _cpic_series (...)`, the start of every insert.

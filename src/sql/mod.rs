@@ -8,12 +8,17 @@ pub mod delta;
 pub mod dialect;
 mod effects;
 pub mod evidence;
+mod expectations;
 pub mod experiment;
 pub mod kept;
-mod queries;
+mod links;
+mod query;
 mod render;
 pub mod results;
+mod scans;
+mod series;
 pub mod stats;
+mod targets;
 
 pub use render::{number, ExprContext, ExprWriter};
 
@@ -30,12 +35,14 @@ pub struct Options {
     pub since: Option<Date>,
 }
 
-use queries::{comment_text, QueryBuilder, SharedCtes};
-pub use queries::{null_example_columns, EXAMPLES};
+pub use expectations::{null_example_columns, EXAMPLES};
+use series::{comment_text, QueryBuilder, SharedCtes};
 
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Experiment, Grain, Link, Measure, Metric, Model, ScalarType, Source};
+use crate::model::{
+    Experiment, Grain, Link, Measure, Metric, Model, ScalarType, Source, SourceMeasure,
+};
 
 /// One generated query and where it goes under `DIR/<dialect>/`.
 #[derive(Clone, Debug, PartialEq)]
@@ -168,15 +175,20 @@ impl<'m> Generator<'m> {
             self.dialect.dialect(),
             &self.options,
             &self.shared,
-            self.kept.as_ref(),
+            match &self.kept {
+                Some(kept) => kept,
+                None => &series::FromSources,
+            },
         )
     }
 
     /// The series query of a metric (`results::SeriesColumn`).
     pub fn series(&self, metric: &Metric) -> Result<String, Unsupported> {
-        self.builder()
-            .with_header(metric_header(metric, None))
-            .series_query(metric, None)
+        scans::series_query(
+            self.builder().with_header(metric_header(metric, None)),
+            metric,
+            None,
+        )
     }
 
     /// The series query of the metric named `metric`: `period`, [the
@@ -194,10 +206,11 @@ impl<'m> Generator<'m> {
                 });
             }
         }
-        Ok(self
-            .builder()
-            .with_header(metric_header(m, by))
-            .series_query(m, by)?)
+        Ok(scans::series_query(
+            self.builder().with_header(metric_header(m, by)),
+            m,
+            by,
+        )?)
     }
 
     /// The evidence query of a link (`results::LinkColumn`).
@@ -207,7 +220,7 @@ impl<'m> Generator<'m> {
             "Evidence for link {from} -> {to}: does {from} move {to} after {lag} {}(s)?",
             link.grain
         );
-        self.link_sql(link, &what, QueryBuilder::link_query)
+        self.link_sql(link, &what, links::link_query)
     }
 
     /// The evidence query of the link `from -> to`.
@@ -223,7 +236,7 @@ impl<'m> Generator<'m> {
             "Pairs of link {from} -> {to}: {from} and {to} {lag} {}(s) later",
             link.grain
         );
-        self.link_sql(link, &what, QueryBuilder::link_pairs_query)
+        self.link_sql(link, &what, links::link_pairs_query)
     }
 
     /// A query about one link, headed by `what` it is.
@@ -249,7 +262,7 @@ impl<'m> Generator<'m> {
             results::LAG_PROFILE_MAX,
             link.grain
         );
-        self.link_sql(link, &what, QueryBuilder::lag_profile_query)
+        self.link_sql(link, &what, links::lag_profile_query)
     }
 
     /// The enrolment of an experiment (`results::EnrolmentColumn`): units
@@ -259,9 +272,11 @@ impl<'m> Generator<'m> {
             "Enrolment of experiment {}: units per variant and the sample-ratio check against its split",
             e.name
         );
-        self.builder()
-            .with_header(header(&what, &e.location))
-            .enrolment_query(self.model, e)
+        experiment::enrolment_query(
+            self.builder().with_header(header(&what, &e.location)),
+            self.model,
+            e,
+        )
     }
 
     /// The enrolment of the experiment named `name`.
@@ -281,9 +296,11 @@ impl<'m> Generator<'m> {
             "Effects of experiment {}: each metric per treatment against the control, and the verdict on link {} -> {}",
             e.name, e.tests.from, e.tests.to
         );
-        self.builder()
-            .with_header(header(&what, &e.location))
-            .effects_query(self.model, e)
+        effects::effects_query(
+            self.builder().with_header(header(&what, &e.location)),
+            self.model,
+            e,
+        )
     }
 
     /// The effects of the experiment named `name`.
@@ -316,7 +333,7 @@ impl<'m> Generator<'m> {
             "-- Target status of every metric with a target active on its latest complete period\n-- Project: {}\n",
             comment_text(&self.model.project.name)
         );
-        self.builder().with_header(header).targets_query()
+        targets::targets_query(self.builder().with_header(header))
     }
 
     /// The query of a data expectation (`results::ExpectationColumn`);
@@ -328,9 +345,11 @@ impl<'m> Generator<'m> {
         now: crate::date::Moment,
     ) -> Result<String, Unsupported> {
         let what = format!("Expectation `{}`, as of {now} UTC", e.name());
-        self.builder()
-            .with_header(header(&what, e.location()))
-            .expectation_query(e, now)
+        expectations::expectation_query(
+            self.builder().with_header(header(&what, e.location())),
+            e,
+            now,
+        )
     }
 
     /// The one-scan query of a source scan: `period`, then a column per
@@ -344,15 +363,15 @@ impl<'m> Generator<'m> {
             scan.time,
             names.join(", ")
         );
-        self.builder()
-            .with_header(header(&what, &scan.source.location))
-            .source_scan(
-                scan.source,
-                &scan.time,
-                scan.time_type,
-                scan.grain,
-                &scan.metrics,
-            )
+        scans::source_scan(
+            self.builder()
+                .with_header(header(&what, &scan.source.location)),
+            scan.source,
+            &scan.time,
+            scan.time_type,
+            scan.grain,
+            &scan.metrics,
+        )
     }
 
     /// Every query of the project: `metrics/`, `links/`, `sources/` and
@@ -418,8 +437,8 @@ pub fn unreadable_source<'m>(
     metric: &Metric,
 ) -> Option<&'m Source> {
     match &metric.measure {
-        Measure::Source { source, .. } => model
-            .source(source)
+        Measure::Source(m) => model
+            .source(&m.source)
             .filter(|s| dialect.dialect().table(&s.origin).is_none()),
         Measure::Derived { inputs, .. } => inputs
             .iter()
@@ -479,12 +498,12 @@ pub fn source_scans(model: &Model) -> Vec<SourceScan<'_>> {
     let mut scans: Vec<SourceScan> = Vec::new();
     let mut index: std::collections::HashMap<(&str, &str, &str), usize> = Default::default();
     for m in &model.metrics {
-        let Measure::Source {
+        let Some(SourceMeasure {
             source,
             time,
             time_type,
             ..
-        } = &m.measure
+        }) = m.source_measure()
         else {
             continue;
         };

@@ -43,6 +43,11 @@ pub struct Field {
 }
 
 impl Field {
+    /// Whether the field's key is `key`.
+    pub fn is(&self, key: crate::schema::Key) -> bool {
+        self.key.name == key.name()
+    }
+
     /// The span of the value (after `key:`).
     pub fn value_span(&self) -> Span {
         Span {

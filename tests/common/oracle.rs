@@ -403,13 +403,13 @@ pub fn series_of(
 ) -> BTreeMap<Date, Option<f64>> {
     let no_metrics = |_: &str, _: i64| V::Null;
     let mut series: BTreeMap<Date, Option<f64>> = match &metric.measure {
-        Measure::Source {
+        Measure::Source(cpic::model::SourceMeasure {
             source,
             time,
             expr,
             filter,
             ..
-        } => {
+        }) => {
             let table = &tables[source];
             let env = Env {
                 tables,

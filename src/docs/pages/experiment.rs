@@ -101,13 +101,11 @@ pub struct ExperimentPage {
     pub has_data: bool,
     /// The run's figures, when it ran.
     pub ran: bool,
-    /// (variant, whether it is the control, units, expected units).
-    pub variants: Vec<(String, bool, String, String)>,
+    pub variants: Vec<VariantRow>,
     pub left_out: i64,
     pub srm_badge: Option<Badge>,
     pub srm_sentence: String,
-    /// (variant, badge, sentence as HTML).
-    pub verdicts: Vec<(String, Badge, String)>,
+    pub verdicts: Vec<VerdictLine>,
     pub forest: String,
     pub rows: Vec<EffectRow>,
     /// As HTML.
@@ -115,6 +113,23 @@ pub struct ExperimentPage {
     pub sql: super::SqlSection,
     pub location: String,
     pub definition: String,
+}
+
+/// A variant of an experiment and its units.
+pub struct VariantRow {
+    pub variant: String,
+    pub control: bool,
+    pub units: String,
+    /// The units the split expects of it.
+    pub expected: String,
+}
+
+/// A treatment's verdict on the tested link.
+pub struct VerdictLine {
+    pub variant: String,
+    pub badge: Badge,
+    /// The verdict in a sentence, as HTML.
+    pub sentence: String,
 }
 
 pub fn experiment<'m>(
@@ -176,12 +191,12 @@ pub fn experiment<'m>(
     if let Some(r) = result {
         left_out = r.left_out;
         for v in &r.variants {
-            variants.push((
-                v.variant.clone(),
-                v.variant == e.control,
-                v.units.to_string(),
-                v.expected.map_or_else(dash, |x| format!("{x:.1}")),
-            ));
+            variants.push(VariantRow {
+                variant: v.variant.clone(),
+                control: v.variant == e.control,
+                units: v.units.to_string(),
+                expected: v.expected.map_or_else(dash, |x| format!("{x:.1}")),
+            });
         }
         (srm_badge, srm_sentence) = match r.srm_p {
             Some(p) if p < SRM_ALPHA => (
@@ -195,11 +210,13 @@ pub fn experiment<'m>(
             None => (None, "No sample-ratio check: the split does not list one share per variant found.".to_string()),
         };
         for (variant, verdict) in &r.verdicts {
-            verdicts.push((
-                variant.clone(),
-                verdict_badge(*verdict),
-                markdown::inline_code(&words::experiment_verdict_sentence(*verdict, e, variant)),
-            ));
+            verdicts.push(VerdictLine {
+                variant: variant.clone(),
+                badge: verdict_badge(*verdict),
+                sentence: markdown::inline_code(&words::experiment_verdict_sentence(
+                    *verdict, e, variant,
+                )),
+            });
         }
         for f in &r.effects {
             rows.push(EffectRow {

@@ -25,18 +25,16 @@ pub struct LinkPage {
     pub explanation: Vec<String>,
     /// What reaching the CPI's target would mean for the KPI.
     pub implication: Option<String>,
-    /// The dimension of the segments, and one row per segment: value, n,
-    /// effect, p, Holm-adjusted p, verdict badge.
+    /// The dimension of the segments, and one row per segment.
     pub segment_dimension: Option<String>,
-    pub segments: Vec<(String, String, String, String, String, Badge)>,
+    pub segments: Vec<SegmentRow>,
     pub grain: &'static str,
     /// Both metrics over the paired periods, side by side: FROM at p and
     /// TO at p + lag, drawn at p (the lag applied).
     pub levels: Vec<String>,
     pub lag_words: String,
-    /// (lag in words, pairs, correlation of changes, whether it is the
-    /// link's lag) at lags 0 to 6: context, never the verdict.
-    pub lags: Vec<(String, String, String, bool)>,
+    /// At lags 0 to 6: context, never the verdict.
+    pub lags: Vec<LagRow>,
     pub warning: Option<String>,
     /// The experiments that test it.
     pub experiments: Vec<super::experiment::ExperimentRow>,
@@ -45,6 +43,27 @@ pub struct LinkPage {
     pub sql: SqlSection,
     pub location: String,
     pub definition: String,
+}
+
+/// A segment's evidence (`segments:`), as the table shows it.
+pub struct SegmentRow {
+    pub value: String,
+    pub n: String,
+    pub effect: String,
+    pub p: String,
+    /// Holm-adjusted across the segments.
+    pub adjusted: String,
+    pub verdict: Badge,
+}
+
+/// The correlation of the changes at one lag.
+pub struct LagRow {
+    /// The lag in words.
+    pub lag: String,
+    pub n: String,
+    pub r: String,
+    /// Whether it is the link's own lag.
+    pub declared: bool,
 }
 
 pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
@@ -126,16 +145,14 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
     let segments = result.map_or_else(Vec::new, |r| {
         r.segments
             .iter()
-            .map(|s| {
-                (
-                    s.segment.clone(),
-                    s.evidence.n.to_string(),
-                    words::effect_sentence(l, from, (to, &to.title), &s.evidence)
-                        .unwrap_or_else(|| "n/a".to_string()),
-                    p_text(s.evidence.p),
-                    p_text(s.p_adjusted),
-                    verdict_badge_of(s.evidence.verdict),
-                )
+            .map(|s| SegmentRow {
+                value: s.segment.clone(),
+                n: s.evidence.n.to_string(),
+                effect: words::effect_sentence(l, from, (to, &to.title), &s.evidence)
+                    .unwrap_or_else(|| "n/a".to_string()),
+                p: p_text(s.evidence.p),
+                adjusted: p_text(s.p_adjusted),
+                verdict: verdict_badge_of(s.evidence.verdict),
             })
             .collect()
     });
@@ -177,13 +194,11 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
         lags: result.map_or_else(Vec::new, |r| {
             r.lags
                 .iter()
-                .map(|&(lag, n, r_diff)| {
-                    (
-                        words::lag_phrase(lag, l.grain),
-                        n.to_string(),
-                        number(r_diff, 2),
-                        lag == l.lag,
-                    )
+                .map(|&(lag, n, r_diff)| LagRow {
+                    lag: words::lag_phrase(lag, l.grain),
+                    n: n.to_string(),
+                    r: number(r_diff, 2),
+                    declared: lag == l.lag,
                 })
                 .collect()
         }),

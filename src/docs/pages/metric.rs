@@ -64,12 +64,12 @@ pub fn metric<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, m: &'m Metric) -> MetricPa
         fact("Grain", m.grain.name()),
     ];
     match &m.measure {
-        Measure::Source { source, time, .. } => {
+        Measure::Source(s) => {
             facts.push(Fact {
-                href: Some(source_href(root, source)),
-                ..fact("Source", source.clone())
+                href: Some(source_href(root, &s.source)),
+                ..fact("Source", s.source.clone())
             });
-            facts.push(fact("Time column", time.clone()));
+            facts.push(fact("Time column", s.time.clone()));
         }
         Measure::Derived { inputs, .. } => {
             facts.push(fact("Computed from", inputs.join(", ")));

@@ -4,7 +4,7 @@
 use askama::Template;
 
 use crate::docs::Ctx;
-use crate::model::{ColumnType, Expectation, ExpectationKind, Measure, Metric, ScalarType, Source};
+use crate::model::{ColumnType, Expectation, ExpectationKind, Metric, ScalarType, Source};
 use crate::run::expectations;
 
 use super::lists::origin_text;
@@ -57,7 +57,7 @@ impl Ctx<'_> {
     /// Warnings for a metric whose source failed its `fresh`: recent
     /// periods may lack rows.
     pub(crate) fn staleness(&self, m: &Metric) -> Vec<String> {
-        let Measure::Source { source, .. } = &m.measure else {
+        let Some(source) = m.source_measure().map(|s| &s.source) else {
             return Vec::new();
         };
         let Some(fresh) = self
@@ -112,7 +112,7 @@ pub fn source(ctx: &Ctx, s: &Source) -> SourcePage {
             .model
             .metrics
             .iter()
-            .filter(|m| matches!(&m.measure, Measure::Source { source, .. } if *source == s.name))
+            .filter(|m| m.source_measure().is_some_and(|m| m.source == s.name))
             .map(|m| ctx.metric_row(root, m))
             .collect(),
         has_data: ctx.has_data,

@@ -256,6 +256,7 @@ impl QueryBuilder<'_> {
             let (b, last, next) = (self.id("_b"), self.id("_last"), self.id("_next"));
             let targets_key = format!("{key} followed {n}");
             let targets = self
+                .query
                 .names
                 .claim(&targets_key, format!("{preferred}_followed_{n}"));
             let per_bucket = |latest: &str, next_earliest: &str, shift: &str| {
@@ -276,7 +277,7 @@ impl QueryBuilder<'_> {
             } else {
                 per_bucket(&format!("MAX({theirs})"), "NULL", "")
             };
-            self.add(&targets_key, targets.clone(), &body);
+            self.query.add(&targets_key, targets.clone(), &body);
             let (tg, m) = (self.id(&targets), self.id(&format!("_match_{n}")));
             let no = self.d.boolean(false);
             let mut flag = format!(
@@ -297,9 +298,12 @@ impl QueryBuilder<'_> {
             select.push(format!("({flag}) AS {}", self.id(&followed_column(n))));
         }
         let rows_key = format!("{key} followed rows");
-        let name = self.names.claim(&rows_key, format!("{preferred}_rows"));
+        let name = self
+            .query
+            .names
+            .claim(&rows_key, format!("{preferred}_rows"));
         let body = format!("SELECT\n  {}\nFROM {r}{joins}", select.join(",\n  "));
-        self.add(&rows_key, name.clone(), &body);
+        self.query.add(&rows_key, name.clone(), &body);
         Ok(name)
     }
 
@@ -335,6 +339,7 @@ impl QueryBuilder<'_> {
         }
         let snapshot_key = format!("{key} snapshot");
         let name = self
+            .query
             .names
             .claim(&snapshot_key, format!("{preferred}_snapshot"));
         let body = format!(
@@ -342,7 +347,7 @@ impl QueryBuilder<'_> {
             indent(&inner, 2),
             t = self.id(time),
         );
-        self.add(&snapshot_key, name.clone(), &body);
+        self.query.add(&snapshot_key, name.clone(), &body);
         name
     }
 
@@ -360,7 +365,7 @@ impl QueryBuilder<'_> {
     ) -> Rc<str> {
         let digits = if grain == Grain::Day { 5 } else { 4 };
         let numbers_key = format!("numbers {digits}");
-        let numbers = match self.names.get(&numbers_key) {
+        let numbers = match self.query.names.get(&numbers_key) {
             Some(name) => name.clone(),
             None => {
                 let d = self.id("_d");
@@ -368,9 +373,9 @@ impl QueryBuilder<'_> {
                     .map(|i| format!("SELECT {i} AS {d}"))
                     .collect::<Vec<_>>()
                     .join(" UNION ALL ");
-                if self.names.get("_digits").is_none() {
-                    let digits_name = self.claim_fixed("_digits");
-                    self.add("_digits", digits_name, &digit);
+                if self.query.names.get("_digits").is_none() {
+                    let digits_name = self.query.claim_fixed("_digits");
+                    self.query.add("_digits", digits_name, &digit);
                 }
                 let dn = self.id("_digits");
                 let terms: Vec<String> = (0..digits)
@@ -385,8 +390,11 @@ impl QueryBuilder<'_> {
                     self.id("_n"),
                     froms.join("\nCROSS JOIN ")
                 );
-                let name = self.names.claim(&numbers_key, format!("_numbers_{digits}"));
-                self.add(&numbers_key, name.clone(), &body);
+                let name = self
+                    .query
+                    .names
+                    .claim(&numbers_key, format!("_numbers_{digits}"));
+                self.query.add(&numbers_key, name.clone(), &body);
                 name
             }
         };
@@ -398,12 +406,15 @@ impl QueryBuilder<'_> {
             .d
             .add_periods_by(&format!("{b}.{first}"), grain, &format!("{nn}.{n}"));
         let all_key = format!("{key} all periods");
-        let all = self.names.claim(&all_key, format!("{preferred}_periods"));
+        let all = self
+            .query
+            .names
+            .claim(&all_key, format!("{preferred}_periods"));
         let body = format!(
             "SELECT {day} AS {p}\nFROM (\n  SELECT MIN({sp}.{first}) AS {first}, MAX({sp}.{last}) AS {last}\n  FROM {sp}\n) AS {b}\nCROSS JOIN {nn}\nWHERE {day} <= {b}.{last}",
             p = self.id(PERIOD),
         );
-        self.add(&all_key, all.clone(), &body);
+        self.query.add(&all_key, all.clone(), &body);
         let a = self.id(&all);
         let mut select = vec![format!("{a}.{p} AS {p}", p = self.id(PERIOD))];
         if let Some(dim) = by {
@@ -411,6 +422,7 @@ impl QueryBuilder<'_> {
         }
         let calendar_key = format!("{key} calendar");
         let name = self
+            .query
             .names
             .claim(&calendar_key, format!("{preferred}_calendar"));
         let body = format!(
@@ -418,7 +430,7 @@ impl QueryBuilder<'_> {
             select.join(",\n  "),
             p = self.id(PERIOD),
         );
-        self.add(&calendar_key, name.clone(), &body);
+        self.query.add(&calendar_key, name.clone(), &body);
         name
     }
 
@@ -448,8 +460,8 @@ impl QueryBuilder<'_> {
             body.push_str(&format!("\nGROUP BY {r}.{}", self.id(dim)));
         }
         let span_key = format!("{key} span");
-        let claimed = self.names.claim(&span_key, name);
-        self.add(&span_key, claimed.clone(), &body);
+        let claimed = self.query.names.claim(&span_key, name);
+        self.query.add(&span_key, claimed.clone(), &body);
         claimed
     }
 
@@ -492,9 +504,10 @@ impl QueryBuilder<'_> {
                 }
                 let distinct_key = format!("{key} distinct rows");
                 let name = self
+                    .query
                     .names
                     .claim(&distinct_key, format!("{preferred}_distinct"));
-                self.add(&distinct_key, name.clone(), &body);
+                self.query.add(&distinct_key, name.clone(), &body);
                 (name, keep, None)
             }
             None => (Rc::from(rows), columns, filter),
@@ -571,14 +584,17 @@ impl QueryBuilder<'_> {
             self.id(PRESENT)
         ));
         let window_key = format!("{key} window");
-        let name = self.names.claim(&window_key, format!("{preferred}_window"));
+        let name = self
+            .query
+            .names
+            .claim(&window_key, format!("{preferred}_window"));
         let body = format!(
             "SELECT\n  {}\nFROM (\n  SELECT\n    {}\n  FROM {c}\n) AS {w}\nLEFT JOIN {r} ON {}",
             select.join(",\n  "),
             bounds.join(",\n    "),
             on.join("\n  AND ")
         );
-        self.add(&window_key, name.clone(), &body);
+        self.query.add(&window_key, name.clone(), &body);
         name
     }
 
@@ -616,13 +632,16 @@ impl QueryBuilder<'_> {
         conditions.extend(own.map(|f| format!("({f})")));
         conditions.push(format!("{x} IS NOT NULL"));
         let pairs_key = format!("{key} pairs");
-        let pairs = self.names.claim(&pairs_key, format!("{preferred}_pairs"));
+        let pairs = self
+            .query
+            .names
+            .claim(&pairs_key, format!("{preferred}_pairs"));
         let body = format!(
             "SELECT DISTINCT {r}.{p} AS {p}, {}{x} AS {xv}\nFROM {r}\nWHERE {}",
             with_dim(&r),
             conditions.join("\n  AND ")
         );
-        self.add(&pairs_key, pairs.clone(), &body);
+        self.query.add(&pairs_key, pairs.clone(), &body);
         // Each pair with the value's previous pair.
         let pa = self.id(&pairs);
         let prev = self.id("_prev");
@@ -632,12 +651,13 @@ impl QueryBuilder<'_> {
         };
         let previous_key = format!("{key} previous");
         let previous = self
+            .query
             .names
             .claim(&previous_key, format!("{preferred}_previous"));
         let body = format!(
             "SELECT {pa}.*, LAG({pa}.{p}) OVER (PARTITION BY {partition} ORDER BY {pa}.{p}) AS {prev}\nFROM {pa}"
         );
-        self.add(&previous_key, previous.clone(), &body);
+        self.query.add(&previous_key, previous.clone(), &body);
         // Where each pair's new coverage starts (+1) and ends (-1).
         let c = self.id(&previous);
         let end = |q: &str| -> Option<String> {
@@ -669,8 +689,11 @@ impl QueryBuilder<'_> {
             ),
         };
         let deltas_key = format!("{key} deltas");
-        let deltas = self.names.claim(&deltas_key, format!("{preferred}_deltas"));
-        self.add(&deltas_key, deltas.clone(), &body);
+        let deltas = self
+            .query
+            .names
+            .claim(&deltas_key, format!("{preferred}_deltas"));
+        self.query.add(&deltas_key, deltas.clone(), &body);
         let de = self.id(&deltas);
         let group = match &dim {
             Some(d) => format!("{de}.{p}, {de}.{d}"),
@@ -678,13 +701,14 @@ impl QueryBuilder<'_> {
         };
         let counts_key = format!("{key} changes");
         let counts = self
+            .query
             .names
             .claim(&counts_key, format!("{preferred}_changes"));
         let body = format!(
             "SELECT {de}.{p} AS {p}, {}SUM({de}.{d_}) AS {d_}\nFROM {de}\nGROUP BY {group}",
             with_dim(&de)
         );
-        self.add(&counts_key, counts.clone(), &body);
+        self.query.add(&counts_key, counts.clone(), &body);
         // The running sum over the calendar.
         let (ca, n) = (self.id(&calendar), self.id(&counts));
         let mut on = vec![format!("{n}.{p} = {ca}.{p}")];
@@ -709,7 +733,7 @@ impl QueryBuilder<'_> {
             self.id(VALUE),
             on.join(" AND ")
         );
-        self.add(key, name, &body);
+        self.query.add(key, name, &body);
     }
 
     /// `fill`: the series `core` with every period between its first and
@@ -750,14 +774,14 @@ impl QueryBuilder<'_> {
             select.join(",\n  "),
             on.join(" AND ")
         );
-        self.add(key, name.clone(), &body);
+        self.query.add(key, name.clone(), &body);
         name
     }
 
     /// The table a source's rows are read from (the run's copy of a file
     /// source when it keeps one).
-    pub(super) fn table_of(&self, source: &Source) -> Result<String, Unsupported> {
-        match self.kept.and_then(|k| k.source_table(&source.name)) {
+    pub(in crate::sql) fn table_of(&self, source: &Source) -> Result<String, Unsupported> {
+        match self.origin.source_table(&source.name) {
             Some(kept) => Ok(self.id(kept)),
             None => self
                 .d
