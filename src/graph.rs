@@ -24,21 +24,16 @@ pub fn render(model: &Model, format: GraphFormat) -> String {
     }
 }
 
-/// `1 week`, `2 months`, `no lag`.
-pub fn lag_text(link: &Link) -> String {
-    match link.lag {
-        0 => "no lag".to_string(),
-        1 => format!("1 {}", link.grain.name()),
-        n => format!("{n} {}s", link.grain.name()),
-    }
-}
-
 fn node_label(metric: &Metric) -> String {
     format!("{} ({})", metric.title, metric.unit)
 }
 
 fn edge_label(model: &Model, link: &Link) -> String {
-    let mut label = format!("{}, {}", link.status.name(), lag_text(link));
+    let mut label = format!(
+        "{}, {}",
+        link.status.name(),
+        crate::words::lag(link.lag, link.grain)
+    );
     if link.expect == Expect::Worsens {
         label.push_str(", worsens");
     }

@@ -37,6 +37,7 @@ pub mod source;
 pub mod sql;
 pub mod syntax;
 pub mod units;
+pub mod words;
 
 use diag::Diagnostic;
 use model::Model;

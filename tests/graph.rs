@@ -61,7 +61,9 @@ fn dot_and_mermaid_name_every_node_and_edge() {
     assert!(mermaid.contains(
         "  m_quote_turnaround ==>|\"confirmed, 1 week, experiment instant_quotes\"| m_bind_rate\n"
     ));
-    assert!(mermaid.contains("  m_slow_quote_share -->|\"testing, no lag\"| m_quote_turnaround\n"));
+    assert!(
+        mermaid.contains("  m_slow_quote_share -->|\"testing, same week\"| m_quote_turnaround\n")
+    );
     // A derived metric is drawn from its inputs, `prior` with its offset.
     assert!(dot.contains(
         "\"bound_premium\" -> \"premium_growth\" [label=\"input, 52 weeks earlier\", color=\"gray50\""

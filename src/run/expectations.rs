@@ -407,13 +407,7 @@ pub fn age_phrase(seconds: f64) -> String {
         (1, "second"),
     ];
     let s = seconds.round() as u64;
-    let count = |n: u64, name: &str| {
-        if n == 1 {
-            format!("1 {name}")
-        } else {
-            format!("{n} {name}s")
-        }
-    };
+    let count = |n: u64, name: &str| crate::words::count(n as f64, name);
     let i = UNITS.iter().position(|(size, _)| s >= *size).unwrap_or(3);
     let (size, name) = UNITS[i];
     let mut phrase = count(s / size, name);

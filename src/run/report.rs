@@ -185,12 +185,7 @@ fn evidence_cells(
         effect.replace('→', "->")
     };
     vec![
-        cell(format!(
-            "{} {}{}",
-            link.lag,
-            link.grain.name(),
-            if link.lag == 1 { "" } else { "s" }
-        )),
+        cell(crate::words::lag(link.lag, link.grain)),
         cell(format!("{}", e.n)),
         cell(effect),
         cell(p),

@@ -4,27 +4,19 @@
 //! docs site both say it this way.
 
 use super::Evidence;
-use crate::model::{Direction, Grain, Link, Metric};
+use crate::model::{Direction, Link, Metric};
 use crate::sql::results::Verdict;
-use crate::units::{format_change, unit_of_change, Unit};
-
-/// `1 week later`, `2 months later`, `the same week`.
-pub fn lag_phrase(lag: i64, grain: Grain) -> String {
-    match lag {
-        0 => format!("the same {}", grain.name()),
-        1 => format!("1 {} later", grain.name()),
-        k => format!("{k} {}s later", grain.name()),
-    }
-}
+use crate::units::{format_change, Unit};
+use crate::words::{count, lag_later, one_unit_of_change};
 
 /// The effect as a step of one unit of FROM in its better direction:
 /// (`1 s less` or `1 pp more`, the effect per step, its interval). A step
 /// down turns the slope's sign and swaps the interval's ends.
 pub fn per_better_step(from: &Metric, effect: f64, low: f64, high: f64) -> (String, f64, f64, f64) {
-    let unit = unit_of_change(&from.unit).map_or(String::new(), |u| format!(" {u}"));
+    let one = one_unit_of_change(&from.unit).unwrap_or_else(|| "1".to_string());
     match from.direction {
-        Direction::Higher => (format!("1{unit} more"), effect, low, high),
-        Direction::Lower => (format!("1{unit} less"), -effect, -high, -low),
+        Direction::Higher => (format!("{one} more"), effect, low, high),
+        Direction::Lower => (format!("{one} less"), -effect, -high, -low),
     }
 }
 
@@ -55,7 +47,7 @@ pub fn effect_sentence(
         "each {step} → {} {} {}{interval}",
         format_change(effect, &to.unit),
         to_label,
-        lag_phrase(link.lag, link.grain)
+        lag_later(link.lag, link.grain)
     ))
 }
 
@@ -81,7 +73,7 @@ pub fn explanation(link: &Link, from: &Metric, to: &Metric, e: &Evidence) -> Vec
         "cpic paired each {grain} of {} with {} {}: {} pairs of {grain}s that have ended.",
         from.title,
         to.title,
-        lag_phrase(link.lag, link.grain),
+        lag_later(link.lag, link.grain),
         e.n
     )];
     let seasonal = crate::sql::evidence::Season::of(link.grain)
@@ -116,7 +108,7 @@ pub fn explanation(link: &Link, from: &Metric, to: &Metric, e: &Evidence) -> Vec
             "When {} rose, {} tended to {follows} {}: {strength} (correlation of the changes {r:.2}). Were the two unrelated, changes would line up this well in the direction the link expects in {} of cases ({p_text}).",
             from.title,
             to.title,
-            lag_phrase(link.lag, link.grain),
+            lag_later(link.lag, link.grain),
             percent_of_cases(p)
         ));
     }
@@ -177,7 +169,7 @@ pub fn target_implication(
         format_change(least, &to.unit),
         format_change(most, &to.unit),
         to.title,
-        lag_phrase(link.lag, link.grain),
+        lag_later(link.lag, link.grain),
     ))
 }
 
@@ -266,11 +258,7 @@ pub(crate) fn duration_phrase(seconds: f64) -> String {
         .into_iter()
         .find(|(size, _)| seconds % size == 0.0)
         .map_or((seconds, "second"), |(size, unit)| (seconds / size, unit));
-    if n == 1.0 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
+    count(n, unit)
 }
 
 /// What a metric's window, snapshot, fill, `prior` and `followed_by` mean

@@ -258,9 +258,8 @@ impl<'m> Generator<'m> {
     pub fn lag_profile(&self, link: &Link) -> Result<String, Unsupported> {
         let Link { from, to, .. } = link;
         let what = format!(
-            "Lag profile of link {from} -> {to}: the correlation of the changes at lags 0 to {} {}s",
-            results::LAG_PROFILE_MAX,
-            link.grain
+            "Lag profile of link {from} -> {to}: the correlation of the changes at lags 0 to {}",
+            crate::words::periods(results::LAG_PROFILE_MAX, link.grain)
         );
         self.link_sql(link, &what, links::lag_profile_query)
     }

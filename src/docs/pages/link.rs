@@ -4,7 +4,7 @@ use askama::Template;
 
 use super::sql::{SqlQuery, SqlSection, SqlWriter};
 use super::widgets::{
-    experiment_href, fact, lag_text, verdict_badge, verdict_badge_of, Badge, Fact, Layout, LinkRow,
+    experiment_href, fact, verdict_badge, verdict_badge_of, Badge, Fact, Layout, LinkRow,
 };
 use crate::docs::chart::{self, Fit, ScatterChart, SeriesChart};
 use crate::docs::Ctx;
@@ -96,7 +96,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
                 "negative"
             },
         ),
-        fact("Lag", lag_text(l)),
+        fact("Lag", crate::words::lag(l.lag, l.grain)),
         fact("Grain", l.grain.name()),
         fact("Minimum periods", l.min_periods.to_string()),
     ];
@@ -140,7 +140,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
         let target = from.target_on(ctx.today)?;
         words::target_implication(l, from, to, latest.value, target, &r.evidence)
     });
-    let lag_words = words::lag_phrase(l.lag, l.grain);
+    let lag_words = crate::words::lag_later(l.lag, l.grain);
     let p_text = |p: Option<f64>| p.map_or_else(|| "n/a".to_string(), |p| format!("{p:.3}"));
     let segments = result.map_or_else(Vec::new, |r| {
         r.segments
@@ -195,7 +195,7 @@ pub fn link<'m>(ctx: &Ctx<'m>, sql: &SqlWriter<'m>, l: &'m Link) -> LinkPage {
             r.lags
                 .iter()
                 .map(|&(lag, n, r_diff)| LagRow {
-                    lag: words::lag_phrase(lag, l.grain),
+                    lag: crate::words::lag_later(lag, l.grain),
                     n: n.to_string(),
                     r: number(r_diff, 2),
                     declared: lag == l.lag,
@@ -239,7 +239,7 @@ pub(crate) fn levels_charts(
             value: p.y,
         })
         .collect();
-    let lag = words::lag_phrase(l.lag, l.grain);
+    let lag = crate::words::lag_later(l.lag, l.grain);
     vec![
         chart::series(&SeriesChart {
             id: "levels-from",

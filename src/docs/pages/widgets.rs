@@ -254,7 +254,7 @@ impl Ctx<'_> {
             from: self.metric_ref(root, &l.from),
             to: self.metric_ref(root, &l.to),
             hypothesis: l.hypothesis.clone().unwrap_or_default(),
-            lag: lag_text(l),
+            lag: crate::words::lag(l.lag, l.grain),
             status: link_status_badge(l.status),
             verdict: result.map(verdict_badge),
         }
@@ -301,14 +301,6 @@ impl Ctx<'_> {
             latest: r.latest,
             good: r.target.as_ref().map(|t| t.good),
         })
-    }
-}
-
-pub(crate) fn lag_text(l: &Link) -> String {
-    match l.lag {
-        0 => format!("none (same {})", l.grain.name()),
-        1 => format!("1 {}", l.grain.name()),
-        n => format!("{n} {}s", l.grain.name()),
     }
 }
 
