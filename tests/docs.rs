@@ -493,3 +493,26 @@ fn a_folder_that_cpic_did_not_write_is_never_replaced() {
     assert_eq!(status, 0, "{stderr}");
     assert!(!out.join("stale.html").exists());
 }
+
+/// The language reference is a page of every site, from docs/language.md
+/// (the crawl of `every_example_builds_a_site_...` checks that its table
+/// of contents points to its headings).
+#[test]
+fn the_site_has_the_language_reference() {
+    let (_tmp, out) = build(&example("insurance"), &[]);
+    let html = std::fs::read_to_string(out.join("language.html")).expect("the page");
+    let main = main_region(&html);
+    assert!(
+        main.contains("<h1 id=\"the-cpi-language\">The cpi language</h1>"),
+        "{main}"
+    );
+    assert!(main.contains("<h2 id=\"9-link-evidence\">9. Link evidence</h2>"));
+    assert!(main.contains("href=\"#9-link-evidence\""));
+    // The schema's tables, without the comments that mark them, and no
+    // link to a file the site does not have.
+    assert!(main.contains("<td>the team's display name</td>"), "{main}");
+    assert!(!main.contains("<!--") && !main.contains("fields: team"));
+    assert!(!main.contains(".md\""));
+    let index = std::fs::read_to_string(out.join("index.html")).expect("the home page");
+    assert!(index.contains("<a href=\"language.html\">Language</a>"));
+}

@@ -63,6 +63,67 @@ pub fn render(text: &str) -> String {
     out
 }
 
+/// The language reference (`docs/language.md`, compiled in) as the site's
+/// page: its headings get the ids GitHub gives them, so that the page's own
+/// table of contents works in both places; links to the repository's other
+/// Markdown files become their text (the site does not have them); the
+/// comments that mark the generated tables are dropped.
+pub fn reference(text: &str) -> String {
+    let text: String = text
+        .lines()
+        .filter(|l| !(l.starts_with("<!--") && l.ends_with("-->")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let options = Options::ENABLE_TABLES;
+    let mut events: Vec<Event> = Parser::new_ext(&text, options).collect();
+    // Each heading's id, from the text between its start and its end.
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { .. }) = &events[i] {
+            let mut words = String::new();
+            for event in &events[i + 1..] {
+                match event {
+                    Event::End(TagEnd::Heading(_)) => break,
+                    Event::Text(t) | Event::Code(t) => words.push_str(t),
+                    _ => {}
+                }
+            }
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                *id = Some(CowStr::from(slug(&words)));
+            }
+        }
+        i += 1;
+    }
+    let mut dropped = Vec::new();
+    let events = events.into_iter().filter_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link { ref dest_url, .. }) => {
+            let drop = dest_url.ends_with(".md") || !safe_url(dest_url);
+            dropped.push(drop);
+            (!drop).then_some(event)
+        }
+        Event::End(TagEnd::Link) => (!dropped.pop().unwrap_or(false)).then_some(event),
+        other => Some(other),
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+/// A heading's anchor as GitHub makes it: lower case, spaces to hyphens,
+/// anything but letters, digits, `-` and `_` left out.
+fn slug(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 fn demote(level: HeadingLevel) -> HeadingLevel {
     match level {
         HeadingLevel::H1 => HeadingLevel::H3,

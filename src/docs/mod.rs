@@ -152,6 +152,7 @@ pub fn render(
     sink("map.html", &page(pages::map_page(&ctx).render()))?;
     sink("teams.html", &page(pages::teams_list(&ctx).render()))?;
     sink("sources.html", &page(pages::sources_list(&ctx).render()))?;
+    sink("language.html", &page(pages::language(&ctx).render()))?;
     sink(
         "experiments.html",
         &page(pages::experiment::experiments_list(&ctx).render()),

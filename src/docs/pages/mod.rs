@@ -5,6 +5,7 @@
 
 pub(crate) mod experiment;
 mod home;
+mod language;
 mod link;
 mod lists;
 mod map;
@@ -15,6 +16,7 @@ mod team;
 pub(crate) mod widgets;
 
 pub use home::home;
+pub use language::language;
 pub use link::link;
 pub use lists::{sources_list, teams_list};
 pub use map::map_page;
