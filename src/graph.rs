@@ -56,8 +56,7 @@ fn inputs_of(metric: &Metric) -> Vec<(&str, i64)> {
 fn input_label(metric: &Metric, periods: i64) -> String {
     match periods {
         0 => "input".to_string(),
-        1 => format!("input, 1 {} earlier", metric.grain.name()),
-        n => format!("input, {n} {}s earlier", metric.grain.name()),
+        n => format!("input, {} earlier", crate::words::periods(n, metric.grain)),
     }
 }
 

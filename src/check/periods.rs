@@ -61,12 +61,12 @@ pub(crate) fn whole_periods(
         Some(p) if (p - p.round()).abs() < 1e-9 => Ok(p.round() as i64),
         _ => report(
             format!(
-                "the {what} is not a whole number of {}s ({whose})",
-                grain.name()
+                "the {what} is not a whole number of {} ({whose})",
+                crate::words::plural(grain.name())
             ),
             format!(
-                "give the {what} in {}s, e.g. `{}`",
-                grain.name(),
+                "give the {what} in {}, e.g. `{}`",
+                crate::words::plural(grain.name()),
                 example.replace("{}", &format!("1 {}", grain.name()))
             ),
         ),

@@ -96,19 +96,13 @@ fn project(path: &Path, check: bool) -> Outcome {
             write_atomically(&on_disk, &formatted)?;
         }
     }
-    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    let files = crate::words::count(changed as f64, "file");
     if check {
         if changed > 0 {
-            eprintln!(
-                "{changed} {} would be reformatted, {unchanged} already formatted",
-                files(changed)
-            );
+            eprintln!("{files} would be reformatted, {unchanged} already formatted");
         }
     } else {
-        eprintln!(
-            "{changed} {} reformatted, {unchanged} unchanged",
-            files(changed)
-        );
+        eprintln!("{files} reformatted, {unchanged} unchanged");
     }
     if failed_any {
         Err(REPORTED)

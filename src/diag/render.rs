@@ -199,7 +199,7 @@ pub fn annotations(
 pub fn summary(diags: &[Diagnostic], files: usize) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let plural = |n: usize, word: &str| crate::words::count(n as f64, word);
     format!(
         "{}, {} in {}",
         plural(errors, "error"),

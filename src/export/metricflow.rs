@@ -220,7 +220,7 @@ fn prior_alias(metric: &str, periods: i64) -> String {
 
 /// `N days` (weeks, months, ...) of a grain, as MetricFlow writes windows.
 fn periods_of(n: i64, grain: Grain) -> String {
-    format!("{n} {}{}", grain.name(), if n == 1 { "" } else { "s" })
+    crate::words::periods(n, grain)
 }
 
 impl<'m> Exporter<'m> {

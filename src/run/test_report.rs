@@ -17,8 +17,8 @@ pub fn summary(outcomes: &[Outcome]) -> String {
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     let n = outcomes.len();
     format!(
-        "{n} expectation{}: {} passed, {failed} failed",
-        if n == 1 { "" } else { "s" },
+        "{}: {} passed, {failed} failed",
+        crate::words::count(n as f64, "expectation"),
         n - failed
     )
 }

@@ -31,7 +31,7 @@ pub fn teams_list(ctx: &Ctx) -> ListPage {
                     .count();
                 ListItem {
                     link: ctx.team_ref("", &t.name),
-                    detail: format!("{owned} metric{}", if owned == 1 { "" } else { "s" }),
+                    detail: crate::words::count(owned as f64, "metric"),
                 }
             })
             .collect(),
