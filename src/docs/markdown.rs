@@ -7,60 +7,7 @@ use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, Ta
 /// Renders `text` to HTML that cannot carry script.
 pub fn render(text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let mut dropped_links = Vec::new();
-    let mut replacing_image = false;
-    let events = Parser::new_ext(text, options).filter_map(|event| match event {
-        // Raw HTML becomes visible text, escaped by the HTML writer.
-        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let safe = safe_url(&dest_url);
-            dropped_links.push(!safe);
-            safe.then_some(Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }))
-        }
-        Event::End(TagEnd::Link) => {
-            let dropped = dropped_links.pop().unwrap_or(false);
-            (!dropped).then_some(Event::End(TagEnd::Link))
-        }
-        Event::Start(Tag::Image {
-            dest_url, title, ..
-        }) if !safe_url(&dest_url) || !local_url(&dest_url) => {
-            // Only pictures shipped with the site: the site works offline
-            // and never calls out. Others become their alt text in brackets.
-            replacing_image = true;
-            let _ = (dest_url, title);
-            Some(Event::Text(CowStr::from("[image: ")))
-        }
-        Event::End(TagEnd::Image) if replacing_image => {
-            replacing_image = false;
-            Some(Event::Text(CowStr::from("]")))
-        }
-        Event::Start(Tag::Heading {
-            level,
-            id,
-            classes,
-            attrs,
-        }) => Some(Event::Start(Tag::Heading {
-            level: demote(level),
-            id,
-            classes,
-            attrs,
-        })),
-        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(demote(level)))),
-        other => Some(other),
-    });
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
+    safe_html(Parser::new_ext(text, options), |_| true, demote)
 }
 
 /// The language reference (`docs/language.md`, compiled in) as the site's
@@ -74,35 +21,72 @@ pub fn reference(text: &str) -> String {
         .filter(|l| !(l.starts_with("<!--") && l.ends_with("-->")))
         .map(|l| format!("{l}\n"))
         .collect();
-    let options = Options::ENABLE_TABLES;
-    let mut events: Vec<Event> = Parser::new_ext(&text, options).collect();
+    let mut events: Vec<Event> = Parser::new_ext(&text, Options::ENABLE_TABLES).collect();
     // Each heading's id, from the text between its start and its end.
-    let mut i = 0;
-    while i < events.len() {
+    for i in 0..events.len() {
         if let Event::Start(Tag::Heading { .. }) = &events[i] {
-            let mut words = String::new();
-            for event in &events[i + 1..] {
-                match event {
-                    Event::End(TagEnd::Heading(_)) => break,
-                    Event::Text(t) | Event::Code(t) => words.push_str(t),
-                    _ => {}
-                }
-            }
+            let words: String = events[i + 1..]
+                .iter()
+                .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                .filter_map(|e| match e {
+                    Event::Text(t) | Event::Code(t) => Some(&**t),
+                    _ => None,
+                })
+                .collect();
             if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
                 *id = Some(CowStr::from(slug(&words)));
             }
         }
-        i += 1;
     }
-    let mut dropped = Vec::new();
+    safe_html(events, |url| !url.ends_with(".md"), |level| level)
+}
+
+/// HTML from Markdown events, made safe for any text: raw HTML becomes
+/// visible text (escaped by the HTML writer), links keep only harmless
+/// addresses that `keep_link` also keeps (the others become their text),
+/// pictures only the site's own; headings are moved to `level(...)`.
+fn safe_html<'a>(
+    events: impl IntoIterator<Item = Event<'a>>,
+    keep_link: impl Fn(&str) -> bool,
+    level: impl Fn(HeadingLevel) -> HeadingLevel,
+) -> String {
+    let mut dropped_links = Vec::new();
+    let mut replacing_image = false;
     let events = events.into_iter().filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
         Event::Start(Tag::Link { ref dest_url, .. }) => {
-            let drop = dest_url.ends_with(".md") || !safe_url(dest_url);
-            dropped.push(drop);
-            (!drop).then_some(event)
+            let keep = safe_url(dest_url) && keep_link(dest_url);
+            dropped_links.push(!keep);
+            keep.then_some(event)
         }
-        Event::End(TagEnd::Link) => (!dropped.pop().unwrap_or(false)).then_some(event),
+        Event::End(TagEnd::Link) => {
+            let dropped = dropped_links.pop().unwrap_or(false);
+            (!dropped).then_some(event)
+        }
+        Event::Start(Tag::Image { ref dest_url, .. })
+            if !safe_url(dest_url) || !local_url(dest_url) =>
+        {
+            // Only pictures shipped with the site: the site works offline
+            // and never calls out. Others become their alt text in brackets.
+            replacing_image = true;
+            Some(Event::Text(CowStr::from("[image: ")))
+        }
+        Event::End(TagEnd::Image) if replacing_image => {
+            replacing_image = false;
+            Some(Event::Text(CowStr::from("]")))
+        }
+        Event::Start(Tag::Heading {
+            level: at,
+            id,
+            classes,
+            attrs,
+        }) => Some(Event::Start(Tag::Heading {
+            level: level(at),
+            id,
+            classes,
+            attrs,
+        })),
+        Event::End(TagEnd::Heading(at)) => Some(Event::End(TagEnd::Heading(level(at)))),
         other => Some(other),
     });
     let mut out = String::new();
